@@ -1,0 +1,137 @@
+"""An array of 6T SRAM cells computing binary matrix-vector products on its bit lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from imc.arrays import _kernels
+from imc.arrays.periphery import ADC, DigitalCosts
+from imc.devices.sram import SRAM6T
+from imc.devices.validation import ParameterError, int_in_range, positive, require
+
+SETTLE_TIME_CONSTANTS = 5.0  # exp(-5) < 1 %: precharge settled to within 1 % of V_DD
+
+
+@dataclass(frozen=True)
+class OpCost:
+    """Cost of one array operation: energy (J) per component and latency (s)."""
+
+    energy_j: dict[str, float]
+    latency_s: float
+
+    @property
+    def total_energy_j(self) -> float:
+        return float(sum(self.energy_j.values()))
+
+
+@dataclass(frozen=True)
+class SRAMArray:
+    """``rows`` x ``cols`` 6T cells, word-line drivers, one ADC per column.
+
+    One operation: precharge every bit line to V_DD, raise the word lines of the active
+    rows to ``v_wl_v`` for a pulse, let the conducting cells discharge their bit lines,
+    convert every column with its ADC. The pulse is sized so that a column holding the
+    full-scale number of conducting cells swings by ``v_swing_v`` (the ADC full scale),
+    the usual way such macros are timed (Kang, Gonugondla, Keel & Shanbhag, "An
+    energy-efficient VLSI architecture for pattern recognition via deep embedding of
+    computation in SRAM", ICASSP 2014). ``v_wl_v`` = 0.7 V: word-line under-drive
+    keeps the cell current and the read disturb low, as in that work.
+    ``v_swing_v`` = 0.5 V keeps the full-scale swing above the saturation knee, so the
+    bit line responds linearly. ``r_precharge_ohm`` = 1 kOhm: a ~1 um wide 65 nm PMOS
+    precharge device; precharge lasts 5 R*C_BL.
+    """
+
+    rows: int = 256
+    cols: int = 128
+    v_wl_v: float = 0.7
+    v_swing_v: float = 0.5
+    r_precharge_ohm: float = 1e3
+    device: SRAM6T = field(default_factory=SRAM6T)
+    adc: ADC = field(default_factory=ADC)
+    digital: DigitalCosts = field(default_factory=DigitalCosts)
+
+    def __post_init__(self) -> None:
+        int_in_range("rows", self.rows, 2, 4096)
+        int_in_range("cols", self.cols, 1, 4096)
+        positive("r_precharge_ohm", self.r_precharge_ohm)
+        self.device.overdrive_v(self.v_wl_v)  # raises for a word-line voltage below threshold
+        require("v_swing_v", self.v_swing_v,
+                isinstance(self.v_swing_v, (int, float)) and 0 < self.v_swing_v < self.device.vdd_v,
+                f"must be in (0, vdd_v = {self.device.vdd_v}) V")
+
+    @property
+    def c_bl_f(self) -> float:
+        """Bit-line capacitance (F)."""
+        return self.rows * self.device.c_bl_cell_f
+
+    @property
+    def c_wl_f(self) -> float:
+        """Word-line capacitance (F)."""
+        return self.cols * self.device.c_wl_cell_f
+
+    @property
+    def area_m2(self) -> float:
+        """Area of the cell matrix (m^2); periphery area is not modelled yet."""
+        return self.rows * self.cols * self.device.cell_area_m2
+
+    def pulse_width_s(self, full_scale_count: int) -> float:
+        """Word-line pulse (s) that swings a bit line by v_swing_v for ``full_scale_count`` cells."""
+        current = full_scale_count * self.device.read_current_a(self.v_wl_v)
+        return self.v_swing_v * self.c_bl_f / current
+
+    def precharge_time_s(self) -> float:
+        return SETTLE_TIME_CONSTANTS * self.r_precharge_ohm * self.c_bl_f
+
+    def sample_instance(self, n_arrays: int, rng: np.random.Generator, variation: bool = True) -> np.ndarray:
+        """Static cell currents of ``n_arrays`` arrays of one chip, relative to nominal.
+
+        Shape (n_arrays, rows, cols), float32; all ones when ``variation`` is off.
+        """
+        shape = (n_arrays, self.rows, self.cols)
+        if not variation:
+            return np.ones(shape, dtype=np.float32)
+        return self.device.relative_current(self.device.sample_instance(shape, rng), self.v_wl_v)
+
+    def column_counts(self, word_lines: np.ndarray, cells: np.ndarray, full_scale_count: int) -> np.ndarray:
+        """Digitised popcounts of the columns for a batch of word-line patterns.
+
+        word_lines: (..., batch, r) 0/1 activations of the first r rows.
+        cells: (..., r, c) stored-one mask times the cells' relative read current.
+        Returns int32 (..., batch, c): each column's count of conducting activated cells as
+        the ADC reports it; exact when cells are nominal and 2^bits - 1 >= full_scale_count.
+        """
+        if word_lines.shape[-1] != cells.shape[-2]:
+            raise ParameterError("word_lines", word_lines.shape,
+                                 f"last axis must equal the cells' row count {cells.shape[-2]}")
+        if cells.shape[-2] > self.rows or cells.shape[-1] > self.cols:
+            raise ParameterError("cells", cells.shape, f"must fit in {self.rows} x {self.cols}")
+        cell_sum = np.ascontiguousarray(np.matmul(word_lines, cells), dtype=np.float32)
+        return self.sense(cell_sum, full_scale_count)
+
+    def sense(self, cell_sum: np.ndarray, full_scale_count: int) -> np.ndarray:
+        """Bit-line discharge + ADC + rescale of column current sums (nominal-cell units)."""
+        out = np.empty(cell_sum.shape, dtype=np.int32)
+        return _kernels.sense_counts(cell_sum, self.v_swing_v / full_scale_count, self.device.vdd_v,
+                                     self.device.knee_v(self.v_wl_v), self.v_swing_v,
+                                     self.adc.levels, full_scale_count, out)
+
+    def op_cost(self, active_rows: float, column_counts: np.ndarray, full_scale_count: int) -> OpCost:
+        """Energy by component and latency of one operation.
+
+        active_rows: word lines raised (mean over inputs); column_counts: mean conducting
+        activated cells per used column. Components: ``bitline`` C_BL*V_DD*dV per column,
+        ``wordline`` C_WL*V_WL^2 per raised word line (Rabaey et al., Digital Integrated
+        Circuits, 2nd ed., ch. 5, E = C*V^2 for a full-swing node), ``adc`` one conversion per
+        used column. Latency: precharge + pulse + conversion.
+        """
+        unit_v = self.v_swing_v / full_scale_count
+        dv = self.device.bitline_discharge_v(np.asarray(column_counts) * unit_v, self.v_wl_v)
+        energy = {
+            "bitline": float(np.sum(self.device.read_energy_j(dv, self.c_bl_f))),
+            "wordline": float(active_rows * self.c_wl_f * self.v_wl_v ** 2),
+            "adc": float(len(column_counts) * self.adc.energy_per_conversion_j),
+        }
+        latency = self.precharge_time_s() + self.pulse_width_s(full_scale_count) + self.adc.latency_s
+        return OpCost(energy, latency)
