@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from imc.devices.validation import ParameterError
+
 DIGITS_TEST_FRACTION = 0.2
 DIGITS_SPLIT_SEED = 0
 DIGITS_MAX_LEVEL = 16
@@ -50,7 +52,7 @@ DATASETS = {"digits": load_digits}
 def load_dataset(name: str) -> Dataset:
     """Load a data set by name (see ``DATASETS``)."""
     if name not in DATASETS:
-        raise ValueError(f"dataset = {name!r}: unknown; allowed: {sorted(DATASETS)}")
+        raise ParameterError("dataset", name, f"unknown; allowed: {sorted(DATASETS)}")
     return DATASETS[name]()
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from imc.devices.validation import ParameterError
 from imc.nn.data import load_dataset
 from imc.nn.io import load_model, save_model
 from imc.nn.network import BinaryMLP, IntegerModel
@@ -43,14 +44,15 @@ RECIPES = {
 
 def path_of(name: str) -> Path:
     if name not in RECIPES:
-        raise ValueError(f"model = {name!r}: not in the zoo; allowed: {sorted(RECIPES)} "
-                         "or a path to a .npz model file")
+        raise ParameterError("model", name, f"not in the zoo; allowed: {sorted(RECIPES)} "
+                             "or a path to a .npz model file")
     return ZOO_DIR / f"{name}.npz"
 
 
 def retrain(name: str, out: str | Path | None = None, progress: bool = True) -> tuple[Path, float]:
     """Train zoo model ``name`` from its recipe and save it; returns (path, test accuracy)."""
-    recipe = RECIPES[name] if name in RECIPES else path_of(name)
+    default_path = path_of(name)  # raises for a name that is not in the zoo
+    recipe = RECIPES[name]
     data = load_dataset(recipe.dataset)
     model = BinaryMLP(data.x_train.shape[1], recipe.hidden, data.n_classes,
                       recipe.thermometer, seed=recipe.train.seed)
@@ -58,7 +60,7 @@ def retrain(name: str, out: str | Path | None = None, progress: bool = True) -> 
     accuracy = float(np.mean(model.export().predict(data.x_test) == data.y_test))
     info = {"dataset": recipe.dataset, "description": recipe.description,
             "train": recipe.train.__dict__, "test_accuracy": accuracy}
-    return save_model(model, out or path_of(name), info), accuracy
+    return save_model(model, out or default_path, info), accuracy
 
 
 def load(name_or_path: str) -> tuple[IntegerModel, dict]:

@@ -1,0 +1,49 @@
+"""The public entry point: ``simulate(config) -> Report``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from imc import engine, performance
+from imc.config import SimConfig, load_config, to_dict
+from imc.mapping import map_layers
+from imc.nn import zoo
+from imc.nn.data import load_dataset
+from imc.report import Report
+
+
+def simulate(config: SimConfig | dict | str | Path | None = None, progress: bool = False) -> Report:
+    """Simulate a design: accuracy over Monte-Carlo chips, energy, latency, throughput.
+
+    ``config`` is a `SimConfig`, a dict or TOML path loaded by `load_config`, or None for
+    the built-in default design.
+    """
+    started = time.perf_counter()
+    if not isinstance(config, SimConfig):
+        config = load_config(config)
+    model, _ = zoo.load(config.model)
+    data = load_dataset(config.dataset)
+    x = model.encode(data.x_test)
+    plan = map_layers(model.layers, config.array.rows, config.array.cols, config.mapping.encoding)
+    software = float(np.mean(model.predict(data.x_test) == data.y_test))
+    accuracy = engine.chip_accuracies(plan, config.array, x, data.y_test, config.seed, config.chips,
+                                      config.variation, progress=progress)
+    perf = performance.estimate(plan, config.array, x)
+    return Report(
+        config=to_dict(config),
+        n_test=len(data.y_test),
+        software_accuracy=software,
+        chip_accuracy=accuracy,
+        energy_j=perf.energy,
+        latency_s=perf.latency_s,
+        throughput_inf_per_s=perf.throughput_inf_per_s,
+        tops_per_w=perf.tops_per_w,
+        macs_per_inference=perf.macs,
+        mapping=plan.summary(),
+        n_arrays=plan.n_arrays,
+        array_area_m2=plan.n_arrays * config.array.area_m2,
+        runtime_s=time.perf_counter() - started,
+    )

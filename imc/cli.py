@@ -1,0 +1,98 @@
+"""The ``imc`` command line: simulate, train, devices.
+
+Exit codes: 0 success, 1 unexpected failure, 2 bad input (config, arguments, files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from imc.devices import DEVICES, ParameterError, describe
+from imc.mapping import MappingError
+from imc.nn.io import ModelFileError
+
+BAD_INPUT = 2
+BAD_INPUT_ERRORS = (ParameterError, MappingError, ModelFileError)
+
+
+def _simulate(args) -> int:
+    from imc.api import simulate
+    from imc.config import load_config
+
+    config = load_config(args.config)
+    changes = {k: v for k, v in (("chips", args.chips), ("seed", args.seed)) if v is not None}
+    if args.no_variation:
+        changes["variation"] = False
+    if changes:
+        config = config.replace(**changes)
+    report = simulate(config, progress=not args.json and not args.quiet and sys.stderr.isatty())
+    if args.out:
+        paths = report.save(args.out)
+        if not args.json:
+            print(f"wrote {', '.join(str(p) for p in paths)}", file=sys.stderr)
+    print(report.to_json() if args.json else report.format_table())
+    return 0
+
+
+def _train(args) -> int:
+    from imc.nn import zoo
+
+    path, accuracy = zoo.retrain(args.model, args.out, progress=not args.quiet and sys.stderr.isatty())
+    print(f"{args.model}: test accuracy {100 * accuracy:.2f} %, saved to {path}")
+    return 0
+
+
+def _devices(args) -> int:
+    for key, cls in DEVICES.items():
+        print(f"{key}: {cls.__doc__.strip().splitlines()[0]}")
+        for name, value in describe(cls()).items():
+            print(f"  {name:<14} {value:.4g}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="imc", description="Simulate in-memory-computing hardware "
+                                     "for quantized neural networks.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    sim = commands.add_parser("simulate", help="simulate a design (default: the built-in design)",
+                              description="Run the functional engine over Monte-Carlo chip instances "
+                              "and the closed-form cost model; print a summary table.")
+    sim.add_argument("config", nargs="?", type=Path, help="TOML configuration file (default: built-in design)")
+    sim.add_argument("--chips", type=int, help="number of Monte-Carlo chip instances (overrides the config)")
+    sim.add_argument("--seed", type=int, help="root random seed (overrides the config)")
+    sim.add_argument("--no-variation", action="store_true", help="nominal chips: no process variation")
+    sim.add_argument("--out", type=Path, help="directory for report.json, CSV tables and plots")
+    sim.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    sim.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    sim.set_defaults(run=_simulate)
+
+    train = commands.add_parser("train", help="retrain a zoo model from its recipe",
+                                description="Retrain a zoo model reproducibly (fixed seed and split).")
+    train.add_argument("model", help="zoo model name, e.g. bnn_mlp_digits")
+    train.add_argument("--out", type=Path, help="output .npz (default: overwrite the shipped file)")
+    train.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(run=_train)
+
+    devices = commands.add_parser("devices", help="list device models and their default parameters")
+    devices.set_defaults(run=_devices)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except BAD_INPUT_ERRORS as exc:
+        print(f"imc: error: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    except BrokenPipeError:  # output piped into e.g. `head`, which closed early
+        sys.stdout = open(os.devnull, "w")
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+import dataclasses
+
+import numpy as np
+import pytest
+
+from imc.arrays import ADC, SRAMArray
+from imc.arrays import _kernels
+from imc.devices import ParameterError
+
+
+def random_pattern(rng, batch, rows, cols, p=0.5):
+    word_lines = (rng.random((batch, rows)) < p).astype(np.float32)
+    states = (rng.random((rows, cols)) < p).astype(np.float32)
+    return word_lines, states
+
+
+@pytest.mark.parametrize("rows, bits", [(64, 7), (256, 9), (255, 8)])
+def test_nominal_array_counts_exactly_with_enough_adc_bits(rows, bits):
+    array = SRAMArray(rows=rows, cols=32, adc=ADC(bits=bits))
+    word_lines, states = random_pattern(np.random.default_rng(0), 50, rows, 32, p=0.9)
+    counts = array.column_counts(word_lines, states, full_scale_count=rows)
+    assert np.array_equal(counts, (word_lines @ states).astype(np.int32))
+
+
+def test_coarse_adc_errs_by_at_most_half_an_lsb():
+    rows, bits = 256, 4
+    array = SRAMArray(rows=rows, cols=64, adc=ADC(bits=bits))
+    word_lines, states = random_pattern(np.random.default_rng(1), 100, rows, 64)
+    exact = word_lines @ states
+    counts = array.column_counts(word_lines, states, full_scale_count=rows)
+    lsb = rows / (2 ** bits - 1)
+    assert np.max(np.abs(counts - exact)) <= lsb / 2 + 0.5  # + 0.5: rounding back to a count
+    assert np.any(counts != exact)
+
+
+def test_swing_beyond_the_knee_compresses_large_counts():
+    knee = SRAMArray().device.knee_v(0.7)
+    array = SRAMArray(v_swing_v=1.05, adc=ADC(bits=10))  # full scale far below the knee
+    assert 1.1 - 1.05 < knee
+    cells = np.ones((256, 1), dtype=np.float32)
+    word_lines = np.tril(np.ones((257, 256), dtype=np.float32), -1)  # counts 0..256
+    counts = array.column_counts(word_lines, cells, full_scale_count=256)[:, 0]
+    linear_limit = int((1.1 - knee) / (1.05 / 256))
+    assert np.array_equal(counts[:linear_limit], np.arange(linear_limit))
+    assert counts[-1] < 256 - 10
+    assert np.all(np.diff(counts) >= 0)
+
+
+def test_sense_kernel_matches_numpy_reference():
+    array = SRAMArray()
+    cell_sum = np.random.default_rng(2).uniform(0, 300, size=(7, 33, 65)).astype(np.float32)
+    knee = array.device.knee_v(array.v_wl_v)
+    out = np.empty(cell_sum.shape, np.int32)
+    kernel = _kernels.sense_counts(cell_sum, 0.5 / 256, 1.1, knee, 0.5, 256, 256, out)
+    reference = _kernels.sense_counts_reference(cell_sum, 0.5 / 256, 1.1, knee, 0.5, 256, 256)
+    assert np.array_equal(kernel, reference)
+
+
+def test_cell_current_variation_perturbs_counts_with_expected_spread():
+    array = SRAMArray()
+    rng = np.random.default_rng(4)
+    rel = array.sample_instance(1, rng)[0]
+    word_lines = np.ones((1, 256), dtype=np.float32)
+    states = np.ones((256, 128), dtype=np.float32)
+    sums = (word_lines @ (states * rel))[0]
+    # std of a sum of 256 cells: sqrt(256) * std(I/I_nom); the alpha-power law linearised:
+    # std(I/I_nom) ~ alpha * sigma_vth / overdrive
+    d = array.device
+    expected = np.sqrt(256) * d.alpha * d.sigma_vth_v / (0.7 - d.vth0_v)
+    assert np.std(sums) == pytest.approx(expected, rel=0.25)
+
+
+def test_pulse_width_closed_form():
+    array = SRAMArray()
+    i_cell = array.device.read_current_a(array.v_wl_v)
+    assert array.pulse_width_s(128) == pytest.approx(0.5 * 256e-15 / (128 * i_cell), rel=1e-12)
+
+
+def test_op_cost_components_closed_form():
+    array = SRAMArray()
+    counts = np.array([0.0, 64.0, 128.0])
+    cost = array.op_cost(active_rows=128, column_counts=counts, full_scale_count=128)
+    dv = counts * 0.5 / 128
+    assert cost.energy_j["bitline"] == pytest.approx(256e-15 * 1.1 * dv.sum(), rel=1e-12)
+    assert cost.energy_j["wordline"] == pytest.approx(128 * 128 * 0.25e-15 * 0.7 ** 2, rel=1e-12)
+    assert cost.energy_j["adc"] == pytest.approx(3 * 4.4e-15 * 2 ** 8, rel=1e-12)
+    assert cost.latency_s == pytest.approx(5 * 1e3 * 256e-15 + array.pulse_width_s(128) + 1 / 50e6, rel=1e-12)
+    assert cost.total_energy_j == pytest.approx(sum(cost.energy_j.values()))
+
+
+def test_adc_quantize_saturates_and_costs_fom_times_levels():
+    adc = ADC(bits=3)
+    codes = adc.quantize(np.array([-0.1, 0.0, 0.5, 0.99, 1.0, 2.0]), 1.0)
+    assert codes.tolist() == [0, 0, 4, 7, 7, 7]
+    assert adc.energy_per_conversion_j == pytest.approx(4.4e-15 * 8)
+    assert adc.latency_s == pytest.approx(20e-9)
+
+
+def test_zero_variation_instance_is_exactly_nominal():
+    array = SRAMArray(device=dataclasses.replace(SRAMArray().device, a_vt_v_m=0.0))
+    assert np.all(array.sample_instance(2, np.random.default_rng(0)) == 1.0)
+    assert np.all(SRAMArray().sample_instance(2, np.random.default_rng(0), variation=False) == 1.0)
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"rows": -1}, "rows"), ({"cols": 0}, "cols"), ({"v_wl_v": 0.2}, "v_wl_v"),
+    ({"v_swing_v": 1.5}, "v_swing_v"), ({"r_precharge_ohm": -5.0}, "r_precharge_ohm"),
+])
+def test_bad_array_parameters_raise_naming_the_field(kwargs, field):
+    with pytest.raises(ParameterError) as info:
+        SRAMArray(**kwargs)
+    assert info.value.field == field
+
+
+@pytest.mark.parametrize("bits", [0, 17, 2.5])
+def test_adc_bits_out_of_range_are_rejected(bits):
+    with pytest.raises(ParameterError, match="bits"):
+        ADC(bits=bits)
+
+
+def test_mismatched_shapes_are_rejected():
+    array = SRAMArray(rows=64, cols=8)
+    with pytest.raises(ParameterError, match="word_lines"):
+        array.column_counts(np.ones((2, 10), np.float32), np.ones((12, 8), np.float32), 12)
+    with pytest.raises(ParameterError, match="cells"):
+        array.column_counts(np.ones((2, 80), np.float32), np.ones((80, 8), np.float32), 80)

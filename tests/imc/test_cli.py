@@ -1,0 +1,79 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from imc.cli import main
+
+
+def run_cli(*args):
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([sys.executable, "-m", "imc", *args], capture_output=True, text=True, env=env)
+
+
+def test_help_exits_zero():
+    result = run_cli("simulate", "--help")
+    assert result.returncode == 0 and "--chips" in result.stdout and "--out" in result.stdout
+
+
+def test_simulate_json_on_stdout_with_seed_and_chips():
+    result = run_cli("simulate", "--chips", "3", "--seed", "4", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["config"]["chips"] == 3 and report["config"]["seed"] == 4
+    assert len(report["accuracy"]["per_chip"]) == 3
+
+
+def test_simulate_out_writes_report_and_prints_table(tmp_path, capsys):
+    assert main(["simulate", "--chips", "2", "--out", str(tmp_path), "-q"]) == 0
+    assert "energy per inference" in capsys.readouterr().out
+    assert json.loads((tmp_path / "report.json").read_text())["config"]["chips"] == 2
+
+
+def test_no_variation_run_matches_software(capsys):
+    assert main(["simulate", "--chips", "2", "--no-variation", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["accuracy"]["per_chip"]) == {report["accuracy"]["software"]}
+
+
+@pytest.mark.parametrize("args, field", [
+    (["--chips", "0"], "chips = 0"),
+    (["--seed", "-1"], "seed = -1"),
+])
+def test_bad_arguments_exit_2_without_traceback(args, field):
+    result = run_cli("simulate", *args)
+    assert result.returncode == 2
+    assert field in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bad_config_file_exits_2_naming_the_key(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("[array]\nrows = -8\n")
+    result = run_cli("simulate", str(path))
+    assert result.returncode == 2
+    assert "array.rows = -8" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_config_file_exits_2(tmp_path):
+    result = run_cli("simulate", str(tmp_path / "absent.toml"))
+    assert result.returncode == 2 and "file not found" in result.stderr
+
+
+def test_unknown_model_in_config_exits_2(tmp_path):
+    path = tmp_path / "m.toml"
+    path.write_text('model = "alexnet"\n')
+    result = run_cli("simulate", str(path))
+    assert result.returncode == 2 and "model = 'alexnet'" in result.stderr
+
+
+def test_devices_lists_the_registry(capsys):
+    assert main(["devices"]) == 0
+    out = capsys.readouterr().out
+    assert "sram6t" in out and "a_vt_v_m" in out
+
+
+def test_train_writes_a_model(tmp_path, capsys):
+    assert main(["train", "bnn_mlp_digits", "--out", str(tmp_path / "m.npz"), "-q"]) == 0
+    assert (tmp_path / "m.npz").is_file() and "test accuracy" in capsys.readouterr().out

@@ -1,0 +1,87 @@
+import dataclasses
+
+import numpy as np
+import pytest
+
+from imc import engine
+from imc.arrays import ADC, SRAMArray
+from imc.mapping import map_layers
+from imc.nn import zoo
+from imc.nn.data import load_digits
+
+
+@pytest.fixture(scope="module")
+def setup():
+    model, _ = zoo.load("bnn_mlp_digits")
+    data = load_digits()
+    return model, data, model.encode(data.x_test)
+
+
+@pytest.mark.parametrize("encoding, rows, cols, bits", [
+    ("xnor", 256, 128, 8), ("xnor", 64, 48, 6), ("xnor", 1024, 256, 10),
+    ("offset", 256, 128, 9), ("offset", 100, 30, 7),
+])
+def test_hardware_equals_software_bit_for_bit_without_variation(setup, encoding, rows, cols, bits):
+    model, data, x = setup
+    array = SRAMArray(rows=rows, cols=cols, adc=ADC(bits=bits))
+    plan = map_layers(model.layers, rows, cols, encoding)
+    assert 2 ** bits - 1 >= max(p.full_scale_count for p in plan.layers)
+    nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
+    hardware = engine.hardware_logits(plan, array, x, nominal)[0]
+    assert np.array_equal(hardware, model.logits(data.x_test))
+
+
+def test_zero_mismatch_chips_match_software_even_with_variation_sampling_on(setup):
+    model, data, x = setup
+    ideal_cell = dataclasses.replace(SRAMArray().device, a_vt_v_m=0.0)
+    array = SRAMArray(device=ideal_cell)
+    plan = map_layers(model.layers, 256, 128, "xnor")
+    accuracy = engine.chip_accuracies(plan, array, x, data.y_test, seed=5, chips=3)
+    assert np.all(accuracy == np.mean(model.predict(data.x_test) == data.y_test))
+
+
+def test_too_few_adc_bits_break_exactness(setup):
+    model, data, x = setup
+    array = SRAMArray(adc=ADC(bits=3))
+    plan = map_layers(model.layers, 256, 128, "xnor")
+    nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
+    assert not np.array_equal(engine.hardware_logits(plan, array, x, nominal)[0], model.logits(data.x_test))
+
+
+def test_same_seed_same_chips_other_seed_other_chips(setup):
+    model, data, x = setup
+    array, plan = SRAMArray(), map_layers(model.layers, 256, 128, "xnor")
+    a = engine.chip_accuracies(plan, array, x, data.y_test, seed=11, chips=6)
+    b = engine.chip_accuracies(plan, array, x, data.y_test, seed=11, chips=6)
+    c = engine.chip_accuracies(plan, array, x, data.y_test, seed=12, chips=6)
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_results_do_not_depend_on_chunking_or_chip_count(setup):
+    model, data, x = setup
+    array, plan = SRAMArray(), map_layers(model.layers, 256, 128, "xnor")
+    whole = engine.chip_accuracies(plan, array, x, data.y_test, seed=3, chips=7, chunk=7)
+    pieces = engine.chip_accuracies(plan, array, x, data.y_test, seed=3, chips=7, chunk=2)
+    assert np.array_equal(whole, pieces)
+
+
+def test_static_variation_is_reused_across_the_test_set(setup):
+    model, _, x = setup
+    array, plan = SRAMArray(), map_layers(model.layers, 256, 128, "xnor")
+    chips = engine.sample_chips(array, plan, engine.chip_seeds(0, 2), variation=True)
+    full = engine.hardware_logits(plan, array, x, chips)
+    half = engine.hardware_logits(plan, array, x[:100], chips)
+    assert np.array_equal(full[:, :100], half)
+
+
+def test_larger_mismatch_lowers_mean_accuracy(setup):
+    model, data, x = setup
+    plan = map_layers(model.layers, 256, 128, "xnor")
+    software = np.mean(model.predict(data.x_test) == data.y_test)
+    means = []
+    for a_vt in (1e-9, 3e-9, 9e-9):
+        array = SRAMArray(device=dataclasses.replace(SRAMArray().device, a_vt_v_m=a_vt))
+        means.append(engine.chip_accuracies(plan, array, x, data.y_test, seed=0, chips=12).mean())
+    assert means[0] > means[1] > means[2]
+    assert means[2] < software - 0.02

@@ -1,0 +1,90 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from imc.devices import ParameterError
+from imc.mapping import ENCODINGS, LayerSpec, MappingError, map_layers, run_layers
+
+
+def binary(rng, shape):
+    return np.where(rng.random(shape) < 0.5, 1, -1).astype(np.int8)
+
+
+def spec(n_in, n_out, seed=0, name="layer"):
+    rng = np.random.default_rng(seed)
+    return LayerSpec(name, binary(rng, (n_in, n_out)), thresholds=np.zeros(n_out, np.int32))
+
+
+@settings(max_examples=60, deadline=None)
+@given(n_in=st.integers(1, 40), n_out=st.integers(1, 12), batch=st.integers(1, 6),
+       encoding=st.sampled_from(sorted(ENCODINGS)), seed=st.integers(0, 2**31))
+def test_encoding_decodes_popcounts_to_the_exact_dot_product(n_in, n_out, batch, encoding, seed):
+    rng = np.random.default_rng(seed)
+    w, x = binary(rng, (n_in, n_out)), binary(rng, (batch, n_in))
+    enc = ENCODINGS[encoding]()
+    counts = (enc.word_lines(x) @ enc.cell_states(w)).astype(np.int64)
+    assert counts.max(initial=0) <= enc.full_scale_count(n_in)
+    assert np.array_equal(enc.decode(counts, w), x.astype(np.int64) @ w)
+
+
+@pytest.mark.parametrize("encoding", sorted(ENCODINGS))
+@pytest.mark.parametrize("rows, cols", [(256, 128), (64, 32), (37, 5)])
+def test_tiles_cover_every_weight_exactly_once(encoding, rows, cols):
+    layers = [spec(300, 70, 1, "a"), spec(70, 10, 2, "b")]
+    plan = map_layers(layers, rows, cols, encoding)
+    for layer, placement in zip(layers, plan.layers):
+        covered = np.zeros(layer.weights.shape, dtype=int)
+        for tile in placement.tiles:
+            covered[tile.inputs, tile.outputs] += 1
+            assert np.array_equal(tile.weights, layer.weights[tile.inputs, tile.outputs])
+            assert tile.states.shape[0] <= rows and tile.states.shape[1] <= cols
+        assert np.all(covered == 1)
+    assert sorted(t.array_index for p in plan.layers for t in p.tiles) == list(range(plan.n_arrays))
+
+
+def test_array_count_and_utilisation_closed_form():
+    plan = map_layers([spec(300, 70)], 256, 128, "xnor")
+    placement = plan.layers[0]
+    # 128 inputs and 128 outputs per array: ceil(300/128) = 3 row tiles, 1 column tile
+    assert (placement.row_tiles, placement.col_tiles, placement.n_arrays) == (3, 1, 3)
+    assert placement.utilisation == pytest.approx(2 * 300 * 70 / (3 * 256 * 128))
+    offset = map_layers([spec(300, 70)], 256, 128, "offset").layers[0]
+    # 256 inputs and 127 outputs (+1 reference column) per array: 2 x 1 tiles
+    assert (offset.row_tiles, offset.col_tiles) == (2, 1)
+    assert offset.utilisation == pytest.approx(300 * 71 / (2 * 256 * 128))
+    summary = plan.summary()
+    assert summary.loc[0, "arrays"] == 3 and list(summary["layer"]) == ["layer"]
+
+
+def test_run_layers_applies_thresholds_and_affine_output():
+    w = np.array([[1, -1], [1, 1], [-1, 1]], dtype=np.int8)
+    hidden = LayerSpec("h", w, thresholds=np.array([1, -1]))
+    last = LayerSpec("o", np.array([[1], [-1]], dtype=np.int8), scale=np.array([0.5]), offset=np.array([1.0]))
+    x = np.array([[1, 1, 1], [-1, 1, -1]], dtype=np.int8)
+    # z = x @ w = [[1, 1], [1, 1]] -> sign layer [[+1, +1], [+1, +1]] -> z2 = 0 -> 0.5*0 + 1
+    assert run_layers([hidden, last], x).tolist() == [[1.0], [1.0]]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"weights": np.ones((3, 2), dtype=np.int8) * 2, "thresholds": np.zeros(2)}, "-1 or \\+1"),
+    ({"weights": np.ones((3,), dtype=np.int8), "thresholds": np.zeros(1)}, "2-D"),
+    ({"weights": np.ones((3, 2)), "thresholds": np.zeros(2)}, "integers"),
+    ({"weights": np.ones((3, 2), dtype=np.int8), "thresholds": np.zeros(3)}, "shape"),
+    ({"weights": np.ones((3, 2), dtype=np.int8)}, "output stage"),
+    ({"weights": np.ones((3, 2), dtype=np.int8), "thresholds": np.zeros(2), "weight_bits": 4}, "binary"),
+])
+def test_bad_layer_specs_raise_naming_the_layer(kwargs, message):
+    with pytest.raises(MappingError, match=message) as info:
+        LayerSpec("bad", **kwargs)
+    assert "'bad'" in str(info.value)
+
+
+@pytest.mark.parametrize("rows, cols, encoding, field", [
+    (0, 8, "xnor", "rows"), (8, -2, "xnor", "cols"), (8, 8, "nope", "encoding"),
+    (1, 8, "xnor", "rows x cols"), (8, 1, "offset", "rows x cols"),
+])
+def test_bad_geometry_raises_naming_the_field(rows, cols, encoding, field):
+    with pytest.raises(ParameterError) as info:
+        map_layers([spec(4, 4)], rows, cols, encoding)
+    assert info.value.field == field
