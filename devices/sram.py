@@ -111,7 +111,7 @@ class SRAM6T:
 
         Independent Gaussian mismatch with sigma = `sigma_vth_v` (Pelgrom 1989). float32.
         """
-        return rng.normal(0.0, self.sigma_vth_v, size=shape).astype(np.float32)
+        return rng.standard_normal(size=shape, dtype=np.float32) * np.float32(self.sigma_vth_v)
 
     def relative_current(self, delta_vth_v: np.ndarray, v_wl_v: float) -> np.ndarray:
         """Read current of cells with threshold shifts ``delta_vth_v`` relative to nominal (-).

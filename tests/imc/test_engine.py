@@ -80,8 +80,22 @@ def test_larger_mismatch_lowers_mean_accuracy(setup):
     plan = map_layers(model.layers, 256, 128, "xnor")
     software = np.mean(model.predict(data.x_test) == data.y_test)
     means = []
-    for a_vt in (1e-9, 3e-9, 9e-9):
+    for a_vt in (0.5e-9, 9e-9):
         array = SRAMArray(device=dataclasses.replace(SRAMArray().device, a_vt_v_m=a_vt))
         means.append(engine.chip_accuracies(plan, array, x, data.y_test, seed=0, chips=12).mean())
-    assert means[0] > means[1] > means[2]
-    assert means[2] < software - 0.02
+    assert abs(means[0] - software) < 0.005  # sigma(Vth) = 6 mV: close to the software network
+    assert means[1] < software - 0.02          # sigma(Vth) = 112 mV: clearly degraded
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("encoding", ["xnor", "offset"])
+@pytest.mark.parametrize("rows", [16, 33, 128, 512, 1024])
+@pytest.mark.parametrize("cols", [8, 50, 300])
+def test_exactness_over_array_geometries(setup, encoding, rows, cols):
+    """Bit-exact hardware for every geometry, with the fewest ADC bits that resolve a column."""
+    model, data, x = setup
+    plan = map_layers(model.layers, rows, cols, encoding)
+    bits = int(np.ceil(np.log2(max(p.full_scale_count for p in plan.layers) + 1)))
+    array = SRAMArray(rows=rows, cols=cols, adc=ADC(bits=bits))
+    nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
+    assert np.array_equal(engine.hardware_logits(plan, array, x, nominal)[0], model.logits(data.x_test))
