@@ -2,6 +2,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -9,8 +10,14 @@ from imc.cli import main
 
 
 def run_cli(*args):
+    """Run ``python -m imc`` in a separate process, outside the source tree.
+
+    The working directory is the system temp dir so that ``-m`` imports the installed
+    package (editable or not), never the source folder ``imc/`` alone.
+    """
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run([sys.executable, "-m", "imc", *args], capture_output=True, text=True, env=env)
+    return subprocess.run([sys.executable, "-m", "imc", *args], capture_output=True, text=True,
+                          env=env, cwd=tempfile.gettempdir())
 
 
 def test_help_exits_zero():
