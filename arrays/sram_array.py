@@ -56,7 +56,7 @@ class SRAMArray:
         int_in_range("rows", self.rows, 2, 4096)
         int_in_range("cols", self.cols, 1, 4096)
         positive("r_precharge_ohm", self.r_precharge_ohm)
-        self.device.overdrive_v(self.v_wl_v)  # raises for a word-line voltage below threshold
+        self.device.check_word_line(self.v_wl_v)
         require("v_swing_v", self.v_swing_v,
                 isinstance(self.v_swing_v, (int, float)) and 0 < self.v_swing_v < self.device.vdd_v,
                 f"must be in (0, vdd_v = {self.device.vdd_v}) V")
@@ -92,7 +92,8 @@ class SRAMArray:
         shape = (n_arrays, self.rows, self.cols)
         if not variation:
             return np.ones(shape, dtype=np.float32)
-        return self.device.relative_current(self.device.sample_instance(shape, rng), self.v_wl_v)
+        cells = self.device.sample_instance(np.ones(shape, dtype=np.int8), rng)
+        return self.device.relative_current(cells, self.v_wl_v)
 
     def column_counts(self, word_lines: np.ndarray, cells: np.ndarray, full_scale_count: int) -> np.ndarray:
         """Digitised popcounts of the columns for a batch of word-line patterns.

@@ -1,4 +1,4 @@
-"""Numba kernels for device physics over whole arrays, each with its NumPy reference.
+"""Numba kernels for SRAM device physics over whole arrays, each with its NumPy reference.
 
 Kernels are pure functions on arrays; tests compare every kernel with its reference.
 """
@@ -10,6 +10,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+NEWTON_ITERATIONS = 40
+
 
 @njit(cache=True, inline="always")
 def discharge_v(swing_v: float, v_pre_v: float, v_knee_v: float) -> float:
@@ -18,7 +20,7 @@ def discharge_v(swing_v: float, v_pre_v: float, v_knee_v: float) -> float:
     Constant current while the bit line stays above the knee, then an RC decay below it:
     dV = s                                          for s <= V_pre - V_knee
     dV = V_pre - V_knee * exp(-(s - (V_pre - V_knee)) / V_knee)    otherwise.
-    See `imc.devices.sram.SRAM6T.bitline_discharge_v` for the derivation and sources.
+    See `imc.devices.sram.SRAMBitCell.bitline_discharge_v` for the derivation and sources.
     """
     linear_limit = v_pre_v - v_knee_v
     if swing_v <= linear_limit:
@@ -33,23 +35,87 @@ def discharge_reference(swing_v: np.ndarray, v_pre_v: float, v_knee_v: float) ->
     return np.where(swing_v <= linear_limit, swing_v, tail)
 
 
-@njit(cache=True, parallel=True)
-def relative_read_current(delta_vth_v, overdrive_v, alpha, out):
-    """Alpha-power-law read current relative to the nominal cell, in place into ``out``.
+@njit(cache=True, inline="always")
+def _drain_current(v_ov, i_cc, i_sat, v_ref, alpha, n_vt):
+    """Drain current (A) and dI/dV_ov of a saturated transistor at overdrive v_ov = V_GS - V_th.
 
-    out = max(V_ov - dVth, 0)^alpha / V_ov^alpha, with V_ov = V_WL - V_th0 the nominal
-    overdrive (Sakurai & Newton, IEEE JSSC 25(2), 1990, Sec. II); cells pushed below
-    threshold conduct nothing in this above-threshold model.
+    Sub-threshold (v_ov < 0): i_cc * exp(v_ov / (n*V_T)); above: i_cc + i_sat * (v_ov/v_ref)^alpha.
     """
-    flat_in = delta_vth_v.ravel()
+    if v_ov < 0.0:
+        current = i_cc * math.exp(v_ov / n_vt)
+        return current, current / n_vt
+    ratio = v_ov / v_ref
+    power = i_sat * ratio ** (alpha - 1.0)
+    return i_cc + power * ratio, alpha * power / v_ref
+
+
+@njit(cache=True, parallel=True)
+def stack_read_current(dvth_read, dvth_stack, v_wl_v, vdd_v, vth0_v, alpha, n_vt, i_cc_read,
+                       i_sat_read, i_sat_stack, v_d0_v, out):
+    """Read current (A) of two NMOS in series, per cell, into ``out``.
+
+    The word-line-gated read transistor (saturated, alpha-power/sub-threshold) drives a node
+    held by the storage-gated transistor (gate at V_DD, linear region, a resistance
+    R = V_D0 / (2 I_sat,stack) with its own threshold shift). Solves
+    I = I_read(V_WL - I*R - V_th,read) by Newton's method safeguarded by bisection, stopping
+    when a step changes the current by less than 1e-13 of itself.
+    """
+    flat_read = dvth_read.ravel()
+    flat_stack = dvth_stack.ravel()
     flat_out = out.ravel()
-    for i in prange(flat_in.size):
-        ov = overdrive_v - flat_in[i]
-        flat_out[i] = (ov / overdrive_v) ** alpha if ov > 0.0 else 0.0
+    v_ref = vdd_v - vth0_v
+    for i in prange(flat_read.size):
+        stack_ov = vdd_v - vth0_v - flat_stack[i]
+        if stack_ov <= 0.0:
+            flat_out[i] = 0.0
+            continue
+        r_stack = v_d0_v / (2.0 * i_sat_stack * (stack_ov / v_ref) ** alpha)
+        v_ov0 = v_wl_v - vth0_v - flat_read[i]
+        high, _ = _drain_current(v_ov0, i_cc_read, i_sat_read, v_ref, alpha, n_vt)
+        low = 0.0
+        current = high
+        for _ in range(NEWTON_ITERATIONS):
+            drive, slope = _drain_current(v_ov0 - current * r_stack, i_cc_read, i_sat_read, v_ref, alpha, n_vt)
+            residual = current - drive
+            if residual > 0.0:
+                high = current
+            else:
+                low = current
+            step = current - residual / (1.0 + r_stack * slope)
+            if step < low or step > high:
+                step = 0.5 * (low + high)
+            converged = abs(step - current) <= 1e-13 * step
+            current = step
+            if converged:
+                break
+        flat_out[i] = current
     return out
 
 
-def relative_read_current_reference(delta_vth_v: np.ndarray, overdrive_v: float,
-                                    alpha: float) -> np.ndarray:
-    """NumPy reference of `relative_read_current`."""
-    return (np.maximum(overdrive_v - delta_vth_v, 0.0) / overdrive_v) ** alpha
+def stack_read_current_reference(dvth_read, dvth_stack, v_wl_v, vdd_v, vth0_v, alpha, n_vt, i_cc_read,
+                                 i_sat_read, i_sat_stack, v_d0_v):
+    """NumPy reference of `stack_read_current` (same algorithm, vectorised)."""
+    v_ref = vdd_v - vth0_v
+
+    def drain(v_ov):
+        above = np.maximum(v_ov, 0.0) / v_ref
+        sub = i_cc_read * np.exp(np.minimum(v_ov, 0.0) / n_vt)
+        current = np.where(v_ov < 0, sub, i_cc_read + i_sat_read * above ** alpha)
+        slope = np.where(v_ov < 0, sub / n_vt, alpha * i_sat_read * above ** (alpha - 1.0) / v_ref)
+        return current, slope
+
+    stack_ov = vdd_v - vth0_v - np.asarray(dvth_stack, dtype=np.float64)
+    conducting = stack_ov > 0
+    r_stack = v_d0_v / (2.0 * i_sat_stack * (np.maximum(stack_ov, 1e-30) / v_ref) ** alpha)
+    v_ov0 = v_wl_v - vth0_v - np.asarray(dvth_read, dtype=np.float64)
+    high, _ = drain(v_ov0)
+    low = np.zeros_like(high)
+    current = high.copy()
+    for _ in range(NEWTON_ITERATIONS):
+        drive, slope = drain(v_ov0 - current * r_stack)
+        residual = current - drive
+        high = np.where(residual > 0, current, high)
+        low = np.where(residual > 0, low, current)
+        step = current - residual / (1.0 + r_stack * slope)
+        current = np.where((low <= step) & (step <= high), step, 0.5 * (low + high))
+    return np.where(conducting, current, 0.0)

@@ -1,133 +1,250 @@
-"""6T SRAM bit-cell: threshold mismatch, read current, bit-line discharge, read energy.
+"""SRAM bit-cells for in-memory computing: 6T, read-decoupled 8T and an XNOR cell.
 
-A 6T cell used for in-memory computing: when its word line (WL) is raised, a cell whose
-stored value connects the access transistor to the '0' node sinks a read current from
-the precharged bit line (BL). Many cells on one BL discharge it together, so the BL
-voltage drop measures how many conducting cells were activated (a popcount).
+A cell is read by raising its (read) word line: if the stored value turns on the
+storage-gated transistor, current flows from the precharged bit line through the
+word-line-gated transistor and the storage-gated one in series. Many cells on one bit
+line discharge it together, so the bit-line drop measures how many conducting cells were
+activated (a popcount). The three cells share this physics and differ in which
+transistors form the read stack, whether a read can disturb the stored value, and area.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+from scipy.optimize import brentq
+from scipy.stats import norm
 
 from imc.devices import _kernels
-from imc.devices.base import register
-from imc.devices.validation import ParameterError, positive, require
+from imc.devices.base import CellCost, Device, check_states, register
+from imc.devices.validation import ParameterError, int_in_range, non_negative, positive, require
+
+BOLTZMANN_J_PER_K = 1.380649e-23
+ELECTRON_CHARGE_C = 1.602176634e-19
+I_CONSTANT_CURRENT_A = 1e-7  # V_th criterion: I_D = 0.1 uA * W/L (Schroder, Semiconductor
+#                              Material and Device Characterization, 3rd ed., Wiley 2006, ch. 4)
+
+NODES = {
+    # 65 nm bulk: V_DD, V_th0 from the PTM 65 nm NMOS card (Zhao & Cao, IEEE TED 53(11), 2006;
+    # vth0 = 0.429 V, toxe = 1.85 nm); 0.57 um^2 cell of Bai et al., IEDM 2004; A_VT = 3.0 mV*um,
+    # the 65 nm bulk NMOS value of the Pelgrom plots in Kuhn et al., IEEE TED 58(8), 2011.
+    "65nm": dict(vdd_v=1.1, vth0_v=0.429, a_vt_v_m=3.0e-9, w_read_m=100e-9, l_read_m=65e-9,
+                 w_stack_m=200e-9, l_stack_m=65e-9, i_read_a=35e-6, c_bl_cell_f=1.0e-15,
+                 c_wl_cell_f=0.25e-15, cell_area_m2=0.57e-12),
+    # 22 nm high-k metal gate: V_DD = 0.8 V and vth0 = 0.503 V of the PTM 22 nm HP card
+    # (toxe = 1.05 nm); A_VT scaled with oxide thickness from 65 nm (A_VT ~ t_ox: Pelgrom,
+    # Tuinhout & Vertregt, IEDM 1998), 3.0 * 1.05 / 1.85 = 1.7 mV*um; 0.092 um^2 high-density
+    # cell of Jan et al., "A 22nm SoC platform technology featuring 3-D tri-gate and high-k/
+    # metal gate...", IEDM 2012. Read current and capacitances scaled from 65 nm with the
+    # device width and the cell pitch (engineering assumption).
+    "22nm": dict(vdd_v=0.8, vth0_v=0.503, a_vt_v_m=1.7e-9, w_read_m=45e-9, l_read_m=22e-9,
+                 w_stack_m=90e-9, l_stack_m=22e-9, i_read_a=15e-6, c_bl_cell_f=0.4e-15,
+                 c_wl_cell_f=0.1e-15, cell_area_m2=0.092e-12),
+}
 
 
-@register("sram6t")
 @dataclass(frozen=True)
-class SRAM6T:
-    """6T SRAM bit-cell for in-memory binary MVM. Defaults: a 65 nm bulk CMOS node.
+class SRAMInstance:
+    """Static per-chip realisation of SRAM cells: stored bits and threshold shifts (V).
 
-    Parameters (SI units in the names) and their sources:
+    ``dvth_read`` / ``dvth_stack``: word-line-gated and storage-gated read transistors;
+    for the XNOR cell the arrays have a leading axis of 2 (the two read ports).
+    """
 
-    * ``vdd_v`` = 1.1 V, ``vth0_v`` = 0.429 V: nominal supply and NMOS threshold of the
-      Predictive Technology Model 65 nm bulk card (Zhao & Cao, "New generation of predictive
-      technology model for sub-45 nm early design exploration", IEEE TED 53(11), 2006;
-      card parameter ``vth0``).
+    states: np.ndarray
+    dvth_read: np.ndarray
+    dvth_stack: np.ndarray
+
+
+@dataclass(frozen=True)
+class SRAMBitCell(Device):
+    """Shared physics of SRAM bit-cells read through a two-transistor stack. 65 nm defaults.
+
+    Parameters (SI units in the names) and their sources (see also ``NODES``):
+
+    * ``vdd_v``, ``vth0_v``: supply and NMOS threshold (PTM 65 nm card).
     * ``alpha`` = 1.3: velocity-saturation index of the alpha-power law (Sakurai & Newton,
       "Alpha-power law MOSFET model and its applications to CMOS inverter delay and other
       formulas", IEEE JSSC 25(2), 1990: alpha ~ 1.3 for short-channel devices).
-    * ``v_d0_v`` = 0.4 V: drain saturation voltage at V_GS = V_DD in the same model,
-      the bit-line knee below which the access transistor leaves saturation.
-    * ``a_vt_v_m`` = 3.0 mV*um: Pelgrom mismatch coefficient, sigma(Vth) = A_VT/sqrt(W*L)
+    * ``v_d0_v`` = 0.4 V: drain saturation voltage at V_GS = V_DD in the same model; sets the
+      linear-region resistance of the storage-gated transistor (R = V_D0 / 2 I_D0) and the
+      bit-line knee V_DSAT.
+    * ``n_sub`` = 1.4: sub-threshold slope factor, S = n kT/q ln 10 = 83 mV/decade at 300 K,
+      within the 1.2-1.5 range of bulk CMOS (Taur & Ning, Fundamentals of Modern VLSI
+      Devices, 2nd ed., ch. 3).
+    * ``a_vt_v_m``: Pelgrom coefficient, sigma(V_th) = A_VT / sqrt(W L) for each transistor
       (Pelgrom, Duinmaijer & Welbers, "Matching properties of MOS transistors", IEEE JSSC
-      24(5), 1989, area law); 3 mV*um is the 65 nm bulk NMOS value in the Pelgrom plots of
-      Kuhn et al., "Process Technology Variation", IEEE TED 58(8), 2011.
-    * ``w_access_m`` = 100 nm, ``l_access_m`` = 65 nm: access transistor of a minimum-length
-      high-density cell; with A_VT above, sigma(Vth) = 37 mV.
-    * ``i_read_a`` = 35 uA: cell read current at V_WL = V_DD, the access transistor's
-      drive (~1 mA/um x 0.1 um at 65 nm) limited by the pull-down in series (cell ratio ~2).
-    * ``c_bl_cell_f`` = 1.0 fF: bit-line capacitance per cell (access drain junction plus
-      one cell pitch of wire); ``c_wl_cell_f`` = 0.25 fF: word-line capacitance per cell
-      (two access gates plus wire).
-    * ``cell_area_m2`` = 0.57 um^2: Bai et al., "A 65nm logic technology featuring 35nm gate
-      lengths, enhanced channel strain, 8 Cu interconnect layers, low-k ILD and 0.57 um^2
-      SRAM cell", IEDM 2004.
+      24(5), 1989).
+    * ``w_read_m`` x ``l_read_m``: word-line-gated transistor (the 6T access transistor);
+      ``w_stack_m`` x ``l_stack_m``: storage-gated transistor (the 6T pull-down), twice as
+      wide: a cell ratio of 2 for read stability (Seevinck, List & Lohstroh, "Static-noise
+      margin analysis of MOS SRAM cells", IEEE JSSC 22(5), 1987).
+    * ``i_read_a`` = 35 uA: read current of the nominal cell at V_WL = V_DD, the calibration
+      point of the stack model (engineering assumption: ~0.5 mA/um drive of the 100 nm access
+      transistor, reduced by the series pull-down).
+    * ``c_bl_cell_f`` = 1.0 fF and ``c_wl_cell_f`` = 0.25 fF: bit-line and word-line
+      capacitance per cell (junction + one cell pitch of wire; engineering assumption).
+    * ``cell_area_m2`` = 0.57 um^2 (Bai et al., "A 65nm logic technology featuring 35nm gate
+      lengths ... and 0.57 um^2 SRAM cell", IEDM 2004).
+    * ``temperature_k`` = 300 K.
     """
+
+    response_unit = "A"
+    _ports = 1  # read ports per cell
 
     vdd_v: float = 1.1
     vth0_v: float = 0.429
     alpha: float = 1.3
     v_d0_v: float = 0.4
+    n_sub: float = 1.4
     a_vt_v_m: float = 3.0e-9
-    w_access_m: float = 100e-9
-    l_access_m: float = 65e-9
+    w_read_m: float = 100e-9
+    l_read_m: float = 65e-9
+    w_stack_m: float = 200e-9
+    l_stack_m: float = 65e-9
     i_read_a: float = 35e-6
     c_bl_cell_f: float = 1.0e-15
     c_wl_cell_f: float = 0.25e-15
     cell_area_m2: float = 0.57e-12
+    temperature_k: float = 300.0
 
     def __post_init__(self) -> None:
-        for name in ("vdd_v", "vth0_v", "v_d0_v", "w_access_m", "l_access_m", "i_read_a",
-                     "c_bl_cell_f", "c_wl_cell_f", "cell_area_m2"):
+        for name in ("vdd_v", "vth0_v", "v_d0_v", "w_read_m", "l_read_m", "w_stack_m", "l_stack_m",
+                     "i_read_a", "c_bl_cell_f", "c_wl_cell_f", "cell_area_m2", "temperature_k"):
             positive(name, getattr(self, name))
         require("alpha", self.alpha, isinstance(self.alpha, (int, float)) and 1.0 <= self.alpha <= 2.0,
                 "must be in [1, 2] (1: fully velocity-saturated, 2: long-channel square law)")
-        require("a_vt_v_m", self.a_vt_v_m, isinstance(self.a_vt_v_m, (int, float)) and self.a_vt_v_m >= 0,
-                "must be >= 0 V*m (0 disables mismatch)")
+        require("n_sub", self.n_sub, isinstance(self.n_sub, (int, float)) and 1.0 <= self.n_sub <= 3.0,
+                "must be in [1, 3] (sub-threshold slope factor)")
+        non_negative("a_vt_v_m", self.a_vt_v_m)
         require("vth0_v", self.vth0_v, self.vth0_v < self.vdd_v, f"must be below vdd_v = {self.vdd_v} V")
         require("v_d0_v", self.v_d0_v, self.v_d0_v < self.vdd_v, f"must be below vdd_v = {self.vdd_v} V")
 
+    @classmethod
+    def at_node(cls, node: str, **overrides):
+        """The cell with the parameters of technology node ``node`` (see ``NODES``)."""
+        require("node", node, node in NODES, f"allowed: {sorted(NODES)}")
+        return cls(**{**NODES[node], **overrides})
+
     @property
-    def states(self) -> int:
-        """Number of states one cell stores."""
+    def levels(self) -> int:
         return 2
 
     @property
+    def thermal_voltage_v(self) -> float:
+        return BOLTZMANN_J_PER_K * self.temperature_k / ELECTRON_CHARGE_C
+
+    @property
     def sigma_vth_v(self) -> float:
-        """Std of the access transistor's threshold voltage (V): A_VT / sqrt(W*L) (Pelgrom 1989)."""
-        return self.a_vt_v_m / math.sqrt(self.w_access_m * self.l_access_m)
+        """Std of the word-line-gated transistor's V_th (V): A_VT / sqrt(W*L) (Pelgrom 1989)."""
+        return self.a_vt_v_m / math.sqrt(self.w_read_m * self.l_read_m)
+
+    @property
+    def sigma_vth_stack_v(self) -> float:
+        """Std of the storage-gated transistor's V_th (V) (Pelgrom 1989)."""
+        return self.a_vt_v_m / math.sqrt(self.w_stack_m * self.l_stack_m)
+
+    @cached_property
+    def _drives_a(self) -> tuple[float, float]:
+        """Saturation drive at V_GS = V_DD of the read and stack transistors, calibrated so
+        that the nominal stack carries ``i_read_a`` at V_WL = V_DD; the stack transistor's
+        drive is the read transistor's scaled by their W/L ratio."""
+        ratio = (self.w_stack_m / self.l_stack_m) / (self.w_read_m / self.l_read_m)
+
+        def mismatch(i_sat_read):
+            return self._stack_current(np.zeros(1), np.zeros(1), self.vdd_v, i_sat_read, ratio * i_sat_read)[0] - self.i_read_a
+        i_sat_read = brentq(mismatch, 0.5 * self.i_read_a, 100 * self.i_read_a, xtol=1e-15, rtol=1e-13)
+        return i_sat_read, ratio * i_sat_read
+
+    def _stack_current(self, dvth_read, dvth_stack, v_wl_v, i_sat_read, i_sat_stack) -> np.ndarray:
+        dvth_read = np.ascontiguousarray(dvth_read, dtype=np.float64)
+        out = np.empty_like(dvth_read)
+        i_cc = I_CONSTANT_CURRENT_A * self.w_read_m / self.l_read_m
+        return _kernels.stack_read_current(dvth_read, np.ascontiguousarray(dvth_stack, dtype=np.float64),
+                                           v_wl_v, self.vdd_v, self.vth0_v, self.alpha,
+                                           self.n_sub * self.thermal_voltage_v, i_cc, i_sat_read,
+                                           i_sat_stack, self.v_d0_v, out)
+
+    def check_word_line(self, v_wl_v: float) -> float:
+        require("v_wl_v", v_wl_v, isinstance(v_wl_v, (int, float)) and 0 < v_wl_v <= self.vdd_v,
+                f"must be in (0, vdd_v = {self.vdd_v}] V")
+        return v_wl_v
 
     def overdrive_v(self, v_wl_v: float) -> float:
-        """Nominal gate overdrive V_WL - V_th0 (V); must be positive for an above-threshold read."""
-        overdrive = v_wl_v - self.vth0_v
-        if overdrive <= 0 or v_wl_v > self.vdd_v:
-            raise ParameterError("v_wl_v", v_wl_v, f"must be in ({self.vth0_v}, {self.vdd_v}] V: "
-                                 "above the threshold vth0_v and at most vdd_v")
-        return overdrive
+        """Nominal gate overdrive V_WL - V_th0 (V) of the word-line-gated transistor."""
+        return self.check_word_line(v_wl_v) - self.vth0_v
+
+    def cell_current_a(self, dvth_read: np.ndarray, dvth_stack: np.ndarray, v_wl_v: float) -> np.ndarray:
+        """Read current (A) of conducting cells with the given threshold shifts.
+
+        The word-line-gated transistor follows the alpha-power law above threshold
+        (I = I_cc + I_sat ((V_GS - V_th)/(V_DD - V_th0))^alpha, Sakurai & Newton 1990) and the
+        sub-threshold exponential below it (I = I_cc exp((V_GS - V_th)/(n V_T)), Taur & Ning
+        ch. 3), joined at the constant-current threshold I_cc = 0.1 uA * W/L (Schroder 2006).
+        Its source is degenerated by the storage-gated transistor in its linear region,
+        R = V_D0 / (2 I_D0) from the alpha-power linear-region law at small V_DS.
+        """
+        i_sat_read, i_sat_stack = self._drives_a
+        return self._stack_current(dvth_read, dvth_stack, self.check_word_line(v_wl_v), i_sat_read, i_sat_stack)
 
     def read_current_a(self, v_wl_v: float) -> float:
-        """Nominal cell read current (A) at word-line voltage ``v_wl_v``.
-
-        Alpha-power law normalised to the read current at V_WL = V_DD:
-        I = I_read * ((V_WL - V_th0) / (V_DD - V_th0))^alpha (Sakurai & Newton 1990, Sec. II).
-        """
-        return self.i_read_a * (self.overdrive_v(v_wl_v) / (self.vdd_v - self.vth0_v)) ** self.alpha
+        """Nominal cell read current (A) at word-line voltage ``v_wl_v``."""
+        return float(self.cell_current_a(np.zeros(1), np.zeros(1), v_wl_v)[0])
 
     def knee_v(self, v_wl_v: float) -> float:
-        """Bit-line voltage (V) below which the access transistor leaves saturation.
+        """Bit-line voltage (V) below which the word-line-gated transistor leaves saturation.
 
-        V_DSAT = V_D0 * ((V_WL - V_th0) / (V_DD - V_th0))^(alpha/2) (Sakurai & Newton 1990, Sec. II).
+        V_DSAT = V_D0 * ((V_WL - V_th0) / (V_DD - V_th0))^(alpha/2) (Sakurai & Newton 1990);
+        in sub-threshold, saturation needs only V_DS > ~3 kT/q, which floors the knee.
         """
-        return self.v_d0_v * (self.overdrive_v(v_wl_v) / (self.vdd_v - self.vth0_v)) ** (self.alpha / 2)
+        overdrive = max(self.overdrive_v(v_wl_v), 0.0)
+        return max(self.v_d0_v * (overdrive / (self.vdd_v - self.vth0_v)) ** (self.alpha / 2),
+                   3 * self.thermal_voltage_v)
 
-    def sample_instance(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
-        """Static (per chip) threshold shifts dVth (V) of every cell's access transistor.
+    def sample_instance(self, states: np.ndarray, rng: np.random.Generator) -> SRAMInstance:
+        """Static (per chip) threshold shifts of both read transistors of every cell.
 
-        Independent Gaussian mismatch with sigma = `sigma_vth_v` (Pelgrom 1989). float32.
+        Independent Gaussian mismatch, sigma from Pelgrom's law per transistor. float32.
         """
-        return rng.standard_normal(size=shape, dtype=np.float32) * np.float32(self.sigma_vth_v)
+        states = check_states(states, self.levels)
+        shape = states.shape if self._ports == 1 else (self._ports, *states.shape)
+        read = rng.standard_normal(size=shape, dtype=np.float32) * np.float32(self.sigma_vth_v)
+        stack = rng.standard_normal(size=shape, dtype=np.float32) * np.float32(self.sigma_vth_stack_v)
+        return SRAMInstance(states, read, stack)
 
-    def relative_current(self, delta_vth_v: np.ndarray, v_wl_v: float) -> np.ndarray:
-        """Read current of cells with threshold shifts ``delta_vth_v`` relative to nominal (-).
+    def read(self, instance: SRAMInstance, rng: np.random.Generator | None = None,
+             v_wl_v: float | None = None) -> np.ndarray:
+        """Bit-line current (A) of every cell when its word line is raised to ``v_wl_v`` (default V_DD).
 
-        I/I_nom = ((V_ov - dVth) / V_ov)^alpha, zero for cells pushed below threshold.
+        Cells storing 1 conduct through the read stack; cells storing 0 leak through the
+        storage-gated transistor, which is off (V_GS = 0: sub-threshold current of the stack
+        with that transistor's threshold shift). SRAM reads have no cycle-to-cycle variation
+        in this model (``rng`` is accepted for the common interface and not used); bit-line
+        noise belongs to the array.
         """
-        dvth = np.ascontiguousarray(delta_vth_v, dtype=np.float32)
-        out = np.empty_like(dvth)
-        return _kernels.relative_read_current(dvth, np.float32(self.overdrive_v(v_wl_v)),
-                                              np.float32(self.alpha), out)
+        v_wl = self.vdd_v if v_wl_v is None else v_wl_v
+        on = self.cell_current_a(instance.dvth_read, instance.dvth_stack, v_wl)
+        return np.where(instance.states == 1, on, self.leakage_current_a(instance.dvth_stack))
+
+    def leakage_current_a(self, dvth_stack: np.ndarray) -> np.ndarray:
+        """Sub-threshold current (A) of the off storage-gated transistor (V_GS = 0) (Taur & Ning ch. 3)."""
+        i_cc = I_CONSTANT_CURRENT_A * self.w_stack_m / self.l_stack_m
+        return i_cc * np.exp(-(self.vth0_v + np.asarray(dvth_stack, dtype=np.float64))
+                             / (self.n_sub * self.thermal_voltage_v))
+
+    def relative_current(self, instance: SRAMInstance, v_wl_v: float) -> np.ndarray:
+        """Read current of conducting cells relative to the nominal cell (-), float32."""
+        return (self.cell_current_a(instance.dvth_read, instance.dvth_stack, v_wl_v)
+                / self.read_current_a(v_wl_v)).astype(np.float32)
 
     def bitline_discharge_v(self, swing_v: np.ndarray, v_wl_v: float) -> np.ndarray:
         """Bit-line voltage drop (V) for a linear swing ``swing_v = sum(I) * t / C_BL`` (V).
 
         The precharged bit line (V_pre = V_DD) falls linearly, dV = sum(I)*t/C_BL, while
-        the access transistors stay saturated (V_BL above the knee V_DSAT). Below the knee
+        the read transistors stay saturated (V_BL above the knee V_DSAT). Below the knee
         they are in triode and act as a resistor R = V_DSAT / sum(I), so the remaining
         voltage decays exponentially with time constant R*C_BL:
         dV = V_DD - V_DSAT * exp(-(s - (V_DD - V_DSAT)) / V_DSAT) for s > V_DD - V_DSAT.
@@ -140,7 +257,128 @@ class SRAM6T:
         """Energy (J) drawn from V_DD to restore a bit line of ``c_bl_f`` after a drop ``delta_v_v``.
 
         E = C_BL * V_DD * dV: the precharge replaces charge C_BL*dV from the V_DD supply
-        (Rabaey, Chandrakasan & Nikolic, Digital Integrated Circuits, 2nd ed., ch. 5,
-        E = C*V_DD*V_swing for a reduced-swing node).
+        (Rabaey, Chandrakasan & Nikolic, Digital Integrated Circuits, 2nd ed., ch. 5).
         """
         return c_bl_f * self.vdd_v * np.asarray(delta_v_v)
+
+    def read_disturb_probability(self, v_bl_v: float, v_wl_v: float) -> float:
+        """Probability that a cell storing the opposite value flips while its bit line is at ``v_bl_v``.
+
+        Read-decoupled cells cannot be disturbed: 0. See `SRAM6T` for the 6T model.
+        """
+        return 0.0
+
+    def cost(self, rows: int = 256, swing_v: float = 0.1) -> CellCost:
+        """One conventional read and write of one cell on a bit line of ``rows`` cells.
+
+        Read: the cell discharges the bit line by ``swing_v`` (the sense margin) in
+        t = C_BL * swing / I_read and the precharge restores it, E = C_BL * V_DD * swing, plus
+        the cell's share of the word line, C_WL,cell * V_DD^2. Write: the write driver swings
+        the bit line fully, E = C_BL * V_DD^2 (Rabaey et al. 2003, ch. 12), within one
+        word-line pulse of the read's duration (assumption: a cell with a sound pull-up ratio
+        flips faster than it develops a read margin).
+        """
+        int_in_range("rows", rows, 1)
+        positive("swing_v", swing_v)
+        c_bl = rows * self.c_bl_cell_f
+        t_read = c_bl * swing_v / self.read_current_a(self.vdd_v)
+        e_wl = self.c_wl_cell_f * self.vdd_v ** 2
+        return CellCost(read_energy_j=c_bl * self.vdd_v * swing_v + e_wl, read_latency_s=t_read,
+                        write_energy_j=c_bl * self.vdd_v ** 2 + e_wl, write_latency_s=t_read)
+
+
+@register("sram6t")
+@dataclass(frozen=True)
+class SRAM6T(SRAMBitCell):
+    """6T SRAM bit-cell read through its access and pull-down transistors. 65 nm defaults.
+
+    Read disturb: the access transistor connects the bit line to the cell node that holds
+    '1' in cells storing the opposite value; if the bit line falls below the cell's write-trip
+    voltage, the cell flips -- the multi-row-activation hazard of 6T compute SRAMs (Si et al.,
+    "A twin-8T SRAM computation-in-memory macro...", ISSCC 2019, motivate their decoupled
+    cell with it). The write trip at full word line is ``v_write_trip_v`` = 0.25 V (~V_DD/4,
+    an engineering assumption in the range of published 65 nm bit-line write margins), and it
+    falls one for one with word-line under-drive (a weaker access transistor needs a lower
+    bit line to overpower the pull-up). Per-cell spread sqrt(2) sigma(V_th) from the access
+    and pull-up mismatch (linearised).
+    """
+
+    v_write_trip_v: float = 0.25
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        non_negative("v_write_trip_v", self.v_write_trip_v)
+        require("v_write_trip_v", self.v_write_trip_v, self.v_write_trip_v < self.vdd_v,
+                f"must be below vdd_v = {self.vdd_v} V")
+
+    def write_trip_v(self, v_wl_v: float) -> float:
+        """Mean bit-line voltage (V) at which a cell flips during a read at ``v_wl_v``."""
+        return self.v_write_trip_v - (self.vdd_v - self.check_word_line(v_wl_v))
+
+    def read_disturb_probability(self, v_bl_v: float, v_wl_v: float) -> float:
+        """P(flip) = Phi((V_trip(V_WL) - V_BL) / (sqrt(2) sigma_Vth)) for a bit line at ``v_bl_v``."""
+        spread = math.sqrt(2) * self.sigma_vth_v
+        margin = v_bl_v - self.write_trip_v(v_wl_v)
+        if spread == 0:
+            return float(margin < 0)
+        return float(norm.cdf(-margin / spread))
+
+
+@register("sram8t")
+@dataclass(frozen=True)
+class SRAM8T(SRAMBitCell):
+    """8T SRAM bit-cell with a decoupled read port (read word-line transistor + read buffer).
+
+    The read stack is two extra NMOS whose gate is the storage node, so reads never touch
+    the storage nodes and cannot disturb them (Chang et al., "Stable SRAM cell design for the
+    32 nm node and beyond", VLSI Symp. 2005). Read transistors of the 6T access size; area
+    1.3x the 6T cell (the ~30 % overhead reported by Chang et al.).
+    """
+
+    cell_area_m2: float = 1.3 * 0.57e-12
+
+
+@register("sram_xnor")
+@dataclass(frozen=True)
+class XNORSRAM(SRAMBitCell):
+    """XNOR bit-cell for binary nets: complementary storage with two decoupled read ports.
+
+    Port 0 is gated by Q (stores w) and driven by the word line of input +1, port 1 by QB and
+    the word line of input -1, so the cell sinks current iff XNOR(x, w) = 1 in one row per
+    weight, as in the complementary-storage SRAM BNN cells of Xcel-RAM (Agrawal, Jaiswal, Lee &
+    Roy, "Xcel-RAM: accelerating binary neural networks in high-throughput SRAM compute
+    arrays", IEEE TCAS-I 66(8), 2019) and XNOR-SRAM (Yin, Jiang, Seo & Seok, IEEE JSSC 55(6),
+    2020). Each port has its own mismatch; area 12T-like, 2x the 6T cell (assumption from
+    the two extra read stacks).
+    """
+
+    cell_area_m2: float = 2 * 0.57e-12
+    _ports = 2
+
+    def xnor_current_a(self, instance: SRAMInstance, inputs: np.ndarray, v_wl_v: float) -> np.ndarray:
+        """Current (A) each cell sinks for binary ``inputs`` in {-1, +1} (broadcast to the cells).
+
+        The selected port conducts when XNOR(x, w) = 1; otherwise its storage-gated
+        transistor is off and only leaks.
+        """
+        inputs = np.asarray(inputs)
+        require("inputs", inputs.dtype, np.all(np.abs(inputs) == 1), "must be -1 or +1")
+        port = (inputs < 0).astype(np.intp)
+        port = np.broadcast_to(port, instance.states.shape)
+        on = self.cell_current_a(instance.dvth_read, instance.dvth_stack, v_wl_v)
+        leak = self.leakage_current_a(instance.dvth_stack)
+        on_sel = np.take_along_axis(on, port[None], axis=0)[0]
+        leak_sel = np.take_along_axis(leak, port[None], axis=0)[0]
+        match = (instance.states == 1) == (port == 0)
+        return np.where(match, on_sel, leak_sel)
+
+    def read(self, instance: SRAMInstance, rng: np.random.Generator | None = None,
+             v_wl_v: float | None = None) -> np.ndarray:
+        """Current (A) of each cell with the +1 input's word line raised (port 0)."""
+        v_wl = self.vdd_v if v_wl_v is None else v_wl_v
+        return self.xnor_current_a(instance, np.ones(instance.states.shape, dtype=np.int8), v_wl)
+
+    def relative_current(self, instance: SRAMInstance, v_wl_v: float) -> np.ndarray:
+        """Relative current of the conducting port of each cell (port 0 for the +1 input)."""
+        return super().relative_current(SRAMInstance(instance.states, instance.dvth_read[0],
+                                                     instance.dvth_stack[0]), v_wl_v)

@@ -103,7 +103,7 @@ def test_zero_variation_instance_is_exactly_nominal():
 
 
 @pytest.mark.parametrize("kwargs, field", [
-    ({"rows": -1}, "rows"), ({"cols": 0}, "cols"), ({"v_wl_v": 0.2}, "v_wl_v"),
+    ({"rows": -1}, "rows"), ({"cols": 0}, "cols"), ({"v_wl_v": 1.5}, "v_wl_v"),
     ({"v_swing_v": 1.5}, "v_swing_v"), ({"r_precharge_ohm": -5.0}, "r_precharge_ohm"),
 ])
 def test_bad_array_parameters_raise_naming_the_field(kwargs, field):

@@ -4,67 +4,126 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from imc.devices import DEVICES, SRAM6T, ParameterError
+from imc.devices import DEVICES, SRAM6T, SRAM8T, XNORSRAM, ParameterError
 from imc.devices import _kernels
+from imc.devices.sram import NODES
+
+
+def ones(shape):
+    return np.ones(shape, dtype=np.int8)
 
 
 def test_pelgrom_sigma_halves_when_area_quadruples():
     small = SRAM6T()
-    large = dataclasses.replace(small, w_access_m=2 * small.w_access_m, l_access_m=2 * small.l_access_m)
+    large = dataclasses.replace(small, w_read_m=2 * small.w_read_m, l_read_m=2 * small.l_read_m)
     assert large.sigma_vth_v == pytest.approx(small.sigma_vth_v / 2, rel=1e-12)
 
 
-def test_pelgrom_sigma_closed_form_for_default_cell():
+def test_pelgrom_sigma_closed_form_for_both_read_transistors():
     d = SRAM6T()
     assert d.sigma_vth_v == pytest.approx(3.0e-9 / np.sqrt(100e-9 * 65e-9), rel=1e-12)
-    assert 0.030 < d.sigma_vth_v < 0.045  # 37 mV: the range 65 nm SRAM access devices show
+    assert d.sigma_vth_stack_v == pytest.approx(3.0e-9 / np.sqrt(200e-9 * 65e-9), rel=1e-12)
 
 
-def test_sampled_threshold_std_within_chi_square_interval():
+@pytest.mark.parametrize("field, sigma", [("dvth_read", "sigma_vth_v"), ("dvth_stack", "sigma_vth_stack_v")])
+def test_sampled_threshold_std_within_chi_square_interval(field, sigma):
     d = SRAM6T()
     n = 200_000
-    sample = d.sample_instance((n,), np.random.default_rng(1)).astype(np.float64)
+    sample = getattr(d.sample_instance(ones(n), np.random.default_rng(1)), field).astype(np.float64)
+    target = getattr(d, sigma) ** 2
     s2 = sample.var(ddof=1)
-    low = (n - 1) * d.sigma_vth_v ** 2 / stats.chi2.ppf(0.9995, n - 1)
-    high = (n - 1) * d.sigma_vth_v ** 2 / stats.chi2.ppf(0.0005, n - 1)
-    assert low < s2 < high
-    assert abs(sample.mean()) < 4 * d.sigma_vth_v / np.sqrt(n)
+    assert (n - 1) * target / stats.chi2.ppf(0.9995, n - 1) < s2 < (n - 1) * target / stats.chi2.ppf(0.0005, n - 1)
+    assert abs(sample.mean()) < 4 * np.sqrt(target / n)
 
 
 def test_same_seed_gives_same_instance_and_other_seed_another():
     d = SRAM6T()
-    a = d.sample_instance((64, 64), np.random.default_rng(7))
-    b = d.sample_instance((64, 64), np.random.default_rng(7))
-    c = d.sample_instance((64, 64), np.random.default_rng(8))
-    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    a, b, c = (d.sample_instance(ones((64, 64)), np.random.default_rng(s)) for s in (7, 7, 8))
+    assert np.array_equal(a.dvth_read, b.dvth_read) and np.array_equal(a.dvth_stack, b.dvth_stack)
+    assert not np.array_equal(a.dvth_read, c.dvth_read)
 
 
 def test_zero_mismatch_gives_nominal_current_everywhere():
     d = dataclasses.replace(SRAM6T(), a_vt_v_m=0.0)
-    rel = d.relative_current(d.sample_instance((32, 32), np.random.default_rng(0)), 0.7)
+    rel = d.relative_current(d.sample_instance(ones((32, 32)), np.random.default_rng(0)), 0.7)
     assert np.array_equal(rel, np.ones((32, 32), dtype=np.float32))
 
 
-def test_read_current_follows_alpha_power_law():
+def test_nominal_read_current_is_the_calibration_point():
+    for node in NODES:
+        d = SRAM6T.at_node(node)
+        assert d.read_current_a(d.vdd_v) == pytest.approx(d.i_read_a, rel=1e-9)
+
+
+def test_read_current_approaches_alpha_power_law_when_the_stack_is_strong():
+    strong = dataclasses.replace(SRAM6T(), w_stack_m=1e-3)  # pull-down resistance -> 0
+    i_sat, _ = strong._drives_a
+    i_cc = 1e-7 * strong.w_read_m / strong.l_read_m  # the current at threshold
+    for v_wl in (0.6, 0.8, 1.0):
+        law = i_cc + i_sat * ((v_wl - strong.vth0_v) / (strong.vdd_v - strong.vth0_v)) ** strong.alpha
+        assert strong.read_current_a(v_wl) == pytest.approx(law, rel=1e-4)
+
+
+def test_series_pull_down_degenerates_the_current():
     d = SRAM6T()
-    assert d.read_current_a(d.vdd_v) == pytest.approx(d.i_read_a, rel=1e-12)
-    ratio = d.read_current_a(0.8) / d.read_current_a(0.6)
-    assert ratio == pytest.approx(((0.8 - d.vth0_v) / (0.6 - d.vth0_v)) ** d.alpha, rel=1e-12)
+    stronger = dataclasses.replace(d, w_stack_m=4 * d.w_stack_m, i_read_a=d.i_read_a)
+    # same calibration at V_DD, but with a weaker pull-down the current falls faster with V_WL
+    assert d.read_current_a(0.8) / d.read_current_a(1.1) > stronger.read_current_a(0.8) / stronger.read_current_a(1.1)
 
 
-def test_threshold_shift_equal_to_overdrive_cuts_the_current():
+def test_sub_threshold_current_falls_one_decade_per_slope():
     d = SRAM6T()
-    overdrive = 0.7 - d.vth0_v
-    rel = d.relative_current(np.array([0.0, overdrive / 2, overdrive, overdrive + 0.1]), 0.7)
-    assert rel == pytest.approx([1.0, 0.5 ** d.alpha, 0.0, 0.0], rel=1e-6)
+    slope_v = d.n_sub * d.thermal_voltage_v * np.log(10)
+    assert 0.075 < slope_v < 0.09
+    ratio = d.read_current_a(0.35) / d.read_current_a(0.35 - slope_v)
+    assert ratio == pytest.approx(10.0, rel=0.01)  # the degeneration is negligible at nA currents
 
 
-def test_relative_current_kernel_matches_numpy_reference():
+def test_current_is_continuous_and_increasing_across_threshold():
     d = SRAM6T()
-    dvth = d.sample_instance((257, 129), np.random.default_rng(3)) * 4  # include cut-off cells
-    kernel = d.relative_current(dvth, 0.7)
-    reference = _kernels.relative_read_current_reference(dvth.astype(np.float64), 0.7 - d.vth0_v, d.alpha)
-    np.testing.assert_allclose(kernel, reference, rtol=2e-6, atol=1e-7)
+    v = np.linspace(0.2, 1.1, 901)
+    current = np.array([d.read_current_a(x) for x in v])
+    assert np.all(np.diff(current) > 0)
+    assert np.max(current[1:] / current[:-1]) < 1.1
+
+
+def test_stack_kernel_matches_numpy_reference():
+    d = SRAM6T()
+    inst = d.sample_instance(ones((97, 61)), np.random.default_rng(3))
+    i_read, i_stack = d._drives_a
+    for v_wl in (0.35, 0.7, 1.1):
+        kernel = d.cell_current_a(inst.dvth_read * 4, inst.dvth_stack * 4, v_wl)
+        reference = _kernels.stack_read_current_reference(
+            inst.dvth_read * 4, inst.dvth_stack * 4, v_wl, d.vdd_v, d.vth0_v, d.alpha,
+            d.n_sub * d.thermal_voltage_v, 1e-7 * d.w_read_m / d.l_read_m, i_read, i_stack, d.v_d0_v)
+        np.testing.assert_allclose(kernel, reference, rtol=1e-12)
+
+
+def test_stack_solution_satisfies_its_equation():
+    d = SRAM6T()
+    i_read, i_stack = d._drives_a
+    current = d.read_current_a(0.7)
+    r_stack = d.v_d0_v / (2 * i_stack)
+    v_ov = 0.7 - current * r_stack - d.vth0_v
+    drive = 1e-7 * d.w_read_m / d.l_read_m + i_read * (v_ov / (d.vdd_v - d.vth0_v)) ** d.alpha
+    assert current == pytest.approx(drive, rel=1e-12)
+
+
+def test_mismatch_spreads_current_as_linearised_alpha_power_law():
+    d = dataclasses.replace(SRAM6T(), w_stack_m=1e-3)  # isolate the access transistor
+    rel = d.relative_current(d.sample_instance(ones(100_000), np.random.default_rng(5)), 0.9)
+    expected = d.alpha * d.sigma_vth_v / (0.9 - d.vth0_v)
+    assert rel.std() == pytest.approx(expected, rel=0.05)
+
+
+def test_cells_storing_zero_only_leak():
+    d = SRAM6T()
+    inst = d.sample_instance(np.array([0, 1]), np.random.default_rng(0))
+    current = d.read(inst, v_wl_v=0.7)
+    assert current[0] < 1e-6 * current[1]
+    nominal_leak = d.leakage_current_a(np.zeros(1))[0]
+    expected = 1e-7 * 200 / 65 * np.exp(-d.vth0_v / (d.n_sub * d.thermal_voltage_v))
+    assert nominal_leak == pytest.approx(expected, rel=1e-12)
 
 
 def test_bitline_discharge_equals_linear_closed_form_below_knee():
@@ -93,14 +152,64 @@ def test_discharge_kernel_matches_numpy_reference():
     np.testing.assert_allclose(kernel, _kernels.discharge_reference(swings, 1.1, 0.2), rtol=1e-12)
 
 
-def test_read_energy_is_c_vdd_dv():
+def test_read_energy_is_c_vdd_dv_and_cost_closed_form():
     d = SRAM6T()
     assert d.read_energy_j(0.3, 200e-15) == pytest.approx(200e-15 * d.vdd_v * 0.3, rel=1e-12)
+    cost = d.cost(rows=128, swing_v=0.1)
+    c_bl = 128 * d.c_bl_cell_f
+    assert cost.read_energy_j == pytest.approx(c_bl * d.vdd_v * 0.1 + d.c_wl_cell_f * d.vdd_v ** 2)
+    assert cost.read_latency_s == pytest.approx(c_bl * 0.1 / d.i_read_a, rel=1e-9)
+    assert cost.write_energy_j == pytest.approx(c_bl * d.vdd_v ** 2 + d.c_wl_cell_f * d.vdd_v ** 2)
+
+
+def test_read_disturb_closed_form_and_limits():
+    d = SRAM6T()
+    spread = np.sqrt(2) * d.sigma_vth_v
+    assert d.read_disturb_probability(0.25, 1.1) == pytest.approx(0.5)
+    assert d.read_disturb_probability(0.25 + spread, 1.1) == pytest.approx(stats.norm.cdf(-1), rel=1e-9)
+    assert d.read_disturb_probability(1.0, 1.1) < 1e-40
+    # word-line under-drive lowers the trip voltage one for one
+    assert d.read_disturb_probability(0.05, 0.9) == pytest.approx(0.5)
+    ideal = dataclasses.replace(d, a_vt_v_m=0.0)
+    assert ideal.read_disturb_probability(0.24, 1.1) == 1.0 and ideal.read_disturb_probability(0.26, 1.1) == 0.0
+
+
+def test_decoupled_read_cells_cannot_be_disturbed():
+    assert SRAM8T().read_disturb_probability(0.0, 1.1) == 0.0
+    assert XNORSRAM().read_disturb_probability(0.0, 1.1) == 0.0
+    assert SRAM8T().cell_area_m2 > SRAM6T().cell_area_m2
+
+
+def test_xnor_cell_conducts_iff_input_matches_weight():
+    d = dataclasses.replace(XNORSRAM(), a_vt_v_m=0.0)
+    weights = np.array([[0, 1], [0, 1]])
+    inputs = np.array([[1], [-1]])
+    inst = d.sample_instance(weights, np.random.default_rng(0))
+    current = d.xnor_current_a(inst, inputs, 0.9)
+    on = d.read_current_a(0.9)
+    conducting = current > 1e-3 * on
+    assert conducting.tolist() == [[False, True], [True, False]]
+    assert current[conducting] == pytest.approx(on, rel=1e-9)
+
+
+def test_xnor_ports_have_independent_mismatch():
+    d = XNORSRAM()
+    inst = d.sample_instance(ones(50_000), np.random.default_rng(2))
+    assert inst.dvth_read.shape == (2, 50_000)
+    assert abs(np.corrcoef(inst.dvth_read[0], inst.dvth_read[1])[0, 1]) < 0.03
+
+
+def test_second_node_has_smaller_cells_and_larger_mismatch():
+    old, new = SRAM6T.at_node("65nm"), SRAM6T.at_node("22nm")
+    assert new.cell_area_m2 < old.cell_area_m2
+    assert new.sigma_vth_v > old.sigma_vth_v
+    assert new.vdd_v < old.vdd_v
 
 
 @pytest.mark.parametrize("field, value", [
     ("c_bl_cell_f", -1e-15), ("i_read_a", 0.0), ("alpha", 2.5), ("alpha", 0.5),
-    ("a_vt_v_m", -1e-9), ("vth0_v", 1.2), ("w_access_m", float("nan")),
+    ("a_vt_v_m", -1e-9), ("vth0_v", 1.2), ("w_read_m", float("nan")), ("n_sub", 0.5),
+    ("temperature_k", -3.0), ("v_write_trip_v", 2.0),
 ])
 def test_non_physical_parameters_raise_naming_the_field(field, value):
     with pytest.raises(ParameterError) as info:
@@ -108,10 +217,18 @@ def test_non_physical_parameters_raise_naming_the_field(field, value):
     assert info.value.field == field and field in str(info.value)
 
 
-def test_word_line_below_threshold_is_rejected():
+@pytest.mark.parametrize("v_wl", [0.0, -0.1, 1.2])
+def test_word_line_outside_supply_is_rejected(v_wl):
     with pytest.raises(ParameterError, match="v_wl_v"):
-        SRAM6T().read_current_a(0.3)
+        SRAM6T().read_current_a(v_wl)
 
 
-def test_registry_lists_the_6t_cell():
-    assert DEVICES["sram6t"] is SRAM6T
+def test_states_the_cell_cannot_hold_are_rejected():
+    with pytest.raises(ParameterError, match="states"):
+        SRAM6T().sample_instance(np.array([0, 2]), np.random.default_rng(0))
+    with pytest.raises(ParameterError, match="node"):
+        SRAM6T.at_node("3nm")
+
+
+def test_registry_lists_the_sram_cells():
+    assert DEVICES["sram6t"] is SRAM6T and DEVICES["sram8t"] is SRAM8T and DEVICES["sram_xnor"] is XNORSRAM
