@@ -81,6 +81,15 @@ class SRAMArray:
         current = full_scale_count * self.device.read_current_a(self.v_wl_v)
         return self.v_swing_v * self.c_bl_f / current
 
+    def read_disturb_probability(self) -> float:
+        """Probability that one cell flips in one op whose column reaches full scale.
+
+        The bit line then sits at V_DD - dV(v_swing_v) at the end of the pulse; the cell model
+        gives the flip probability at that voltage (0 for read-decoupled cells).
+        """
+        lowest_v = self.device.vdd_v - float(self.device.bitline_discharge_v(self.v_swing_v, self.v_wl_v))
+        return self.device.read_disturb_probability(lowest_v, self.v_wl_v)
+
     def precharge_time_s(self) -> float:
         return SETTLE_TIME_CONSTANTS * self.r_precharge_ohm * self.c_bl_f
 

@@ -45,5 +45,6 @@ def simulate(config: SimConfig | dict | str | Path | None = None, progress: bool
         mapping=plan.summary(),
         n_arrays=plan.n_arrays,
         array_area_m2=plan.n_arrays * config.array.area_m2,
+        read_disturb_probability=config.array.read_disturb_probability(),
         runtime_s=time.perf_counter() - started,
     )

@@ -49,7 +49,8 @@ def _devices(args) -> int:
     for key, cls in DEVICES.items():
         print(f"{key}: {cls.__doc__.strip().splitlines()[0]}")
         for name, value in describe(cls()).items():
-            print(f"  {name:<14} {value:.4g}")
+            shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+            print(f"  {name:<22} {shown}")
     return 0
 
 

@@ -39,6 +39,7 @@ class Report:
     mapping: pd.DataFrame
     n_arrays: int
     array_area_m2: float
+    read_disturb_probability: float
     runtime_s: float
 
     @property
@@ -80,6 +81,7 @@ class Report:
             "macs_per_inference": self.macs_per_inference,
             "n_arrays": self.n_arrays,
             "array_area_m2": self.array_area_m2,
+            "read_disturb_probability": self.read_disturb_probability,
             "mapping": self.mapping.to_dict(orient="records"),
             "runtime_s": self.runtime_s,
         }
@@ -148,7 +150,8 @@ class Report:
             "",
             "mapping",
             self.mapping.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
-            f"  {self.n_arrays} arrays, {self.array_area_m2 * 1e12:.0f} um^2 of cells",
+            f"  {self.n_arrays} arrays, {self.array_area_m2 * 1e12:.0f} um^2 of cells, "
+            f"read-disturb P(flip) per cell op at full scale {self.read_disturb_probability:.2g}",
             "",
             "accuracy",
             f"  software        {100 * self.software_accuracy:6.2f} %",

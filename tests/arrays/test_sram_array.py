@@ -124,3 +124,13 @@ def test_mismatched_shapes_are_rejected():
         array.column_counts(np.ones((2, 10), np.float32), np.ones((12, 8), np.float32), 12)
     with pytest.raises(ParameterError, match="cells"):
         array.column_counts(np.ones((2, 80), np.float32), np.ones((80, 8), np.float32), 80)
+
+
+def test_read_disturb_flag_grows_with_swing_and_word_line():
+    safe = SRAMArray(v_wl_v=0.7, v_swing_v=0.5)
+    risky = SRAMArray(v_wl_v=1.1, v_swing_v=0.9)
+    assert safe.read_disturb_probability() < 1e-30
+    cell = risky.device
+    lowest = cell.vdd_v - float(cell.bitline_discharge_v(0.9, 1.1))
+    assert risky.read_disturb_probability() == pytest.approx(cell.read_disturb_probability(lowest, 1.1))
+    assert risky.read_disturb_probability() > 1e-3

@@ -1,0 +1,47 @@
+"""SRAM device kernels: cells sampled per second and Numba kernels against their NumPy references.
+
+Run: ``python benchmarks/bench_sram.py``. Sizes: a 1024 x 1024 array of cells.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from imc.devices import SRAM6T
+from imc.devices import _kernels
+
+SIZE = (1024, 1024)
+
+
+def best_time(fn, repeats: int = 3) -> float:
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    cell = SRAM6T()
+    rng = np.random.default_rng(0)
+    states = np.ones(SIZE, dtype=np.int8)
+    n = states.size
+    t_sample = best_time(lambda: cell.relative_current(cell.sample_instance(states, rng), 0.7))
+    print(f"6T cells sampled (mismatch + read current): {n / t_sample / 1e6:.1f} M cells/s")
+
+    inst = cell.sample_instance(states, rng)
+    i_read, i_stack = cell._drives_a
+    args = (0.7, cell.vdd_v, cell.vth0_v, cell.alpha, cell.n_sub * cell.thermal_voltage_v,
+            1e-7 * cell.w_read_m / cell.l_read_m, i_read, i_stack, cell.v_d0_v)
+    t_kernel = best_time(lambda: cell.cell_current_a(inst.dvth_read, inst.dvth_stack, 0.7))
+    t_ref = best_time(lambda: _kernels.stack_read_current_reference(inst.dvth_read, inst.dvth_stack, *args), 1)
+    print(f"stack_read_current   numba {t_kernel * 1e3:8.1f} ms   numpy {t_ref * 1e3:8.1f} ms   "
+          f"speed-up {t_ref / t_kernel:5.1f}x")
+
+
+if __name__ == "__main__":
+    main()
