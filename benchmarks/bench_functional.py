@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import time
 
 import numpy as np
 
@@ -21,15 +20,8 @@ from imc.config import SimConfig
 from imc.mapping import map_layers
 from imc.nn import zoo
 from imc.nn.data import load_digits
+from timing import best_time
 
-
-def best_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def gemm_macs_per_s(n: int = 1024, repeats: int = 5) -> float:

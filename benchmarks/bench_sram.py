@@ -5,24 +5,15 @@ Run: ``python benchmarks/bench_sram.py``. Sizes: a 1024 x 1024 array of cells.
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 
 from imc.devices import SRAM6T
 from imc.devices import _kernels
+from timing import best_time
 
 SIZE = (1024, 1024)
 
-
-def best_time(fn, repeats: int = 3) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

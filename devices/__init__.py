@@ -1,8 +1,14 @@
-"""imc.devices: one cell technology per module (physics, variation, cost of one cell op)."""
+"""imc.devices: one cell technology per module (physics, variation, faults, time, cost of one cell op).
+
+Every model subclasses `Device` and registers under a key in `DEVICES` (`imc devices` lists them).
+"""
 
 from imc.devices.base import DEVICES, CellCost, Device, describe, register
+from imc.devices.dram import DRAM1T1C
+from imc.devices.rram import RRAM
+from imc.devices.skyrmion import SkyrmionRacetrack
 from imc.devices.sram import SRAM6T, SRAM8T, XNORSRAM, SRAMBitCell
 from imc.devices.validation import ParameterError
 
-__all__ = ["DEVICES", "CellCost", "Device", "ParameterError", "SRAM6T", "SRAM8T", "SRAMBitCell",
-           "XNORSRAM", "describe", "register"]
+__all__ = ["DEVICES", "DRAM1T1C", "RRAM", "CellCost", "Device", "ParameterError", "SRAM6T", "SRAM8T",
+           "SRAMBitCell", "SkyrmionRacetrack", "XNORSRAM", "describe", "register"]

@@ -36,6 +36,11 @@ def non_negative(field: str, value: float) -> None:
             "must be a finite number >= 0")
 
 
+def probability(field: str, value: float) -> None:
+    require(field, value, isinstance(value, (int, float)) and 0.0 <= value <= 1.0,
+            "must be a probability in [0, 1]")
+
+
 def int_in_range(field: str, value: int, low: int, high: int | None = None) -> None:
     ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
     ok = ok and (high is None or value <= high)
