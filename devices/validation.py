@@ -7,6 +7,7 @@ is allowed. Nested configurations re-raise it with the enclosing field path prep
 from __future__ import annotations
 
 import math
+from numbers import Integral
 
 
 class ParameterError(ValueError):
@@ -42,7 +43,7 @@ def probability(field: str, value: float) -> None:
 
 
 def int_in_range(field: str, value: int, low: int, high: int | None = None) -> None:
-    ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
+    ok = isinstance(value, Integral) and not isinstance(value, bool) and value >= low
     ok = ok and (high is None or value <= high)
     bound = f">= {low}" if high is None else f"in [{low}, {high}]"
     require(field, value, ok, f"must be an integer {bound}")

@@ -31,14 +31,15 @@ def sample_chips(array: SRAMArray, plan: MappingPlan, seeds: list[np.random.Seed
 def hardware_logits(plan: MappingPlan, array: SRAMArray, x: np.ndarray, chip_cells: np.ndarray) -> np.ndarray:
     """Network outputs computed by the arrays of each chip.
 
-    x: (batch, n_in) first-layer inputs in {-1, +1}; chip_cells: (chips, n_arrays, rows,
-    cols) relative cell currents. Returns (chips, batch, n_out) outputs of the last layer.
+    x: (batch, ...) first-op input codes; chip_cells: (chips, n_arrays, rows, cols) relative
+    cell currents. Returns (chips, batch, n_out) outputs of the last layer.
     """
     encoding = ENCODINGS[plan.encoding]()
+    chips = chip_cells.shape[0]
 
     def matvec(index, layer, x_layer):
         placement = plan.layers[index]
-        z = np.zeros((chip_cells.shape[0], *x_layer.shape[-2:-1], layer.n_out), dtype=np.int32)
+        z = np.zeros((chips, *x_layer.shape[-2:-1], layer.n_out), dtype=np.int32)
         for tile in placement.tiles:
             rows, cols = tile.states.shape
             cells = tile.states * chip_cells[:, tile.array_index, :rows, :cols]
@@ -47,7 +48,7 @@ def hardware_logits(plan: MappingPlan, array: SRAMArray, x: np.ndarray, chip_cel
             z[..., tile.outputs] += encoding.decode(counts, tile.weights)
         return z
 
-    return run_layers([p.spec for p in plan.layers], x, matvec)
+    return run_layers(plan.ops, x, matvec)
 
 
 def chip_accuracies(plan: MappingPlan, array: SRAMArray, x: np.ndarray, labels: np.ndarray,

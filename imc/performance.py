@@ -78,14 +78,14 @@ def estimate(plan: MappingPlan, array: SRAMArray, x: np.ndarray) -> Performance:
             tile_latency = max(tile_latency, cost.latency_s)
         width = accumulator_bits(layer.n_in)
         energy["digital"] = layer.n_out * (placement.row_tiles + 1) * width * digital.e_add_bit_j
-        output_bits = 1 if layer.thresholds is not None else width
+        output_bits = int(np.ceil(np.log2(np.asarray(layer.levels).size))) if layer.thresholds is not None else width
         energy["buffer"] = (layer.n_in + layer.n_out * output_bits) * digital.e_buffer_bit_j
         adder_levels = math.ceil(math.log2(placement.row_tiles)) + 1
         rows[layer.name] = energy
         latencies[layer.name] = tile_latency + adder_levels / digital.f_clk_hz
         return x_layer.astype(np.int32) @ layer.weights.astype(np.int32)
 
-    run_layers([p.spec for p in plan.layers], x, matvec)
+    run_layers(plan.ops, x, matvec)
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "layer"
     return Performance(frame, latencies, sum(p.spec.macs for p in plan.layers))

@@ -3,7 +3,8 @@
 from imc.mapping.encodings import ENCODINGS, OffsetReferenceEncoding, XnorEncoding
 from imc.mapping.errors import MappingError
 from imc.mapping.plan import LayerPlacement, MappingPlan, Tile, map_layers
-from imc.mapping.spec import LayerSpec, run_layers
+from imc.mapping.spec import ConvGeometry, FlattenSpec, LayerSpec, PoolSpec, matrix_layers, run_layers
 
-__all__ = ["ENCODINGS", "LayerPlacement", "LayerSpec", "MappingError", "MappingPlan",
-           "OffsetReferenceEncoding", "Tile", "XnorEncoding", "map_layers", "run_layers"]
+__all__ = ["ENCODINGS", "ConvGeometry", "FlattenSpec", "LayerPlacement", "LayerSpec", "MappingError",
+           "MappingPlan", "OffsetReferenceEncoding", "PoolSpec", "Tile", "XnorEncoding", "map_layers",
+           "matrix_layers", "run_layers"]

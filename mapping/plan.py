@@ -9,7 +9,8 @@ import pandas as pd
 
 from imc.devices.validation import ParameterError, int_in_range, require
 from imc.mapping.encodings import ENCODINGS
-from imc.mapping.spec import LayerSpec
+from imc.mapping.errors import MappingError
+from imc.mapping.spec import LayerSpec, matrix_layers
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,12 +56,16 @@ class LayerPlacement:
 
 @dataclass(frozen=True, eq=False)
 class MappingPlan:
-    """Placement of every layer of a network on arrays of ``rows`` x ``cols`` cells."""
+    """Placement of every matrix layer of a network on arrays of ``rows`` x ``cols`` cells.
+
+    ``ops`` is the whole op list (matrix layers and the digital ops between them), in order.
+    """
 
     layers: list[LayerPlacement]
     rows: int
     cols: int
     encoding: str
+    ops: list
 
     @property
     def n_arrays(self) -> int:
@@ -75,8 +80,8 @@ class MappingPlan:
         } for p in self.layers])
 
 
-def map_layers(layers: list[LayerSpec], rows: int, cols: int, encoding: str) -> MappingPlan:
-    """Tile every layer over arrays of ``rows`` x ``cols`` with the given sign encoding.
+def map_layers(ops: list, rows: int, cols: int, encoding: str) -> MappingPlan:
+    """Tile every matrix layer of ``ops`` over arrays of ``rows`` x ``cols`` with the given sign encoding.
 
     A layer with n_in inputs and n_out outputs needs ceil(n_in / inputs_per_array) row
     tiles and ceil(n_out / outputs_per_array) column tiles, where an array holds
@@ -94,7 +99,12 @@ def map_layers(layers: list[LayerSpec], rows: int, cols: int, encoding: str) -> 
                              f"the {encoding!r} encoding needs at least {enc.rows_per_input} rows "
                              f"and {enc.reference_columns + 1} columns per array")
     placements, next_array = [], 0
-    for spec in layers:
+    for spec in matrix_layers(ops):
+        if not spec.binary or spec.conv is not None:
+            raise MappingError(f"layer {spec.name!r}: only binary dense layers (1-bit weights and "
+                               f"inputs) can be mapped so far; this one has weight_bits="
+                               f"{spec.weight_bits}, input_bits={spec.input_bits}"
+                               f"{', and is a convolution' if spec.conv is not None else ''}")
         tiles = []
         row_starts = range(0, spec.n_in, inputs_per_array)
         col_starts = range(0, spec.n_out, outputs_per_array)
@@ -108,4 +118,4 @@ def map_layers(layers: list[LayerSpec], rows: int, cols: int, encoding: str) -> 
         placements.append(LayerPlacement(spec, tiles, len(row_starts), len(col_starts),
                                          enc.full_scale_count(min(inputs_per_array, spec.n_in)),
                                          rows * cols))
-    return MappingPlan(placements, rows, cols, encoding)
+    return MappingPlan(placements, rows, cols, encoding, list(ops))

@@ -1,7 +1,9 @@
 """The neutral layer spec: what the mapper needs to know about one network layer.
 
-`imc.nn` exports every layer as a `LayerSpec`; the mapper and the functional engine
-consume it without knowing anything about the network classes that produced it.
+`imc.nn` exports a network as a list of integer operations: `LayerSpec` (an integer
+matrix-vector product with its digital output stage; convolutions as im2col matrices),
+`PoolSpec` (max pooling of integer codes) and `FlattenSpec`. The mapper and the engines
+consume them without knowing the network classes that produced them.
 """
 
 from __future__ import annotations
@@ -12,27 +14,60 @@ import numpy as np
 
 from imc.mapping.errors import MappingError
 
+BINARY_LEVELS = (-1, 1)
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """A 2-D convolution in NHWC layout: kernel (kh, kw), stride, zero padding, input (H, W, C)."""
+
+    kernel: tuple[int, int]
+    stride: int
+    padding: int
+    in_shape: tuple[int, int, int]
+
+    @property
+    def out_shape(self) -> tuple[int, int]:
+        h, w, _ = self.in_shape
+        kh, kw = self.kernel
+        return ((h + 2 * self.padding - kh) // self.stride + 1, (w + 2 * self.padding - kw) // self.stride + 1)
+
+    def im2col(self, x: np.ndarray) -> np.ndarray:
+        """(..., H, W, C) -> patches (..., Ho, Wo, kh*kw*C) in (kh, kw, C) order, zero padded."""
+        p = self.padding
+        if p:
+            x = np.pad(x, [(0, 0)] * (x.ndim - 3) + [(p, p), (p, p), (0, 0)])
+        kh, kw = self.kernel
+        windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(-3, -2))
+        windows = windows[..., ::self.stride, ::self.stride, :, :, :]   # (..., Ho, Wo, C, kh, kw)
+        windows = np.moveaxis(windows, -3, -1)                          # (..., Ho, Wo, kh, kw, C)
+        return windows.reshape(*windows.shape[:-3], kh * kw * x.shape[-1])
+
 
 @dataclass(frozen=True, eq=False)
 class LayerSpec:
     """One layer as an integer matrix-vector product followed by a digital output stage.
 
-    The layer computes ``z = x @ weights`` on integer inputs ``x`` (last axis ``n_in``)
-    and then either
+    The layer computes ``z = x @ weights`` on integer input codes ``x`` (last axis ``n_in``;
+    for a convolution, the im2col patches of the input feature map, see ``conv``) and then
+    either
 
-    * ``thresholds`` (binarised nets): ``y = +1 if z >= threshold else -1`` per output,
-      the BatchNorm + sign of a BNN folded into one integer comparator threshold
-      per column (Courbariaux et al., "Binarized Neural Networks", NeurIPS 2016, Sec. 2;
-      the folding is exact for integer ``z``), or
+    * ``thresholds`` (quantized activations): output code ``levels[#{k : z >= thresholds[k]}]``
+      per output; a BatchNorm and the next layer's activation quantizer folded into integer
+      comparator thresholds (for a BNN, one threshold per column and levels {-1, +1}:
+      Courbariaux et al., "Binarized Neural Networks", NeurIPS 2016, Sec. 2); or
     * ``scale``/``offset`` (a final classifier): ``y = scale * z + offset`` (float logits).
 
     Attributes:
         name: layer name, used in reports.
         weights: integer matrix, shape ``(n_in, n_out)``.
-        weight_bits: bits per weight; 1 means the values are in {-1, +1}.
-        input_bits: bits per input; 1 means the values are in {-1, +1}.
-        thresholds: integer comparator thresholds, shape ``(n_out,)``, or None.
+        weight_bits: bits of one weight code (1: values in {-1, +1}).
+        input_bits: bits of one input code (1: values in {-1, +1}, or 0 for zero padding).
+        thresholds: integer thresholds, shape ``(n_out,)`` for binary outputs or
+            ``(levels - 1, n_out)``; or None.
+        levels: the integer output codes, ascending (default {-1, +1}).
         scale, offset: float affine output stage, shape ``(n_out,)``, or None.
+        conv: the convolution geometry when the layer is a convolution, else None.
     """
 
     name: str
@@ -40,8 +75,10 @@ class LayerSpec:
     weight_bits: int = 1
     input_bits: int = 1
     thresholds: np.ndarray | None = None
+    levels: tuple[int, ...] | np.ndarray = BINARY_LEVELS
     scale: np.ndarray | None = None
     offset: np.ndarray | None = None
+    conv: ConvGeometry | None = None
 
     def __post_init__(self) -> None:
         w = np.asarray(self.weights)
@@ -50,24 +87,44 @@ class LayerSpec:
                                f"(n_in, n_out), got shape {w.shape}")
         if not np.issubdtype(w.dtype, np.integer):
             raise MappingError(f"layer {self.name!r}: weights must be integers, got dtype {w.dtype}")
-        if self.weight_bits != 1 or self.input_bits != 1:
-            raise MappingError(f"layer {self.name!r}: weight_bits={self.weight_bits}, "
-                               f"input_bits={self.input_bits}; only binary (1-bit, values "
-                               "in {-1, +1}) layers can be mapped so far")
-        if not np.all(np.abs(w) == 1):
+        if not (isinstance(self.weight_bits, int) and 1 <= self.weight_bits <= 16):
+            raise MappingError(f"layer {self.name!r}: weight_bits = {self.weight_bits!r}, allowed 1..16")
+        if not (isinstance(self.input_bits, int) and 1 <= self.input_bits <= 16):
+            raise MappingError(f"layer {self.name!r}: input_bits = {self.input_bits!r}, allowed 1..16")
+        if self.weight_bits == 1 and not np.all(np.abs(w) == 1):
             raise MappingError(f"layer {self.name!r}: 1-bit weights must be -1 or +1, "
                                f"found values {np.unique(w)[:5]}")
+        if np.unique(w).size > 2 ** self.weight_bits:
+            raise MappingError(f"layer {self.name!r}: {np.unique(w).size} distinct weight values do not "
+                               f"fit in weight_bits = {self.weight_bits}")
         has_threshold = self.thresholds is not None
         has_affine = self.scale is not None and self.offset is not None
         if has_threshold == has_affine:
             raise MappingError(f"layer {self.name!r}: give either thresholds or both "
                                "scale and offset as the output stage")
-        for field in ("thresholds", "scale", "offset"):
+        n_out = w.shape[1]
+        if has_threshold:
+            t = np.asarray(self.thresholds)
+            levels = np.asarray(self.levels)
+            if t.shape[-1] != n_out or t.ndim not in (1, 2):
+                raise MappingError(f"layer {self.name!r}: thresholds must have shape ({n_out},) or "
+                                   f"(levels - 1, {n_out}), got {t.shape}")
+            if t.reshape(-1, n_out).shape[0] != levels.size - 1:
+                raise MappingError(f"layer {self.name!r}: {levels.size} output levels need "
+                                   f"{levels.size - 1} thresholds per output, got {t.reshape(-1, n_out).shape[0]}")
+        for field in ("scale", "offset"):
             value = getattr(self, field)
-            if value is not None and np.shape(value) != (w.shape[1],):
-                raise MappingError(f"layer {self.name!r}: {field} must have shape "
-                                   f"({w.shape[1]},), got {np.shape(value)}")
-        object.__setattr__(self, "weights", w.astype(np.int8))
+            if value is not None and np.shape(value) != (n_out,):
+                raise MappingError(f"layer {self.name!r}: {field} must have shape ({n_out},), "
+                                   f"got {np.shape(value)}")
+        if self.conv is not None:
+            kh, kw = self.conv.kernel
+            if kh * kw * self.conv.in_shape[2] != w.shape[0]:
+                raise MappingError(f"layer {self.name!r}: a {kh}x{kw} convolution over "
+                                   f"{self.conv.in_shape[2]} channels needs {kh * kw * self.conv.in_shape[2]} "
+                                   f"weight rows, got {w.shape[0]}")
+        object.__setattr__(self, "weights", w.astype(np.int8 if np.abs(w).max() < 128 else np.int32))
+        object.__setattr__(self, "levels", np.asarray(self.levels, dtype=np.int32))
 
     @property
     def n_in(self) -> int:
@@ -78,27 +135,82 @@ class LayerSpec:
         return self.weights.shape[1]
 
     @property
+    def output_positions(self) -> int:
+        """Output pixels of a convolution (1 for a dense layer)."""
+        return int(np.prod(self.conv.out_shape)) if self.conv else 1
+
+    @property
     def macs(self) -> int:
-        """Multiply-accumulates per input vector."""
-        return self.n_in * self.n_out
+        """Multiply-accumulates per input sample."""
+        return self.n_in * self.n_out * self.output_positions
+
+    @property
+    def binary(self) -> bool:
+        """Binary weights and inputs, binary (sign) or float outputs."""
+        return self.weight_bits == 1 and self.input_bits == 1
 
     def output(self, z: np.ndarray) -> np.ndarray:
         """Apply the digital output stage to integer pre-activations ``z`` (last axis n_out)."""
-        if self.thresholds is not None:
-            return np.where(z >= self.thresholds, 1, -1).astype(np.int8)
-        return self.scale * z + self.offset
+        if self.thresholds is None:
+            return self.scale * z + self.offset
+        t = np.asarray(self.thresholds).reshape(-1, self.n_out)
+        passed = np.zeros(z.shape, dtype=np.intp)
+        for row in t:
+            passed += z >= row
+        return self.levels.astype(np.int8 if np.abs(self.levels).max() < 128 else np.int32)[passed]
+
+    def matvec_input(self, x: np.ndarray) -> np.ndarray:
+        """The matrix input for layer input ``x``: x itself, or its im2col patches for a convolution."""
+        return self.conv.im2col(x) if self.conv else x
 
 
-def run_layers(layers: list[LayerSpec], x: np.ndarray, matvec=None) -> np.ndarray:
-    """Run a chain of layers on inputs ``x`` (..., n_in) and return the last layer's output.
+@dataclass(frozen=True)
+class PoolSpec:
+    """Max pooling of integer codes over ``size`` x ``size`` windows with ``stride`` (NHWC).
 
-    ``matvec(index, layer, x) -> z`` computes the integer pre-activations; the default is
-    the exact integer product, i.e. the software reference that hardware must reproduce.
+    Exact on codes because every output stage maps to ascending codes (monotone)."""
+
+    name: str
+    size: int
+    stride: int
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        windows = np.lib.stride_tricks.sliding_window_view(x, (self.size, self.size), axis=(-3, -2))
+        return windows[..., ::self.stride, ::self.stride, :, :, :].max(axis=(-2, -1))
+
+
+@dataclass(frozen=True)
+class FlattenSpec:
+    """(..., H, W, C) -> (..., H*W*C)."""
+
+    name: str = "flatten"
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        return x.reshape(*x.shape[:-3], -1)
+
+
+def matrix_layers(ops: list) -> list[LayerSpec]:
+    """The matrix layers of an op list, in order."""
+    return [op for op in ops if isinstance(op, LayerSpec)]
+
+
+def run_layers(ops: list, x: np.ndarray, matvec=None) -> np.ndarray:
+    """Run a chain of integer ops on input codes ``x`` and return the last op's output.
+
+    ``matvec(index, layer, x) -> z`` computes a matrix layer's integer pre-activations from
+    its matrix input (index counts matrix layers only); the default is the exact integer
+    product, i.e. the software reference that hardware must reproduce.
     """
-    for index, layer in enumerate(layers):
+    index = 0
+    for op in ops:
+        if not isinstance(op, LayerSpec):
+            x = op.apply(x)
+            continue
+        patches = op.matvec_input(x)
         if matvec is None:
-            z = x.astype(np.int32) @ layer.weights.astype(np.int32)
+            z = patches.astype(np.int32) @ op.weights.astype(np.int32)
         else:
-            z = matvec(index, layer, x)
-        x = layer.output(z)
+            z = matvec(index, op, patches)
+        x = op.output(z)
+        index += 1
     return x

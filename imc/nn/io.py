@@ -1,9 +1,9 @@
 """Save and load models: one ``.npz`` file holding the arrays plus a JSON metadata entry.
 
-Format (version 1): arrays ``layer{i}.{param}`` for every trainable parameter and
-``layer{i}.running_mean`` / ``layer{i}.running_var`` for BatchNorm, and ``meta``: a JSON
-string with ``format_version``, ``architecture``, the constructor arguments and free-form
-``info`` (data set, training recipe, accuracy).
+Format version 2: arrays ``layers.{i}.{param}`` (and BatchNorm ``running_mean`` /
+``running_var``) as listed by `imc.nn.network.state_dict`, and ``meta``: a JSON string with
+``format_version``, the network ``description`` (see `imc.nn.network`), ``input_shape``,
+``max_level`` and free-form ``info`` (data set, training recipe, accuracy).
 """
 
 from __future__ import annotations
@@ -13,72 +13,52 @@ from pathlib import Path
 
 import numpy as np
 
-from imc.nn.layers import BatchNorm
-from imc.nn.network import BinaryMLP
+from imc.devices.validation import ParameterError
+from imc.nn.network import Sequential, load_state_dict, state_dict
 
-FORMAT_VERSION = 1
-ARCHITECTURES = {BinaryMLP.architecture: BinaryMLP}
-
-
-class ModelFileError(ValueError):
-    """A model file is missing, unreadable, from a newer format or incomplete."""
+FORMAT_VERSION = 2
 
 
-def save_model(model: BinaryMLP, path: str | Path, info: dict | None = None) -> Path:
+class ModelFileError(ParameterError):
+    """A model file is missing, unreadable, from another format version or incomplete."""
+
+    def __init__(self, path: Path, problem: str):
+        super().__init__("model file", str(path), problem)
+
+
+def save_model(model: Sequential, path: str | Path, info: dict | None = None) -> Path:
     path = Path(path)
-    arrays = {}
-    for i, layer in enumerate(model.layers):
-        for key, value in layer.params.items():
-            arrays[f"layer{i}.{key}"] = value
-        if isinstance(layer, BatchNorm):
-            arrays[f"layer{i}.running_mean"] = layer.running_mean
-            arrays[f"layer{i}.running_var"] = layer.running_var
-    meta = {
-        "format_version": FORMAT_VERSION,
-        "architecture": model.architecture,
-        "args": {"n_features": model.n_features, "hidden": list(model.hidden),
-                 "n_classes": model.n_classes, "thermometer": model.thermometer.tolist()},
-        "info": info or {},
-    }
+    meta = {"format_version": FORMAT_VERSION, "description": model.description,
+            "input_shape": list(model.input_shape), "max_level": model.max_level, "info": info or {}}
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as f:
-        np.savez_compressed(f, meta=np.array(json.dumps(meta)), **arrays)
+        np.savez_compressed(f, meta=np.array(json.dumps(meta)), **state_dict(model))
     return path
 
 
-def load_model(path: str | Path) -> tuple[BinaryMLP, dict]:
+def load_model(path: str | Path) -> tuple[Sequential, dict]:
     """Load a model file; returns the model and its metadata."""
     path = Path(path)
     if not path.is_file():
-        raise ModelFileError(f"model file {path}: not found")
+        raise ModelFileError(path, "not found")
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
     except (OSError, ValueError) as exc:
-        raise ModelFileError(f"model file {path}: not a readable .npz archive ({exc})") from exc
+        raise ModelFileError(path, f"not a readable .npz archive ({exc})") from exc
     if "meta" not in arrays:
-        raise ModelFileError(f"model file {path}: no 'meta' entry; expected an imc model file")
+        raise ModelFileError(path, "no 'meta' entry; expected an imc model file")
     meta = json.loads(str(arrays.pop("meta")))
     version = meta.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise ModelFileError(f"model file {path}: format_version {version!r} is not supported; "
-                             f"this imc reads versions 1..{FORMAT_VERSION}")
-    arch = meta.get("architecture")
-    if arch not in ARCHITECTURES:
-        raise ModelFileError(f"model file {path}: architecture {arch!r} unknown; "
-                             f"allowed: {sorted(ARCHITECTURES)}")
-    model = ARCHITECTURES[arch](**meta["args"])
-    for i, layer in enumerate(model.layers):
-        names = list(layer.params)
-        if isinstance(layer, BatchNorm):
-            names += ["running_mean", "running_var"]
-        for key in names:
-            name = f"layer{i}.{key}"
-            if name not in arrays:
-                raise ModelFileError(f"model file {path}: array {name!r} is missing")
-            target = layer.params[key] if key in layer.params else getattr(layer, key)
-            if arrays[name].shape != target.shape:
-                raise ModelFileError(f"model file {path}: array {name!r} has shape "
-                                     f"{arrays[name].shape}, expected {target.shape}")
-            target[...] = arrays[name]
+    if version != FORMAT_VERSION:
+        raise ModelFileError(path, f"format_version {version!r} is not supported; this imc reads "
+                                   f"version {FORMAT_VERSION} (retrain older models with `imc train`)")
+    missing = [k for k in ("description", "input_shape", "max_level") if k not in meta]
+    if missing:
+        raise ModelFileError(path, f"metadata lacks {missing}")
+    model = Sequential(meta["description"], tuple(meta["input_shape"]), meta["max_level"])
+    try:
+        load_state_dict(model, arrays, source=str(path))
+    except ParameterError as exc:
+        raise ModelFileError(path, f"array {exc.field}: {exc.allowed}") from exc
     return model, meta

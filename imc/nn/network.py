@@ -1,30 +1,101 @@
-"""Binarized multi-layer perceptron and its exact integer export."""
+"""Quantized networks built from a declarative description, and their exact integer export.
+
+A network is described by a JSON-able dict (the zoo's recipes and the model files use it):
+
+    {"input": {"encoding": "thermometer", "thresholds": [3, 7, 11, 15]}       # or
+              {"encoding": "uniform", "bits": 4},
+     "layers": [{"type": "conv", "channels": 16, "kernel": 3, "padding": 1,
+                 "weight_quantizer": {"name": "dorefa_weight", "bits": 4}},
+                {"type": "batchnorm"},
+                {"type": "activation", "quantizer": {"name": "dorefa_activation", "bits": 4}},
+                {"type": "maxpool", "size": 2},
+                {"type": "flatten"},
+                {"type": "dense", "units": 10, "weight_quantizer": {"name": "ste_sign"}},
+                {"type": "batchnorm"}]}
+
+Mixed precision is a different quantizer (bit width) per layer.
+"""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
 
-from imc.mapping.spec import LayerSpec, run_layers
+from imc.devices.validation import int_in_range, require
+from imc.mapping.spec import ConvGeometry, LayerSpec, matrix_layers, run_layers
+from imc.nn import layers as L
 from imc.nn.data import thermometer_encode
-from imc.nn.layers import BatchNorm, BinaryDense, Sign
+from imc.nn.quantizers import make_quantizer
+
+INPUT_ENCODINGS = ("thermometer", "uniform")
+LAYER_TYPES = ("dense", "conv", "batchnorm", "activation", "maxpool", "avgpool", "flatten", "relu", "hardtanh")
+
+
+@dataclass(frozen=True)
+class InputEncoder:
+    """Raw pixel levels (0..max_level) -> integer input codes of the first layer, and their values.
+
+    ``thermometer``: each pixel becomes one {-1, +1} bit per threshold (Buckman et al.,
+    "Thermometer Encoding", ICLR 2018); values = codes. ``uniform``: k-bit codes
+    u = floor(x / max_level * (2^k - 1) + 1/2), values u / (2^k - 1) (DoReFa-style inputs).
+    """
+
+    encoding: str
+    max_level: int
+    thresholds: tuple[int, ...] = ()
+    bits: int = 1
+
+    def __post_init__(self) -> None:
+        require("input.encoding", self.encoding, self.encoding in INPUT_ENCODINGS, f"allowed: {INPUT_ENCODINGS}")
+        if self.encoding == "thermometer":
+            require("input.thresholds", self.thresholds, len(self.thresholds) >= 1,
+                    "a thermometer code needs at least one threshold")
+        else:
+            int_in_range("input.bits", self.bits, 1, 16)
+
+    @property
+    def code_bits(self) -> int:
+        return 1 if self.encoding == "thermometer" else self.bits
+
+    @property
+    def scale(self) -> float:
+        return 1.0 if self.encoding == "thermometer" else 1.0 / (2 ** self.bits - 1)
+
+    def codes(self, x: np.ndarray) -> np.ndarray:
+        """(n, H, W, C) pixel levels -> integer codes (n, H, W, C') (C' = C * thresholds for thermometer)."""
+        if self.encoding == "thermometer":
+            return thermometer_encode(x, np.asarray(self.thresholds))
+        top = 2 ** self.bits - 1
+        return np.floor(np.asarray(x) / self.max_level * top + 0.5).astype(np.int32)
+
+    def values(self, x: np.ndarray) -> np.ndarray:
+        return self.codes(x) * self.scale
+
+    def channels(self, c: int) -> int:
+        return c * len(self.thresholds) if self.encoding == "thermometer" else c
 
 
 @dataclass(frozen=True, eq=False)
 class IntegerModel:
-    """A network as the hardware sees it: an input encoder and integer layer specs."""
+    """A network as the hardware sees it: an input encoder and a list of integer ops."""
 
     name: str
-    thermometer: np.ndarray
-    layers: list[LayerSpec]
+    encoder: InputEncoder
+    ops: list
+
+    @property
+    def layers(self) -> list[LayerSpec]:
+        """The matrix layers (what the mapper places on arrays)."""
+        return matrix_layers(self.ops)
 
     def encode(self, x: np.ndarray) -> np.ndarray:
-        """Raw grey levels (n, features) -> binary inputs in {-1, +1} for the first layer."""
-        return thermometer_encode(x, self.thermometer)
+        """Raw pixels (n, H, W, C) -> first-op input codes."""
+        return self.encoder.codes(x)
 
     def logits(self, x: np.ndarray) -> np.ndarray:
-        return run_layers(self.layers, self.encode(x))
+        return run_layers(self.ops, self.encode(x))
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return np.argmax(self.logits(x), axis=-1)
@@ -34,77 +105,121 @@ class IntegerModel:
         return sum(layer.macs for layer in self.layers)
 
 
-class BinaryMLP:
-    """BNN MLP: thermometer input -> [BinaryDense -> BatchNorm -> Sign] x H -> BinaryDense -> BatchNorm.
+def _quantizer(description: dict | None, field: str):
+    if description is None:
+        return None
+    require(field, description, isinstance(description, dict) and "name" in description,
+            "must be a table with a 'name' and the quantizer's options")
+    options = {k: v for k, v in description.items() if k != "name"}
+    return make_quantizer(description["name"], **options)
 
-    Binary weights and activations throughout (Hubara et al., "Binarized Neural Networks",
-    NeurIPS 2016, Sec. 2); the input grey levels are thermometer-coded to binary
-    (Buckman et al., ICLR 2018) so that every layer is a binary matrix-vector product.
-    """
 
-    architecture = "binary_mlp"
+class Sequential:
+    """A feed-forward quantized network built from a description (see the module docstring)."""
 
-    def __init__(self, n_features: int, hidden: tuple[int, ...], n_classes: int,
-                 thermometer: tuple[int, ...], seed: int = 0):
-        self.n_features = n_features
-        self.hidden = tuple(int(h) for h in hidden)
-        self.n_classes = n_classes
-        self.thermometer = np.asarray(thermometer, dtype=np.int64)
+    def __init__(self, description: dict, input_shape: tuple[int, int, int], max_level: int, seed: int = 0):
+        self.description = copy.deepcopy(description)
+        self.input_shape = tuple(int(s) for s in input_shape)
+        self.max_level = int(max_level)
+        require("description", description, isinstance(description, dict)
+                and {"input", "layers"} <= set(description), "must have 'input' and 'layers'")
+        spec = description["input"]
+        self.encoder = InputEncoder(spec.get("encoding"), self.max_level, tuple(spec.get("thresholds", ())),
+                                    spec.get("bits", 1))
         rng = np.random.default_rng(seed)
-        sizes = [n_features * len(self.thermometer), *self.hidden, n_classes]
+        h, w, c = self.input_shape
+        shape: tuple[int, ...] = (h, w, self.encoder.channels(c))
         self.layers: list = []
-        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            self.layers += [BinaryDense(n_in, n_out, rng), BatchNorm(n_out)]
-            if i < len(sizes) - 2:
-                self.layers.append(Sign())
+        for i, layer in enumerate(description["layers"]):
+            built, shape = self._build(layer, shape, rng, f"layers[{i}]")
+            self.layers.append(built)
+
+    @staticmethod
+    def _build(layer: dict, shape: tuple[int, ...], rng, field: str):
+        kind = layer.get("type")
+        require(f"{field}.type", kind, kind in LAYER_TYPES, f"allowed: {LAYER_TYPES}")
+        if kind == "dense":
+            require(field, shape, len(shape) == 1, "a dense layer needs flat inputs: add a flatten layer first")
+            built = L.Dense(shape[0], layer["units"], rng, _quantizer(layer.get("weight_quantizer"), f"{field}.weight_quantizer"),
+                            bias=layer.get("bias", False))
+            return built, (layer["units"],)
+        if kind == "conv":
+            require(field, shape, len(shape) == 3, "a convolution needs (H, W, C) inputs")
+            geometry = ConvGeometry((layer["kernel"], layer["kernel"]), layer.get("stride", 1),
+                                    layer.get("padding", 0), shape)
+            built = L.Conv2d(shape[2], layer["channels"], layer["kernel"], rng, stride=geometry.stride,
+                             padding=geometry.padding,
+                             weight_quantizer=_quantizer(layer.get("weight_quantizer"), f"{field}.weight_quantizer"),
+                             bias=layer.get("bias", False))
+            return built, (*geometry.out_shape, layer["channels"])
+        if kind == "batchnorm":
+            return L.BatchNorm(shape[-1]), shape
+        if kind == "activation":
+            return L.QuantizeActivation(_quantizer(layer.get("quantizer"), f"{field}.quantizer")), shape
+        if kind in ("maxpool", "avgpool"):
+            size, stride = layer["size"], layer.get("stride", layer["size"])
+            pool = (L.MaxPool2d if kind == "maxpool" else L.AvgPool2d)(size, stride)
+            return pool, ((shape[0] - size) // stride + 1, (shape[1] - size) // stride + 1, shape[2])
+        if kind == "flatten":
+            return L.Flatten(), (int(np.prod(shape)),)
+        return (L.ReLU() if kind == "relu" else L.HardTanh()), shape
+
+    def set_weight_noise(self, relative_sigma: float) -> None:
+        """Relative Gaussian weight noise used in training forward passes (0: off)."""
+        for layer in self.layers:
+            if isinstance(layer, (L.Dense, L.Conv2d)):
+                layer.weight_noise_rel = relative_sigma
 
     def encode(self, x: np.ndarray) -> np.ndarray:
-        return thermometer_encode(x, self.thermometer).astype(np.float64)
+        """Raw pixels -> the first layer's float input values."""
+        return self.encoder.values(x).astype(np.float64)
 
-    def forward(self, x_encoded: np.ndarray, train: bool = False) -> np.ndarray:
+    def forward(self, x_values: np.ndarray, train: bool = False, rng=None) -> np.ndarray:
         for layer in self.layers:
-            x_encoded = layer.forward(x_encoded, train)
-        return x_encoded
+            x_values = layer.forward(x_values, train, rng)
+        return x_values
 
     def backward(self, grad: np.ndarray) -> None:
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
 
-    def logits(self, x: np.ndarray) -> np.ndarray:
-        """Float inference (BatchNorm with running statistics) on raw grey levels."""
-        return self.forward(self.encode(x), train=False)
+    def logits(self, x: np.ndarray, batch: int = 512) -> np.ndarray:
+        """Float inference (BatchNorm with running statistics) on raw pixels (n, H, W, C)."""
+        return np.concatenate([self.forward(self.encode(x[i:i + batch])) for i in range(0, len(x), batch)])
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return np.argmax(self.logits(x), axis=-1)
 
-    def export(self, name: str = "model") -> IntegerModel:
-        """Fold every BatchNorm into integer thresholds (hidden) or an affine stage (last).
+    @property
+    def parameter_count(self) -> int:
+        return int(sum(v.size for layer in self.layers for k, v in layer.params.items() if "quantizer" not in k))
 
-        Hidden layer: sign(gamma * (z - mu) / s + beta) with s = sqrt(var + eps) is
-        ``z >= tau`` for gamma > 0 and ``z <= tau`` for gamma < 0, tau = mu - beta * s / gamma.
-        Because z is an integer, ``z >= tau`` <=> ``z >= ceil(tau)``; for gamma < 0 the weight
-        column is negated so that every output is a ``>=`` comparison. gamma = 0 gives a
-        constant output sign(beta), encoded as an always/never-reached threshold.
-        """
-        dense = [l for l in self.layers if isinstance(l, BinaryDense)]
-        norms = [l for l in self.layers if isinstance(l, BatchNorm)]
-        specs = []
-        for i, (d, bn) in enumerate(zip(dense, norms)):
-            w = d.binary_weights.astype(np.int8)
-            gamma, beta = bn.params["gamma"], bn.params["beta"]
-            s = np.sqrt(bn.running_var + bn.eps)
-            mu = bn.running_mean
-            layer_name = f"dense{i}"
-            if i < len(dense) - 1:
-                n_in = w.shape[0]
-                safe_gamma = np.where(gamma == 0, 1.0, gamma)
-                tau = mu - beta * s / safe_gamma
-                flip = gamma < 0
-                w = np.where(flip[None, :], -w, w).astype(np.int8)
-                t = np.where(flip, np.ceil(-tau), np.ceil(tau))
-                t = np.where(gamma == 0, np.where(beta >= 0, -n_in, n_in + 1), t)
-                t = np.clip(t, -n_in, n_in + 1).astype(np.int32)
-                specs.append(LayerSpec(layer_name, w, thresholds=t))
-            else:
-                specs.append(LayerSpec(layer_name, w, scale=gamma / s, offset=beta - gamma * mu / s))
-        return IntegerModel(name, self.thermometer.copy(), specs)
+    def export(self, name: str = "model") -> IntegerModel:
+        """The exact integer form of the network (see `imc.nn.export`)."""
+        from imc.nn.export import export_integer
+        return export_integer(self, name)
+
+
+def state_dict(model: Sequential) -> dict[str, np.ndarray]:
+    """Every array that defines the model's state: parameters and BatchNorm running statistics.
+
+    Keys ``layers.{i}.{param}`` and ``layers.{i}.running_mean`` / ``running_var``; the values
+    are the live arrays (copy them to snapshot).
+    """
+    state = {}
+    for i, layer in enumerate(model.layers):
+        for key, value in layer.params.items():
+            state[f"layers.{i}.{key}"] = value
+        if isinstance(layer, L.BatchNorm):
+            state[f"layers.{i}.running_mean"] = layer.running_mean
+            state[f"layers.{i}.running_var"] = layer.running_var
+    return state
+
+
+def load_state_dict(model: Sequential, arrays: dict[str, np.ndarray], source: str = "state") -> None:
+    """Copy ``arrays`` into the model's state in place; every array must be present with its shape."""
+    for key, target in state_dict(model).items():
+        require(f"{source}[{key!r}]", None if key not in arrays else arrays[key].shape,
+                key in arrays and arrays[key].shape == target.shape,
+                f"missing or mis-shaped: expected an array of shape {target.shape}")
+        target[...] = arrays[key]

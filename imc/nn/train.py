@@ -1,22 +1,62 @@
-"""NumPy training loop: softmax cross-entropy, Adam, minibatches, learning-rate decay."""
+"""NumPy training: softmax cross-entropy, Adam, minibatches, learning-rate decay, early
+stopping on a validation split, and hardware-aware noise injection."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from imc.devices.validation import int_in_range, non_negative, positive, require
+from imc.nn.data import validation_split
+from imc.nn.network import Sequential, load_state_dict, state_dict
+
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Training recipe. Defaults are the ones the shipped zoo models were trained with."""
+    """A training recipe.
+
+    epochs, batch_size, lr -> lr_final (exponential decay per epoch), seed (initialisation,
+    shuffling, noise); validation_fraction of the training set held out for early stopping
+    with ``patience`` epochs (0: no early stopping, train on everything); weight_noise_rel:
+    relative Gaussian weight noise in training forward passes (0: off).
+    """
 
     epochs: int = 60
     batch_size: int = 64
     lr: float = 1e-2
     lr_final: float = 1e-4
     seed: int = 0
+    validation_fraction: float = 0.0
+    patience: int = 0
+    weight_noise_rel: float = 0.0
+
+    def __post_init__(self) -> None:
+        int_in_range("epochs", self.epochs, 1)
+        int_in_range("batch_size", self.batch_size, 1)
+        positive("lr", self.lr)
+        positive("lr_final", self.lr_final)
+        int_in_range("seed", self.seed, 0)
+        require("validation_fraction", self.validation_fraction,
+                isinstance(self.validation_fraction, (int, float)) and 0 <= self.validation_fraction < 1,
+                "must be in [0, 1)")
+        int_in_range("patience", self.patience, 0)
+        require("patience", self.patience, self.patience == 0 or self.validation_fraction > 0,
+                "early stopping needs validation_fraction > 0")
+        non_negative("weight_noise_rel", self.weight_noise_rel)
+
+
+@dataclass
+class TrainHistory:
+    """Per-epoch training loss and validation accuracy, and the epoch whose weights were kept."""
+
+    loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    best_epoch: int = -1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 class Adam:
@@ -33,8 +73,9 @@ class Adam:
         self.t += 1
         correction = np.sqrt(1 - self.beta2 ** self.t) / (1 - self.beta1 ** self.t)
         for layer, m, v in zip(self.layers, self.m, self.v):
+            grads = layer.grads
             for key, param in layer.params.items():
-                g = layer.grads[key]
+                g = grads[key]
                 m[key] = self.beta1 * m[key] + (1 - self.beta1) * g
                 v[key] = self.beta2 * v[key] + (1 - self.beta2) * g * g
                 param -= lr * correction * m[key] / (np.sqrt(v[key]) + self.eps)
@@ -52,25 +93,50 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float
     return float(loss), grad / n
 
 
-def train(model, x: np.ndarray, y: np.ndarray, config: TrainConfig = TrainConfig(),
-          progress: bool = True) -> list[float]:
-    """Train ``model`` in place on raw inputs ``x`` and labels ``y``; returns the loss per epoch.
+def train(model: Sequential, x: np.ndarray, y: np.ndarray, config: TrainConfig = TrainConfig(),
+          progress: bool = True) -> TrainHistory:
+    """Train ``model`` in place on raw inputs ``x`` (n, H, W, C) and labels ``y``.
 
-    The learning rate decays exponentially from ``lr`` to ``lr_final`` over the epochs.
+    With early stopping, the weights of the epoch with the best validation accuracy are
+    restored at the end. Noise injection (Joshi et al., "Accurate deep neural network
+    inference using computational phase-change memory", Nature Communications 11, 2020)
+    perturbs the quantized weights of every forward pass during training only.
     """
     rng = np.random.default_rng(config.seed)
+    if config.validation_fraction > 0:
+        x, y, x_val, y_val = validation_split(x, y, config.validation_fraction, rng)
     encoded = model.encode(x)
     optimiser = Adam(model.layers)
+    model.set_weight_noise(config.weight_noise_rel)
     decay = (config.lr_final / config.lr) ** (1.0 / max(config.epochs - 1, 1))
-    history = []
-    for epoch in tqdm(range(config.epochs), desc="train", disable=not progress):
-        order = rng.permutation(len(y))
-        losses = []
-        for start in range(0, len(y), config.batch_size):
-            batch = order[start:start + config.batch_size]
-            loss, grad = softmax_cross_entropy(model.forward(encoded[batch], train=True), y[batch])
-            model.backward(grad)
-            optimiser.step(config.lr * decay ** epoch)
-            losses.append(loss)
-        history.append(float(np.mean(losses)))
+    history, best, waited = TrainHistory(), None, 0
+    try:
+        for epoch in tqdm(range(config.epochs), desc="train", disable=not progress):
+            order = rng.permutation(len(y))
+            losses = []
+            for start in range(0, len(y), config.batch_size):
+                batch = order[start:start + config.batch_size]
+                logits = model.forward(encoded[batch], train=True, rng=rng)
+                loss, grad = softmax_cross_entropy(logits, y[batch])
+                model.backward(grad)
+                optimiser.step(config.lr * decay ** epoch)
+                losses.append(loss)
+            history.loss.append(float(np.mean(losses)))
+            if config.validation_fraction == 0:
+                continue
+            accuracy = float(np.mean(model.predict(x_val) == y_val))
+            history.val_accuracy.append(accuracy)
+            if best is None or accuracy > best[0]:
+                best = (accuracy, {k: v.copy() for k, v in state_dict(model).items()})
+                history.best_epoch, waited = epoch, 0
+            else:
+                waited += 1
+                if config.patience and waited >= config.patience:
+                    break
+    finally:
+        model.set_weight_noise(0.0)
+    if best is not None:
+        load_state_dict(model, best[1])
+    else:
+        history.best_epoch = len(history.loss) - 1
     return history

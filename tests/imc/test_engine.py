@@ -24,7 +24,7 @@ def setup():
 def test_hardware_equals_software_bit_for_bit_without_variation(setup, encoding, rows, cols, bits):
     model, data, x = setup
     array = SRAMArray(rows=rows, cols=cols, adc=ADC(bits=bits))
-    plan = map_layers(model.layers, rows, cols, encoding)
+    plan = map_layers(model.ops, rows, cols, encoding)
     assert 2 ** bits - 1 >= max(p.full_scale_count for p in plan.layers)
     nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
     hardware = engine.hardware_logits(plan, array, x, nominal)[0]
@@ -35,7 +35,7 @@ def test_zero_mismatch_chips_match_software_even_with_variation_sampling_on(setu
     model, data, x = setup
     ideal_cell = dataclasses.replace(SRAMArray().device, a_vt_v_m=0.0)
     array = SRAMArray(device=ideal_cell)
-    plan = map_layers(model.layers, 256, 128, "xnor")
+    plan = map_layers(model.ops, 256, 128, "xnor")
     accuracy = engine.chip_accuracies(plan, array, x, data.y_test, seed=5, chips=3)
     assert np.all(accuracy == np.mean(model.predict(data.x_test) == data.y_test))
 
@@ -43,14 +43,14 @@ def test_zero_mismatch_chips_match_software_even_with_variation_sampling_on(setu
 def test_too_few_adc_bits_break_exactness(setup):
     model, data, x = setup
     array = SRAMArray(adc=ADC(bits=3))
-    plan = map_layers(model.layers, 256, 128, "xnor")
+    plan = map_layers(model.ops, 256, 128, "xnor")
     nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
     assert not np.array_equal(engine.hardware_logits(plan, array, x, nominal)[0], model.logits(data.x_test))
 
 
 def test_same_seed_same_chips_other_seed_other_chips(setup):
     model, data, x = setup
-    array, plan = SRAMArray(), map_layers(model.layers, 256, 128, "xnor")
+    array, plan = SRAMArray(), map_layers(model.ops, 256, 128, "xnor")
     a = engine.chip_accuracies(plan, array, x, data.y_test, seed=11, chips=6)
     b = engine.chip_accuracies(plan, array, x, data.y_test, seed=11, chips=6)
     c = engine.chip_accuracies(plan, array, x, data.y_test, seed=12, chips=6)
@@ -60,7 +60,7 @@ def test_same_seed_same_chips_other_seed_other_chips(setup):
 
 def test_results_do_not_depend_on_chunking_or_chip_count(setup):
     model, data, x = setup
-    array, plan = SRAMArray(), map_layers(model.layers, 256, 128, "xnor")
+    array, plan = SRAMArray(), map_layers(model.ops, 256, 128, "xnor")
     whole = engine.chip_accuracies(plan, array, x, data.y_test, seed=3, chips=7, chunk=7)
     pieces = engine.chip_accuracies(plan, array, x, data.y_test, seed=3, chips=7, chunk=2)
     assert np.array_equal(whole, pieces)
@@ -68,7 +68,7 @@ def test_results_do_not_depend_on_chunking_or_chip_count(setup):
 
 def test_static_variation_is_reused_across_the_test_set(setup):
     model, _, x = setup
-    array, plan = SRAMArray(), map_layers(model.layers, 256, 128, "xnor")
+    array, plan = SRAMArray(), map_layers(model.ops, 256, 128, "xnor")
     chips = engine.sample_chips(array, plan, engine.chip_seeds(0, 2), variation=True)
     full = engine.hardware_logits(plan, array, x, chips)
     half = engine.hardware_logits(plan, array, x[:100], chips)
@@ -77,7 +77,7 @@ def test_static_variation_is_reused_across_the_test_set(setup):
 
 def test_larger_mismatch_lowers_mean_accuracy(setup):
     model, data, x = setup
-    plan = map_layers(model.layers, 256, 128, "xnor")
+    plan = map_layers(model.ops, 256, 128, "xnor")
     software = np.mean(model.predict(data.x_test) == data.y_test)
     means = []
     for a_vt in (0.5e-9, 9e-9):
@@ -94,7 +94,7 @@ def test_larger_mismatch_lowers_mean_accuracy(setup):
 def test_exactness_over_array_geometries(setup, encoding, rows, cols):
     """Bit-exact hardware for every geometry, with the fewest ADC bits that resolve a column."""
     model, data, x = setup
-    plan = map_layers(model.layers, rows, cols, encoding)
+    plan = map_layers(model.ops, rows, cols, encoding)
     bits = int(np.ceil(np.log2(max(p.full_scale_count for p in plan.layers) + 1)))
     array = SRAMArray(rows=rows, cols=cols, adc=ADC(bits=bits))
     nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)

@@ -4,7 +4,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from imc.devices import ParameterError
-from imc.mapping import ENCODINGS, LayerSpec, MappingError, map_layers, run_layers
+from imc.mapping import (ENCODINGS, ConvGeometry, FlattenSpec, LayerSpec, MappingError, PoolSpec, map_layers,
+                         run_layers)
 
 
 def binary(rng, shape):
@@ -72,7 +73,8 @@ def test_run_layers_applies_thresholds_and_affine_output():
     ({"weights": np.ones((3, 2)), "thresholds": np.zeros(2)}, "integers"),
     ({"weights": np.ones((3, 2), dtype=np.int8), "thresholds": np.zeros(3)}, "shape"),
     ({"weights": np.ones((3, 2), dtype=np.int8)}, "output stage"),
-    ({"weights": np.ones((3, 2), dtype=np.int8), "thresholds": np.zeros(2), "weight_bits": 4}, "binary"),
+    ({"weights": np.arange(6).reshape(3, 2), "thresholds": np.zeros(2), "weight_bits": 2}, "do not fit"),
+    ({"weights": np.ones((3, 2), dtype=np.int8), "thresholds": np.zeros((2, 2))}, "2 output levels need 1"),
 ])
 def test_bad_layer_specs_raise_naming_the_layer(kwargs, message):
     with pytest.raises(MappingError, match=message) as info:
@@ -88,3 +90,46 @@ def test_bad_geometry_raises_naming_the_field(rows, cols, encoding, field):
     with pytest.raises(ParameterError) as info:
         map_layers([spec(4, 4)], rows, cols, encoding)
     assert info.value.field == field
+
+
+def test_multi_bit_and_convolution_layers_are_refused_by_the_mapper_for_now():
+    four_bit = LayerSpec("q4", np.arange(-4, 4).reshape(4, 2), weight_bits=4, input_bits=4,
+                         scale=np.ones(2), offset=np.zeros(2))
+    with pytest.raises(MappingError, match="only binary dense"):
+        map_layers([four_bit], 64, 16, "xnor")
+    conv = LayerSpec("c", np.ones((9, 2), dtype=np.int8), scale=np.ones(2), offset=np.zeros(2),
+                     conv=ConvGeometry((3, 3), 1, 1, (4, 4, 1)))
+    with pytest.raises(MappingError, match="convolution"):
+        map_layers([conv], 64, 16, "xnor")
+
+
+def test_multi_level_output_stage_counts_thresholds_passed():
+    layer = LayerSpec("q", np.array([[1, -1]], dtype=np.int8), weight_bits=1,
+                      thresholds=np.array([[-1, 0], [0, 1], [1, 2]]), levels=np.array([0, 1, 2, 3]))
+    z = np.array([[-1, -2], [0, 0], [1, 1], [5, 5]])
+    assert layer.output(z).tolist() == [[1, 0], [2, 1], [3, 2], [3, 3]]
+
+
+def test_convolution_spec_runs_im2col_like_a_direct_convolution():
+    rng = np.random.default_rng(3)
+    x = rng.integers(-1, 2, size=(2, 5, 5, 2))
+    w = np.where(rng.random((3, 3, 2, 4)) < 0.5, 1, -1)
+    geometry = ConvGeometry((3, 3), 2, 1, (5, 5, 2))
+    layer = LayerSpec("c", w.reshape(18, 4), scale=np.ones(4), offset=np.zeros(4), conv=geometry)
+    out = run_layers([layer], x)
+    padded = np.pad(x, [(0, 0), (1, 1), (1, 1), (0, 0)])
+    direct = np.zeros((2, 3, 3, 4))
+    for i in range(3):
+        for j in range(3):
+            patch = padded[:, 2 * i:2 * i + 3, 2 * j:2 * j + 3, :]
+            direct[:, i, j] = np.einsum("nhwc,hwco->no", patch, w)
+    assert geometry.out_shape == (3, 3)
+    assert np.array_equal(out, direct)
+
+
+def test_pool_and_flatten_ops():
+    x = np.arange(2 * 4 * 4 * 3).reshape(2, 4, 4, 3)
+    pooled = PoolSpec("p", 2, 2).apply(x)
+    assert pooled.shape == (2, 2, 2, 3)
+    assert pooled[0, 0, 0].tolist() == x[0, 1, 1].tolist()
+    assert FlattenSpec().apply(pooled).shape == (2, 12)

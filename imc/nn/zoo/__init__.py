@@ -1,6 +1,6 @@
 """Model zoo: small trained networks shipped inside the package, and their recipes.
 
-Each entry names the data set, the architecture and the training recipe, so that
+Each entry names the data set, the network description and the training recipe, so that
 ``imc train NAME`` retrains it reproducibly (same seed, same split -> same weights).
 """
 
@@ -14,10 +14,37 @@ import numpy as np
 from imc.devices.validation import ParameterError
 from imc.nn.data import load_dataset
 from imc.nn.io import load_model, save_model
-from imc.nn.network import BinaryMLP, IntegerModel
+from imc.nn.network import IntegerModel, Sequential
 from imc.nn.train import TrainConfig, train
 
 ZOO_DIR = Path(__file__).parent
+
+SIGN = {"name": "ste_sign"}
+THERMOMETER = {"encoding": "thermometer", "thresholds": [3, 7, 11, 15]}
+
+
+def _dense(units: int, weights: dict) -> dict:
+    return {"type": "dense", "units": units, "weight_quantizer": weights}
+
+
+def _conv(channels: int, weights: dict) -> dict:
+    return {"type": "conv", "channels": channels, "kernel": 3, "padding": 1, "weight_quantizer": weights}
+
+
+def _block(matrix: dict, activation: dict, pool: bool = False) -> list[dict]:
+    block = [matrix, {"type": "batchnorm"}, {"type": "activation", "quantizer": activation}]
+    return block + ([{"type": "maxpool", "size": 2}] if pool else [])
+
+
+def _dorefa_cnn(w_bits: tuple[int, int, int], a_bits: tuple[int, int], first_activation: str = "dorefa_activation") -> dict:
+    """Two 3x3 conv blocks (16 and 32 channels, 2x2 max pooling) and a dense classifier."""
+    return {"input": {"encoding": "uniform", "bits": 4},
+            "layers": [*_block(_conv(16, {"name": "dorefa_weight", "bits": w_bits[0]}),
+                               {"name": first_activation, "bits": a_bits[0]}, pool=True),
+                       *_block(_conv(32, {"name": "dorefa_weight", "bits": w_bits[1]}),
+                               {"name": "dorefa_activation", "bits": a_bits[1]}, pool=True),
+                       {"type": "flatten"},
+                       _dense(10, {"name": "dorefa_weight", "bits": w_bits[2]}), {"type": "batchnorm"}]}
 
 
 @dataclass(frozen=True)
@@ -25,20 +52,48 @@ class Recipe:
     """How a zoo model is built and trained."""
 
     dataset: str
-    hidden: tuple[int, ...]
-    thermometer: tuple[int, ...]
+    description: dict
+    bits: str
+    summary: str
     train: TrainConfig = field(default_factory=TrainConfig)
-    description: str = ""
 
 
 RECIPES = {
     "bnn_mlp_digits": Recipe(
-        dataset="digits",
-        hidden=(256, 128),
-        thermometer=(3, 7, 11, 15),
-        description="Binarized MLP 256-256-128-10 (binary weights and activations, "
-                    "4-level thermometer input) on scikit-learn digits",
-    ),
+        "digits",
+        {"input": THERMOMETER,
+         "layers": [{"type": "flatten"}, *_block(_dense(256, SIGN), SIGN), *_block(_dense(128, SIGN), SIGN),
+                    _dense(10, SIGN), {"type": "batchnorm"}]},
+        bits="W1/A1", summary="BNN MLP 256-256-128-10, thermometer input (Hubara et al. 2016)"),
+    "xnor_cnn_digits": Recipe(
+        "digits",
+        {"input": THERMOMETER,
+         "layers": [*_block(_conv(32, {"name": "xnor_weight"}), SIGN, pool=True),
+                    *_block(_conv(64, {"name": "xnor_weight"}), SIGN, pool=True),
+                    {"type": "flatten"}, _dense(10, {"name": "xnor_weight"}), {"type": "batchnorm"}]},
+        bits="W1/A1", summary="XNOR-Net CNN: 2 conv (32, 64) + dense, scaled binary weights (Rastegari et al. 2016)",
+        train=TrainConfig(epochs=40)),
+    "ternary_mlp_digits": Recipe(
+        "digits",
+        {"input": {"encoding": "uniform", "bits": 4},
+         "layers": [{"type": "flatten"},
+                    *_block(_dense(256, {"name": "twn"}), {"name": "dorefa_activation", "bits": 2}),
+                    *_block(_dense(128, {"name": "twn"}), {"name": "dorefa_activation", "bits": 2}),
+                    _dense(10, {"name": "twn"}), {"type": "batchnorm"}]},
+        bits="W2(ternary)/A2", summary="TWN MLP 64-256-128-10, ternary weights (Li et al. 2016), 2-bit activations"),
+    "dorefa2_cnn_digits": Recipe(
+        "digits", _dorefa_cnn((2, 2, 2), (2, 2)), bits="W2/A2",
+        summary="DoReFa CNN 16-32 conv + dense, 2-bit weights and activations (Zhou et al. 2016)",
+        train=TrainConfig(epochs=40)),
+    "dorefa4_cnn_digits": Recipe(
+        "digits", _dorefa_cnn((4, 4, 4), (4, 4)), bits="W4/A4",
+        summary="DoReFa CNN 16-32 conv + dense, 4-bit weights and activations (Zhou et al. 2016)",
+        train=TrainConfig(epochs=40)),
+    "mixed_cnn_digits": Recipe(
+        "digits", _dorefa_cnn((8, 2, 4), (4, 2), first_activation="pact"), bits="W8-2-4/A4-2",
+        summary="Mixed precision CNN: 8-bit first conv, 2-bit second conv, 4-bit classifier; PACT then "
+                "DoReFa activations (Choi et al. 2018)",
+        train=TrainConfig(epochs=40)),
 }
 
 
@@ -49,18 +104,24 @@ def path_of(name: str) -> Path:
     return ZOO_DIR / f"{name}.npz"
 
 
-def retrain(name: str, out: str | Path | None = None, progress: bool = True) -> tuple[Path, float]:
-    """Train zoo model ``name`` from its recipe and save it; returns (path, test accuracy)."""
-    default_path = path_of(name)  # raises for a name that is not in the zoo
+def build(name: str) -> tuple[Sequential, Recipe]:
+    """An untrained network of zoo entry ``name``, initialised with its recipe's seed."""
+    path_of(name)
     recipe = RECIPES[name]
     data = load_dataset(recipe.dataset)
-    model = BinaryMLP(data.x_train.shape[1], recipe.hidden, data.n_classes,
-                      recipe.thermometer, seed=recipe.train.seed)
-    train(model, data.x_train, data.y_train, recipe.train, progress=progress)
-    accuracy = float(np.mean(model.export().predict(data.x_test) == data.y_test))
-    info = {"dataset": recipe.dataset, "description": recipe.description,
-            "train": recipe.train.__dict__, "test_accuracy": accuracy}
-    return save_model(model, out or default_path, info), accuracy
+    return Sequential(recipe.description, data.image_shape, data.max_level, seed=recipe.train.seed), recipe
+
+
+def retrain(name: str, out: str | Path | None = None, progress: bool = True) -> tuple[Path, float]:
+    """Train zoo model ``name`` from its recipe and save it; returns (path, test accuracy)."""
+    model, recipe = build(name)
+    data = load_dataset(recipe.dataset)
+    history = train(model, data.x_train, data.y_train, recipe.train, progress=progress)
+    accuracy = float(np.mean(model.export(name).predict(data.x_test) == data.y_test))
+    info = {"dataset": recipe.dataset, "summary": recipe.summary, "bits": recipe.bits,
+            "train": recipe.train.__dict__, "test_accuracy": accuracy,
+            "parameters": model.parameter_count, "history": history.to_dict()}
+    return save_model(model, out or path_of(name), info), accuracy
 
 
 def load(name_or_path: str) -> tuple[IntegerModel, dict]:
