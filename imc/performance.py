@@ -17,7 +17,7 @@ import pandas as pd
 
 from imc.arrays import SRAMArray
 from imc.mapping import ENCODINGS, MappingPlan
-from imc.mapping.spec import run_layers
+from imc.mapping.spec import exact_integer_matmul, run_layers
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def estimate(plan: MappingPlan, array: SRAMArray, x: np.ndarray) -> Performance:
         adder_levels = math.ceil(math.log2(placement.row_tiles)) + 1
         rows[layer.name] = energy
         latencies[layer.name] = tile_latency + adder_levels / digital.f_clk_hz
-        return x_layer.astype(np.int32) @ layer.weights.astype(np.int32)
+        return exact_integer_matmul(x_layer, layer.weights)
 
     run_layers(plan.ops, x, matvec)
     frame = pd.DataFrame.from_dict(rows, orient="index")

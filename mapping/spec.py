@@ -189,6 +189,11 @@ class FlattenSpec:
         return x.reshape(*x.shape[:-3], -1)
 
 
+def exact_integer_matmul(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Integer x @ weights through float64 BLAS: exact while every |sum| < 2^53 (int64 result)."""
+    return np.rint(x.astype(np.float64) @ weights.astype(np.float64)).astype(np.int64)
+
+
 def matrix_layers(ops: list) -> list[LayerSpec]:
     """The matrix layers of an op list, in order."""
     return [op for op in ops if isinstance(op, LayerSpec)]
@@ -208,7 +213,7 @@ def run_layers(ops: list, x: np.ndarray, matvec=None) -> np.ndarray:
             continue
         patches = op.matvec_input(x)
         if matvec is None:
-            z = patches.astype(np.int32) @ op.weights.astype(np.int32)
+            z = exact_integer_matmul(patches, op.weights)
         else:
             z = matvec(index, op, patches)
         x = op.output(z)

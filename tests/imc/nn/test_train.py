@@ -76,8 +76,8 @@ def test_noise_injection_training_raises_accuracy_under_weight_noise():
     data = load_digits()
     results = {}
     for noise in (0.0, 0.2):
-        model, recipe = zoo.build("ternary_mlp_digits")
+        model, recipe = zoo.build("dorefa2_cnn_digits")
         config = dataclasses.replace(recipe.train, weight_noise_rel=noise)
         train(model, data.x_train, data.y_train, config, progress=False)
         results[noise] = noisy_accuracy(model, data.x_test, data.y_test, 0.2)
-    assert results[0.2] > results[0.0] + 0.01
+    assert results[0.2] > results[0.0] + 0.015  # measured: 92.2 % -> 95.1 %
