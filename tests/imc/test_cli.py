@@ -84,3 +84,12 @@ def test_devices_lists_the_registry(capsys):
 def test_train_writes_a_model(tmp_path, capsys):
     assert main(["train", "bnn_mlp_digits", "--out", str(tmp_path / "m.npz"), "-q"]) == 0
     assert (tmp_path / "m.npz").is_file() and "test accuracy" in capsys.readouterr().out
+
+
+def test_a_multi_bit_zoo_model_is_refused_by_the_mapper_with_exit_2():
+    path = os.path.join(tempfile.mkdtemp(), "cnn.toml")
+    with open(path, "w") as f:
+        f.write('model = "dorefa4_cnn_digits"\n')
+    result = run_cli("simulate", path)
+    assert result.returncode == 2
+    assert "only binary dense layers" in result.stderr and "Traceback" not in result.stderr
