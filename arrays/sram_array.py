@@ -102,7 +102,7 @@ class SRAMArray:
         if not variation:
             return np.ones(shape, dtype=np.float32)
         cells = self.device.sample_instance(np.ones(shape, dtype=np.int8), rng)
-        return self.device.relative_current(cells, self.v_wl_v)
+        return self.device.relative_current_tabulated(cells, self.v_wl_v)
 
     def column_counts(self, word_lines: np.ndarray, cells: np.ndarray, full_scale_count: int) -> np.ndarray:
         """Digitised popcounts of the columns for a batch of word-line patterns.

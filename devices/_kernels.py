@@ -36,25 +36,31 @@ def discharge_reference(swing_v: np.ndarray, v_pre_v: float, v_knee_v: float) ->
 
 
 @njit(cache=True, inline="always")
-def _drain_current(v_ov, i_cc, i_sat, v_ref, alpha, n_vt):
+def _drain_current(v_ov, i_sat, v_ref, alpha, n_vt):
     """Drain current (A) and dI/dV_ov of a saturated transistor at overdrive v_ov = V_GS - V_th.
 
-    Sub-threshold (v_ov < 0): i_cc * exp(v_ov / (n*V_T)); above: i_cc + i_sat * (v_ov/v_ref)^alpha.
+    I = I_sat (V_eff / v_ref)^alpha with the smooth effective overdrive
+    V_eff = alpha n V_T ln(1 + exp(v_ov / (alpha n V_T))): the alpha-power law above threshold,
+    I ~ exp(v_ov / (n V_T)) below it (see `imc.devices.sram.SRAMBitCell.cell_current_a`).
     """
-    if v_ov < 0.0:
-        current = i_cc * math.exp(v_ov / n_vt)
-        return current, current / n_vt
-    ratio = v_ov / v_ref
+    scale = alpha * n_vt
+    x = v_ov / scale
+    if x > 30.0:
+        softplus, sigmoid = x, 1.0
+    else:
+        e = math.exp(x)
+        softplus, sigmoid = math.log1p(e), e / (1.0 + e)
+    ratio = scale * softplus / v_ref
     power = i_sat * ratio ** (alpha - 1.0)
-    return i_cc + power * ratio, alpha * power / v_ref
+    return power * ratio, alpha * power * sigmoid / v_ref
 
 
 @njit(cache=True, parallel=True)
-def stack_read_current(dvth_read, dvth_stack, v_wl_v, vdd_v, vth0_v, alpha, n_vt, i_cc_read,
+def stack_read_current(dvth_read, dvth_stack, v_wl_v, vdd_v, vth0_v, alpha, n_vt,
                        i_sat_read, i_sat_stack, v_d0_v, out):
     """Read current (A) of two NMOS in series, per cell, into ``out``.
 
-    The word-line-gated read transistor (saturated, alpha-power/sub-threshold) drives a node
+    The word-line-gated read transistor (saturated, `_drain_current`) drives a node
     held by the storage-gated transistor (gate at V_DD, linear region, a resistance
     R = V_D0 / (2 I_sat,stack) with its own threshold shift). Solves
     I = I_read(V_WL - I*R - V_th,read) by Newton's method safeguarded by bisection, stopping
@@ -71,11 +77,11 @@ def stack_read_current(dvth_read, dvth_stack, v_wl_v, vdd_v, vth0_v, alpha, n_vt
             continue
         r_stack = v_d0_v / (2.0 * i_sat_stack * (stack_ov / v_ref) ** alpha)
         v_ov0 = v_wl_v - vth0_v - flat_read[i]
-        high, _ = _drain_current(v_ov0, i_cc_read, i_sat_read, v_ref, alpha, n_vt)
+        high, _ = _drain_current(v_ov0, i_sat_read, v_ref, alpha, n_vt)
         low = 0.0
         current = high
         for _ in range(NEWTON_ITERATIONS):
-            drive, slope = _drain_current(v_ov0 - current * r_stack, i_cc_read, i_sat_read, v_ref, alpha, n_vt)
+            drive, slope = _drain_current(v_ov0 - current * r_stack, i_sat_read, v_ref, alpha, n_vt)
             residual = current - drive
             if residual > 0.0:
                 high = current
@@ -92,17 +98,18 @@ def stack_read_current(dvth_read, dvth_stack, v_wl_v, vdd_v, vth0_v, alpha, n_vt
     return out
 
 
-def stack_read_current_reference(dvth_read, dvth_stack, v_wl_v, vdd_v, vth0_v, alpha, n_vt, i_cc_read,
+def stack_read_current_reference(dvth_read, dvth_stack, v_wl_v, vdd_v, vth0_v, alpha, n_vt,
                                  i_sat_read, i_sat_stack, v_d0_v):
     """NumPy reference of `stack_read_current` (same algorithm, vectorised)."""
     v_ref = vdd_v - vth0_v
 
     def drain(v_ov):
-        above = np.maximum(v_ov, 0.0) / v_ref
-        sub = i_cc_read * np.exp(np.minimum(v_ov, 0.0) / n_vt)
-        current = np.where(v_ov < 0, sub, i_cc_read + i_sat_read * above ** alpha)
-        slope = np.where(v_ov < 0, sub / n_vt, alpha * i_sat_read * above ** (alpha - 1.0) / v_ref)
-        return current, slope
+        scale = alpha * n_vt
+        x = v_ov / scale
+        softplus = np.logaddexp(0.0, x)
+        ratio = scale * softplus / v_ref
+        power = i_sat_read * ratio ** (alpha - 1.0)
+        return power * ratio, alpha * power / v_ref / (1.0 + np.exp(-x))
 
     stack_ov = vdd_v - vth0_v - np.asarray(dvth_stack, dtype=np.float64)
     conducting = stack_ov > 0
@@ -119,3 +126,39 @@ def stack_read_current_reference(dvth_read, dvth_stack, v_wl_v, vdd_v, vth0_v, a
         step = current - residual / (1.0 + r_stack * slope)
         current = np.where((low <= step) & (step <= high), step, 0.5 * (low + high))
     return np.where(conducting, current, 0.0)
+
+
+@njit(cache=True, parallel=True)
+def bilinear_lookup(x, y, x0, dx, y0, dy, table, out):
+    """Bilinear interpolation of ``table`` (nx, ny) on the grid x0 + i dx, y0 + j dy, into ``out``.
+
+    Points outside the grid get NaN (the caller computes them exactly).
+    """
+    nx, ny = table.shape
+    flat_x, flat_y, flat_out = x.ravel(), y.ravel(), out.ravel()
+    for k in prange(flat_x.size):
+        u = (flat_x[k] - x0) / dx
+        v = (flat_y[k] - y0) / dy
+        if not (0.0 <= u <= nx - 1 and 0.0 <= v <= ny - 1):
+            flat_out[k] = np.nan
+            continue
+        i = min(int(u), nx - 2)
+        j = min(int(v), ny - 2)
+        fu, fv = u - i, v - j
+        flat_out[k] = ((1 - fu) * ((1 - fv) * table[i, j] + fv * table[i, j + 1])
+                       + fu * ((1 - fv) * table[i + 1, j] + fv * table[i + 1, j + 1]))
+    return out
+
+
+def bilinear_lookup_reference(x, y, x0, dx, y0, dy, table):
+    """NumPy reference of `bilinear_lookup`."""
+    nx, ny = table.shape
+    u = (np.asarray(x, dtype=np.float64) - x0) / dx
+    v = (np.asarray(y, dtype=np.float64) - y0) / dy
+    inside = (u >= 0) & (u <= nx - 1) & (v >= 0) & (v <= ny - 1)
+    i = np.clip(np.floor(np.where(inside, u, 0)).astype(np.intp), 0, nx - 2)
+    j = np.clip(np.floor(np.where(inside, v, 0)).astype(np.intp), 0, ny - 2)
+    fu, fv = np.where(inside, u, 0) - i, np.where(inside, v, 0) - j
+    value = ((1 - fu) * ((1 - fv) * table[i, j] + fv * table[i, j + 1])
+             + fu * ((1 - fv) * table[i + 1, j] + fv * table[i + 1, j + 1]))
+    return np.where(inside, value, np.nan)
