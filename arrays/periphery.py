@@ -1,53 +1,10 @@
-"""Periphery around an array: ADCs, digital accumulation and buffers, with their costs."""
+"""Digital periphery around an array: partial-sum adders, comparators and buffers, with their costs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from imc.devices.validation import int_in_range, positive
-
-
-@dataclass(frozen=True)
-class ADC:
-    """Uniform column ADC with ``bits`` of resolution over [0, full scale].
-
-    Energy per conversion from the Walden figure of merit, E = FOM * 2^ENOB, with
-    ENOB = bits for an ideal converter (Walden, "Analog-to-digital converter survey and
-    analysis", IEEE JSAC 17(4), 1999). ``fom_j_per_step`` = 4.4 fJ/conversion-step: the
-    65 nm SAR ADC of van Elzakker et al., "A 10-bit charge-redistribution ADC consuming
-    1.9 uW at 1 MS/s", IEEE JSSC 45(5), 2010, long the best Walden FOM in Murmann's ADC
-    performance survey. ``sample_rate_hz`` = 50 MS/s: below the ~100 MS/s corner under which
-    SAR energy per conversion is roughly rate-independent in that survey
-    (Murmann, "ADC Performance Survey 1997-2024"). Latency: one sample period.
-    """
-
-    bits: int = 8
-    fom_j_per_step: float = 4.4e-15
-    sample_rate_hz: float = 50e6
-
-    def __post_init__(self) -> None:
-        int_in_range("bits", self.bits, 1, 16)
-        positive("fom_j_per_step", self.fom_j_per_step)
-        positive("sample_rate_hz", self.sample_rate_hz)
-
-    @property
-    def levels(self) -> int:
-        return 2 ** self.bits
-
-    @property
-    def energy_per_conversion_j(self) -> float:
-        return self.fom_j_per_step * 2.0 ** self.bits
-
-    @property
-    def latency_s(self) -> float:
-        return 1.0 / self.sample_rate_hz
-
-    def quantize(self, v: np.ndarray, full_scale_v: float) -> np.ndarray:
-        """Output codes 0..2^bits-1 of inputs ``v`` (V) over [0, full_scale_v]; saturates at both ends."""
-        codes = np.rint(np.asarray(v) / full_scale_v * (self.levels - 1))
-        return np.clip(codes, 0, self.levels - 1).astype(np.int32)
+from imc.devices.validation import positive
 
 
 @dataclass(frozen=True)

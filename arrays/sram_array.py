@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from imc.arrays import _kernels
-from imc.arrays.periphery import ADC, DigitalCosts
+from imc.arrays.converters import ADCInstance, ColumnADC
+from imc.arrays.periphery import DigitalCosts
+from imc.devices import _kernels as device_kernels
 from imc.devices.sram import SRAM6T
 from imc.devices.validation import ParameterError, int_in_range, positive, require
 
@@ -26,9 +27,19 @@ class OpCost:
         return float(sum(self.energy_j.values()))
 
 
+@dataclass(frozen=True, eq=False)
+class ArrayInstance:
+    """Static state of the arrays of one chip: relative cell read currents (n_arrays, rows, cols),
+    float32, and the column-ADC instance of each array."""
+
+    cells: np.ndarray
+    adcs: list[ADCInstance]
+
+
 @dataclass(frozen=True)
 class SRAMArray:
-    """``rows`` x ``cols`` 6T cells, word-line drivers, one ADC per column.
+    """``rows`` x ``cols`` 6T cells, word-line drivers, column ADCs (shared through a mux when
+    ``adc.columns_per_adc`` > 1).
 
     One operation: precharge every bit line to V_DD, raise the word lines of the active
     rows to ``v_wl_v`` for a pulse, let the conducting cells discharge their bit lines,
@@ -49,7 +60,7 @@ class SRAMArray:
     v_swing_v: float = 0.5
     r_precharge_ohm: float = 1e3
     device: SRAM6T = field(default_factory=SRAM6T)
-    adc: ADC = field(default_factory=ADC)
+    adc: ColumnADC = field(default_factory=ColumnADC)
     digital: DigitalCosts = field(default_factory=DigitalCosts)
 
     def __post_init__(self) -> None:
@@ -73,8 +84,9 @@ class SRAMArray:
 
     @property
     def area_m2(self) -> float:
-        """Area of the cell matrix (m^2); periphery area is not modelled yet."""
-        return self.rows * self.cols * self.device.cell_area_m2
+        """Area of the cell matrix plus its column ADCs (m^2); drivers and digital logic are not
+        modelled yet."""
+        return self.rows * self.cols * self.device.cell_area_m2 + self.adc.array_cost(self.cols).area_m2
 
     def pulse_width_s(self, full_scale_count: int) -> float:
         """Word-line pulse (s) that swings a bit line by v_swing_v for ``full_scale_count`` cells."""
@@ -93,24 +105,30 @@ class SRAMArray:
     def precharge_time_s(self) -> float:
         return SETTLE_TIME_CONSTANTS * self.r_precharge_ohm * self.c_bl_f
 
-    def sample_instance(self, n_arrays: int, rng: np.random.Generator, variation: bool = True) -> np.ndarray:
-        """Static cell currents of ``n_arrays`` arrays of one chip, relative to nominal.
-
-        Shape (n_arrays, rows, cols), float32; all ones when ``variation`` is off.
-        """
+    def sample_instance(self, n_arrays: int, rng: np.random.Generator, variation: bool = True) -> ArrayInstance:
+        """Static state of ``n_arrays`` arrays of one chip: cell currents relative to nominal
+        (all ones without variation) and each array's column ADCs (without variation their
+        random offset, gain and DNL are zero; the systematic INL stays)."""
         shape = (n_arrays, self.rows, self.cols)
-        if not variation:
-            return np.ones(shape, dtype=np.float32)
-        cells = self.device.sample_instance(np.ones(shape, dtype=np.int8), rng)
-        return self.device.relative_current_tabulated(cells, self.v_wl_v)
+        adc = self.adc if variation else replace(self.adc, sigma_offset_lsb=0.0, sigma_gain_rel=0.0,
+                                                 sigma_dnl_lsb=0.0)
+        if variation:
+            cells = self.device.relative_current_tabulated(
+                self.device.sample_instance(np.ones(shape, dtype=np.int8), rng), self.v_wl_v)
+        else:
+            cells = np.ones(shape, dtype=np.float32)
+        n_adcs = adc.n_adcs(self.cols)
+        return ArrayInstance(cells, [adc.sample_instance(n_adcs, rng) for _ in range(n_arrays)])
 
-    def column_counts(self, word_lines: np.ndarray, cells: np.ndarray, full_scale_count: int) -> np.ndarray:
+    def column_counts(self, word_lines: np.ndarray, cells: np.ndarray, full_scale_count: int,
+                      adc: ADCInstance) -> np.ndarray:
         """Digitised popcounts of the columns for a batch of word-line patterns.
 
         word_lines: (..., batch, r) 0/1 activations of the first r rows.
         cells: (..., r, c) stored-one mask times the cells' relative read current.
+        adc: the array's column-ADC instance.
         Returns int32 (..., batch, c): each column's count of conducting activated cells as
-        the ADC reports it; exact when cells are nominal and 2^bits - 1 >= full_scale_count.
+        the ADC reports it; exact when cells and ADC are ideal and 2^bits - 1 >= full_scale_count.
         """
         if word_lines.shape[-1] != cells.shape[-2]:
             raise ParameterError("word_lines", word_lines.shape,
@@ -118,14 +136,15 @@ class SRAMArray:
         if cells.shape[-2] > self.rows or cells.shape[-1] > self.cols:
             raise ParameterError("cells", cells.shape, f"must fit in {self.rows} x {self.cols}")
         cell_sum = np.ascontiguousarray(np.matmul(word_lines, cells), dtype=np.float32)
-        return self.sense(cell_sum, full_scale_count)
+        return self.sense(cell_sum, full_scale_count, adc)
 
-    def sense(self, cell_sum: np.ndarray, full_scale_count: int) -> np.ndarray:
-        """Bit-line discharge + ADC + rescale of column current sums (nominal-cell units)."""
-        out = np.empty(cell_sum.shape, dtype=np.int32)
-        return _kernels.sense_counts(cell_sum, self.v_swing_v / full_scale_count, self.device.vdd_v,
-                                     self.device.knee_v(self.v_wl_v), self.v_swing_v,
-                                     self.adc.levels, full_scale_count, out)
+    def sense(self, cell_sum: np.ndarray, full_scale_count: int, adc: ADCInstance) -> np.ndarray:
+        """Bit-line discharge, column ADC and digital rescaling to counts of column current sums
+        (in nominal-cell units, (..., c)): the swing is cell_sum * v_swing / full_scale_count."""
+        swing = np.ascontiguousarray(cell_sum, dtype=np.float64) * (self.v_swing_v / full_scale_count)
+        drop = device_kernels.discharge_array(swing, self.device.vdd_v, self.device.knee_v(self.v_wl_v), swing)
+        codes = self.adc.convert(drop, adc, full_scale=self.v_swing_v)
+        return np.rint(codes * (full_scale_count / self.adc.top_code)).astype(np.int32)
 
     def op_cost(self, active_rows: float, column_counts: np.ndarray, full_scale_count: int) -> OpCost:
         """Energy by component and latency of one operation.
@@ -143,5 +162,6 @@ class SRAMArray:
             "wordline": float(active_rows * self.c_wl_f * self.v_wl_v ** 2),
             "adc": float(len(column_counts) * self.adc.energy_per_conversion_j),
         }
-        latency = self.precharge_time_s() + self.pulse_width_s(full_scale_count) + self.adc.latency_s
+        latency = (self.precharge_time_s() + self.pulse_width_s(full_scale_count)
+                   + self.adc.array_conversion_time_s(len(column_counts)))
         return OpCost(energy, latency)

@@ -28,6 +28,19 @@ def discharge_v(swing_v: float, v_pre_v: float, v_knee_v: float) -> float:
     return v_pre_v - v_knee_v * math.exp(-(swing_v - linear_limit) / v_knee_v)
 
 
+@njit(cache=True)
+def discharge_array(swing_v, v_pre_v, v_knee_v, out):
+    """`discharge_v` over every element of ``swing_v``, into ``out``.
+
+    Serial on purpose: it runs per tile right after a BLAS GEMM, whose spinning threads would
+    compete with Numba's thread pool on a small machine; the work is memory-bound anyway.
+    """
+    flat_in, flat_out = swing_v.ravel(), out.ravel()
+    for i in range(flat_in.size):
+        flat_out[i] = discharge_v(flat_in[i], v_pre_v, v_knee_v)
+    return out
+
+
 def discharge_reference(swing_v: np.ndarray, v_pre_v: float, v_knee_v: float) -> np.ndarray:
     """NumPy reference of `discharge_v` over an array."""
     linear_limit = v_pre_v - v_knee_v

@@ -1,7 +1,8 @@
 """Simulation configuration: nested frozen dataclasses, loaded from TOML or dicts.
 
 A TOML file mirrors the dataclasses: top-level keys of `SimConfig`, then the tables
-``[array]``, ``[array.device]``, ``[array.adc]``, ``[array.digital]`` and ``[mapping]``.
+``[array]``, ``[array.device]``, ``[array.adc]`` (and ``[array.adc.comparator]``),
+``[array.digital]`` and ``[mapping]``.
 Unknown keys, wrong types and out-of-range values raise `ConfigError` naming the full
 field path (e.g. ``array.adc.bits``), the value and what is allowed.
 """
@@ -67,12 +68,14 @@ def to_dict(config) -> dict:
 
 
 def _check_type(path: str, value, expected):
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+    allowed = typing.get_args(expected) or (expected,)
+    if float in allowed and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
-    if expected is int and isinstance(value, bool):
+    if int in allowed and bool not in allowed and isinstance(value, bool):
         raise ConfigError(path, value, "must be an integer, got a boolean")
-    if not isinstance(value, expected):
-        raise ConfigError(path, value, f"must be of type {expected.__name__}, got {type(value).__name__}")
+    if not isinstance(value, allowed):
+        names = " or ".join(t.__name__ for t in allowed if t is not type(None))
+        raise ConfigError(path, value, f"must be of type {names}, got {type(value).__name__}")
     return value
 
 

@@ -1,8 +1,8 @@
 """Functional engine: what the arrays output, for many Monte-Carlo chip instances at once.
 
 Every tile's column sums are one batched GEMM over (chips, batch, rows) x (chips, rows,
-cols); bit-line physics, ADC and digital rescaling run in a fused Numba kernel; partial
-sums of row tiles are added digitally. Chip ``i`` draws its static variation from
+cols); bit-line physics and each chip's column ADCs run in Numba kernels; partial sums of
+row tiles are added digitally. Chip ``i`` draws its static variation from
 ``SeedSequence(seed).spawn(chips)[i]``, so results do not depend on how chips are chunked.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from tqdm.auto import tqdm
 
-from imc.arrays import SRAMArray
+from imc.arrays import ArrayInstance, SRAMArray
 from imc.mapping import ENCODINGS, MappingPlan
 from imc.mapping.spec import run_layers
 
@@ -22,30 +22,32 @@ def chip_seeds(seed: int, chips: int) -> list[np.random.SeedSequence]:
 
 
 def sample_chips(array: SRAMArray, plan: MappingPlan, seeds: list[np.random.SeedSequence],
-                 variation: bool) -> np.ndarray:
-    """Static relative cell currents of the given chips: (chips, n_arrays, rows, cols) float32."""
-    return np.stack([array.sample_instance(plan.n_arrays, np.random.default_rng(s), variation)
-                     for s in seeds])
+                 variation: bool) -> list[ArrayInstance]:
+    """Static state (cells and column ADCs) of every array of each of the given chips."""
+    return [array.sample_instance(plan.n_arrays, np.random.default_rng(s), variation) for s in seeds]
 
 
-def hardware_logits(plan: MappingPlan, array: SRAMArray, x: np.ndarray, chip_cells: np.ndarray) -> np.ndarray:
+def hardware_logits(plan: MappingPlan, array: SRAMArray, x: np.ndarray, chips: list[ArrayInstance]) -> np.ndarray:
     """Network outputs computed by the arrays of each chip.
 
-    x: (batch, ...) first-op input codes; chip_cells: (chips, n_arrays, rows, cols) relative
-    cell currents. Returns (chips, batch, n_out) outputs of the last layer.
+    x: (batch, ...) first-op input codes; chips: the chips' array instances.
+    Returns (chips, batch, n_out) outputs of the last layer.
     """
     encoding = ENCODINGS[plan.encoding]()
-    chips = chip_cells.shape[0]
+    cells_all = np.stack([chip.cells for chip in chips])
 
     def matvec(index, layer, x_layer):
         placement = plan.layers[index]
-        z = np.zeros((chips, *x_layer.shape[-2:-1], layer.n_out), dtype=np.int32)
+        z = np.zeros((len(chips), *x_layer.shape[-2:-1], layer.n_out), dtype=np.int32)
         for tile in placement.tiles:
             rows, cols = tile.states.shape
-            cells = tile.states * chip_cells[:, tile.array_index, :rows, :cols]
-            word_lines = encoding.word_lines(x_layer[..., tile.inputs])
-            counts = array.column_counts(word_lines, cells, placement.full_scale_count)
-            z[..., tile.outputs] += encoding.decode(counts, tile.weights)
+            cells = tile.states * cells_all[:, tile.array_index, :rows, :cols]
+            word_lines = np.broadcast_to(encoding.word_lines(x_layer[..., tile.inputs]),
+                                         (len(chips), *x_layer.shape[-2:-1], rows))
+            for c, chip in enumerate(chips):
+                counts = array.column_counts(word_lines[c], cells[c], placement.full_scale_count,
+                                             chip.adcs[tile.array_index])
+                z[c, ..., tile.outputs] += encoding.decode(counts, tile.weights)
         return z
 
     return run_layers(plan.ops, x, matvec)

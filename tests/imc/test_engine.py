@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from imc import engine
-from imc.arrays import ADC, SRAMArray
+from imc.arrays import ColumnADC, SRAMArray
 from imc.mapping import map_layers
 from imc.nn import zoo
 from imc.nn.data import load_digits
@@ -23,7 +23,7 @@ def setup():
 ])
 def test_hardware_equals_software_bit_for_bit_without_variation(setup, encoding, rows, cols, bits):
     model, data, x = setup
-    array = SRAMArray(rows=rows, cols=cols, adc=ADC(bits=bits))
+    array = SRAMArray(rows=rows, cols=cols, adc=ColumnADC(bits=bits))
     plan = map_layers(model.ops, rows, cols, encoding)
     assert 2 ** bits - 1 >= max(p.full_scale_count for p in plan.layers)
     nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
@@ -42,7 +42,7 @@ def test_zero_mismatch_chips_match_software_even_with_variation_sampling_on(setu
 
 def test_too_few_adc_bits_break_exactness(setup):
     model, data, x = setup
-    array = SRAMArray(adc=ADC(bits=3))
+    array = SRAMArray(adc=ColumnADC(bits=3))
     plan = map_layers(model.ops, 256, 128, "xnor")
     nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
     assert not np.array_equal(engine.hardware_logits(plan, array, x, nominal)[0], model.logits(data.x_test))
@@ -96,6 +96,6 @@ def test_exactness_over_array_geometries(setup, encoding, rows, cols):
     model, data, x = setup
     plan = map_layers(model.ops, rows, cols, encoding)
     bits = int(np.ceil(np.log2(max(p.full_scale_count for p in plan.layers) + 1)))
-    array = SRAMArray(rows=rows, cols=cols, adc=ADC(bits=bits))
+    array = SRAMArray(rows=rows, cols=cols, adc=ColumnADC(bits=bits))
     nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
     assert np.array_equal(engine.hardware_logits(plan, array, x, nominal)[0], model.logits(data.x_test))

@@ -1,0 +1,542 @@
+"""Sensing and input periphery of an array: column ADCs, 1-bit sense amplifiers, word-line DACs
+and the costs of the input schemes.
+
+* `ColumnADC`: a SAR or flash converter with a fixed or calibrated full scale, static offset,
+  gain error, INL and DNL per chip (`sample_instance`), columns shared through a mux, and its
+  energy, latency and area;
+* `SenseAmp`: a latch comparator for binary columns, offset from Pelgrom mismatch;
+* `WordLineDAC` and `input_cost`: what binary, bit-serial, word-line-amplitude and pulse-width
+  inputs cost per array operation;
+* `PeripheryCost`: energy, latency and area of one component, for the chip simulator.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+from numbers import Real
+
+import numpy as np
+
+from imc.arrays import _kernels_converters as kernels
+from imc.devices.validation import (ParameterError, int_in_range, non_negative, positive, probability,
+                                    require)
+
+ARCHITECTURES = ("sar", "flash")
+MAX_SIGMA_GAIN_REL = 0.1  # 10 sigma below zero gain: a draw never inverts the transfer in practice
+
+
+def _finite_real(field_name: str, value) -> None:
+    require(field_name, value, isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value),
+            "must be a finite number")
+
+
+def _normal(rng: np.random.Generator, shape, sigma: float) -> np.ndarray:
+    """Zero-mean Gaussian draws of std ``sigma`` (no draw at all when sigma is 0)."""
+    if sigma == 0:
+        return np.zeros(shape)
+    return rng.standard_normal(shape) * sigma
+
+
+@dataclass(frozen=True)
+class PeripheryCost:
+    """Energy (J), latency (s) and area (m^2) of one periphery component for one array operation.
+
+    ``a + b`` is the two as consecutive stages: energies, latencies and areas add.
+    """
+
+    energy_j: float
+    latency_s: float
+    area_m2: float
+
+    def __post_init__(self) -> None:
+        for name in ("energy_j", "latency_s", "area_m2"):
+            non_negative(name, getattr(self, name))
+
+    def __add__(self, other: "PeripheryCost") -> "PeripheryCost":
+        return PeripheryCost(self.energy_j + other.energy_j, self.latency_s + other.latency_s,
+                             self.area_m2 + other.area_m2)
+
+
+@dataclass(frozen=True)
+class SenseAmp:
+    """1-bit latch comparator (StrongARM) that decides v_signal > v_ref for binary columns.
+
+    * Input-referred offset: the threshold mismatch of the input pair, each transistor with
+      sigma(V_th) = A_VT / sqrt(W L), so sigma_os = sqrt(2) A_VT / sqrt(W L) (Pelgrom,
+      Duinmaijer & Welbers, "Matching properties of MOS transistors", IEEE JSSC 24(5), 1989).
+      ``a_vt_v_m`` = 3.0 mV*um: the 65 nm bulk NMOS value in Kuhn et al., IEEE TED 58(8), 2011
+      (as in `imc.devices.sram`). ``w_in_m`` x ``l_in_m`` = 0.6 um x 0.3 um = 0.18 um^2 gives
+      sigma_os = 10 mV, the same engineering assumption as the DRAM sense amplifier in
+      `imc.devices.dram` (an input pair upsized above minimum for matching).
+    * Energy per decision: every internal node of the latch is precharged to V_DD in reset and
+      discharged while it regenerates (Razavi, "The StrongARM latch", IEEE Solid-State Circuits
+      Magazine 7(2), 2015), so the supply delivers C_sw V_DD^2 per decision with C_sw the
+      switched capacitance of those nodes. ``c_switched_f`` = 12 fF: engineering estimate, four
+      nodes of about 3 fF each, the gate capacitance of a 0.18 um^2 device at the 65 nm oxide
+      (1.85 nm, PTM 65 nm card) plus junctions and wiring. ``vdd_v`` = 1.1 V: PTM 65 nm supply.
+    * Latency: the latch amplifies an initial imbalance dV as dV exp(t / tau) (Razavi 2015), so
+      an input of ``v_resolve_v`` reaches V_DD / 2 after tau ln(V_DD / (2 v_resolve)).
+      ``tau_regen_s`` = 15 ps: engineering estimate, tau = C / g_m with about 5 fF per output
+      node and g_m about 0.33 mS. ``v_resolve_v`` = 1 mV: the smallest input the timing is
+      designed for; smaller inputs still decide (metastability is not modelled). The input
+      amplification of the integration phase is left out, which overestimates the latency.
+    * ``area_m2`` = 5 um^2: engineering estimate for the eleven transistors of a StrongARM
+      latch with the upsized input pair and routing in 65 nm.
+    """
+
+    vdd_v: float = 1.1
+    a_vt_v_m: float = 3.0e-9
+    w_in_m: float = 0.6e-6
+    l_in_m: float = 0.3e-6
+    c_switched_f: float = 12e-15
+    tau_regen_s: float = 15e-12
+    v_resolve_v: float = 1e-3
+    area_m2: float = 5e-12
+
+    def __post_init__(self) -> None:
+        for name in ("vdd_v", "w_in_m", "l_in_m", "c_switched_f", "tau_regen_s", "v_resolve_v", "area_m2"):
+            positive(name, getattr(self, name))
+        non_negative("a_vt_v_m", self.a_vt_v_m)
+        require("v_resolve_v", self.v_resolve_v, self.v_resolve_v < self.vdd_v / 2,
+                f"must be below vdd_v / 2 = {self.vdd_v / 2} V")
+
+    @property
+    def sigma_offset_v(self) -> float:
+        """Std of the input-referred offset (V): sqrt(2) A_VT / sqrt(W L) (Pelgrom 1989)."""
+        return math.sqrt(2.0) * self.a_vt_v_m / math.sqrt(self.w_in_m * self.l_in_m)
+
+    @property
+    def energy_per_decision_j(self) -> float:
+        """C_sw V_DD^2 (J)."""
+        return self.c_switched_f * self.vdd_v ** 2
+
+    @property
+    def latency_s(self) -> float:
+        """Regeneration time of an input of v_resolve_v (s): tau ln(V_DD / (2 v_resolve))."""
+        return self.tau_regen_s * math.log(self.vdd_v / (2.0 * self.v_resolve_v))
+
+    def sample_instance(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Static input-referred offsets (V) of ``n`` sense amplifiers of one chip, shape (n,)."""
+        int_in_range("n", n, 1)
+        return _normal(rng, n, self.sigma_offset_v)
+
+    def decide(self, v_signal, v_ref, offsets_v: np.ndarray) -> np.ndarray:
+        """Decisions (uint8, 1 where v_signal > v_ref + offset) of the sense amplifiers.
+
+        v_signal: (..., n) input voltages (V), amplifier j on the last axis; v_ref: reference
+        (V), broadcastable to v_signal; offsets_v: (n,) from `sample_instance`. An input exactly
+        at the threshold decides 0.
+        """
+        v_signal = np.asarray(v_signal, dtype=np.float64)
+        offsets_v = np.asarray(offsets_v, dtype=np.float64)
+        if v_signal.ndim == 0 or offsets_v.shape != (v_signal.shape[-1],):
+            raise ParameterError("v_signal", v_signal.shape,
+                                 f"last axis must equal the number of sense amplifiers {offsets_v.shape}")
+        return (v_signal > np.asarray(v_ref, dtype=np.float64) + offsets_v).astype(np.uint8)
+
+    def array_cost(self, cols: int) -> PeripheryCost:
+        """One sense amplifier per column, all deciding in parallel."""
+        int_in_range("cols", cols, 1)
+        return PeripheryCost(cols * self.energy_per_decision_j, self.latency_s, cols * self.area_m2)
+
+
+@dataclass(frozen=True)
+class ADCInstance:
+    """Static per-chip realisation of ``n_adcs`` column ADCs.
+
+    * ``offset_lsb``: (n_adcs,) input-referred offset (LSB), added to the input;
+    * ``gain_rel``: (n_adcs,) relative gain error g, the input is scaled by 1 + g;
+    * ``thresholds_lsb``: (n_adcs, 2^bits - 1) decision thresholds (LSB), ascending; the
+      ideal converter's are k - 1/2 for k = 1..2^bits - 1.
+    """
+
+    offset_lsb: np.ndarray
+    gain_rel: np.ndarray
+    thresholds_lsb: np.ndarray
+
+    def __post_init__(self) -> None:
+        for name in ("offset_lsb", "gain_rel", "thresholds_lsb"):
+            object.__setattr__(self, name, np.ascontiguousarray(getattr(self, name), dtype=np.float64))
+        n = self.offset_lsb.shape[0] if self.offset_lsb.ndim == 1 else -1
+        require("offset_lsb", self.offset_lsb.shape, self.offset_lsb.ndim == 1 and n >= 1,
+                "must be a non-empty 1-D array (one offset per ADC)")
+        require("gain_rel", self.gain_rel.shape, self.gain_rel.shape == (n,), f"must have shape ({n},)")
+        require("thresholds_lsb", self.thresholds_lsb.shape,
+                self.thresholds_lsb.ndim == 2 and self.thresholds_lsb.shape[0] == n,
+                f"must have shape ({n}, 2^bits - 1)")
+        require("gain_rel", float(np.min(self.gain_rel)), bool(np.all(self.gain_rel > -1.0)),
+                "must be > -1 (a positive gain 1 + g)")
+        require("thresholds_lsb", "not ascending", bool(np.all(np.diff(self.thresholds_lsb, axis=1) >= 0)),
+                "each ADC's thresholds must be ascending")
+
+    @property
+    def n_adcs(self) -> int:
+        return self.offset_lsb.shape[0]
+
+
+@dataclass(frozen=True)
+class ColumnADC:
+    """Column ADC: ``bits`` of resolution over [0, full scale], SAR or flash, shared by
+    ``columns_per_adc`` columns through an analog mux.
+
+    Transfer (IEEE Std 1241-2010 terms): an input x is scaled to u = x (1 + g) / LSB + offset
+    with LSB = full_scale / (2^bits - 1); the code is the number of decision thresholds T_k
+    (k = 1..2^bits - 1) at or below u. Ideal thresholds T_k = k - 1/2 give
+    code = clip(floor(x / LSB + 1/2), 0, 2^bits - 1): round to the nearest level, and
+    **saturation at both rails** -- inputs below the first threshold read 0, inputs above the
+    last read 2^bits - 1, as a real converter does. Non-idealities, static per chip:
+
+    * ``sigma_offset_lsb``: std of the per-ADC input-referred offset (LSB);
+    * ``sigma_gain_rel``: std of the per-ADC relative gain error g (at most 0.1);
+    * ``inl_lsb``: peak of a smooth bow-shaped INL shared by all ADCs (a systematic error,
+      e.g. capacitor-array gradients): T_k moves by inl_lsb * 4 t (1 - t),
+      t = (k - 1/2) / (2^bits - 1), zero at the ends and inl_lsb at mid-scale (positive
+      raises the thresholds, i.e. reads low);
+    * ``sigma_dnl_lsb``: std of a random per-ADC, per-code threshold deviation (LSB).
+      Thresholds are kept sorted: one pushed past its neighbour is a missing code.
+      Uniformly spread inputs then see a quantisation MSE of LSB^2 (1/12 + sigma_dnl^2).
+
+    The defaults are an ideal converter (all non-idealities 0); set them per design.
+
+    Full scale: ``full_scale`` fixed in the converter's input unit, or None to pass the
+    value of `calibrate` (or any other) to `convert`.
+
+    Energy per conversion. SAR: E = FOM * 2^ENOB from the Walden figure of merit
+    FOM = P / (2^ENOB f_s) (Walden, "Analog-to-digital converter survey and analysis", IEEE JSAC
+    17(4), 1999) with the quantisation-limited ENOB = bits (an ideal quantiser's SQNR is
+    6.02 bits + 1.76 dB, from its LSB^2/12 noise: Bennett, "Spectra of quantized signals",
+    Bell Syst. Tech. J. 27, 1948). ``fom_j_per_step`` = 4.4 fJ/conversion-step: the 65 nm SAR
+    of van Elzakker et al., "A 10-bit charge-redistribution ADC consuming 1.9 uW at 1 MS/s",
+    IEEE JSSC 45(5), 2010, long the best Walden FOM in Murmann's "ADC Performance Survey
+    1997-2024" (github.com/bmurmann/ADC-survey). Flash: 2^bits - 1 comparators decide at
+    once (Razavi, Principles of Data Conversion System Design, IEEE Press 1995, ch. on flash
+    converters), E = (2^bits - 1) E_comparator with ``comparator`` a `SenseAmp`; the
+    reference ladder and the thermometer encoder are left out (a lower bound).
+
+    Latency. SAR: one sampling cycle plus one comparator cycle per bit (McCreary & Gray,
+    "All-MOS charge redistribution analog-to-digital conversion techniques -- Part I", IEEE
+    JSSC 10(6), 1975), t_conv = (bits + 1) / f_clk. Flash: t_conv = 1 / f_clk. An ADC shared by
+    ``columns_per_adc`` columns converts them one after the other: t_array = min(cols,
+    columns_per_adc) * t_conv, with ceil(cols / columns_per_adc) ADCs. ``f_clk_hz`` = 450 MHz:
+    an 8-bit SAR then converts at 50 MS/s, below the ~100 MS/s corner under which SAR energy
+    per conversion is roughly rate-independent in Murmann's survey (engineering choice).
+
+    Area. SAR: area_per_level * 2^bits, the binary-weighted capacitor DAC of 2^bits unit
+    capacitors dominating (McCreary & Gray 1975; the same 2^bits scaling as Accelergy's
+    ISAAC ADC model). ``area_per_level_m2`` = 1200 um^2 / 256: the 8-bit, 1.2 GS/s SAR ADC of
+    Kull et al. (ISSCC 2013, 32 nm SOI) that ISAAC budgets at 9600 um^2 for 8 ADCs (Shafiee
+    et al., "ISAAC: a convolutional neural network accelerator with in-situ analog arithmetic
+    in crossbars", ISCA 2016). That is a 32 nm area beside a 65 nm energy figure: an
+    optimistic area for 65 nm. Flash: (2^bits - 1) comparator areas.
+    """
+
+    bits: int = 8
+    architecture: str = "sar"
+    full_scale: float | None = None
+    sigma_offset_lsb: float = 0.0
+    sigma_gain_rel: float = 0.0
+    inl_lsb: float = 0.0
+    sigma_dnl_lsb: float = 0.0
+    columns_per_adc: int = 1
+    fom_j_per_step: float = 4.4e-15
+    f_clk_hz: float = 450e6
+    area_per_level_m2: float = 1200e-12 / 256
+    comparator: SenseAmp = field(default_factory=SenseAmp)
+
+    def __post_init__(self) -> None:
+        int_in_range("bits", self.bits, 1, 16)
+        require("architecture", self.architecture, self.architecture in ARCHITECTURES,
+                f"allowed: {list(ARCHITECTURES)}")
+        if self.full_scale is not None:
+            positive("full_scale", self.full_scale)
+        non_negative("sigma_offset_lsb", self.sigma_offset_lsb)
+        non_negative("sigma_dnl_lsb", self.sigma_dnl_lsb)
+        non_negative("sigma_gain_rel", self.sigma_gain_rel)
+        require("sigma_gain_rel", self.sigma_gain_rel, self.sigma_gain_rel <= MAX_SIGMA_GAIN_REL,
+                f"must be <= {MAX_SIGMA_GAIN_REL} (a larger spread could draw a non-positive gain)")
+        _finite_real("inl_lsb", self.inl_lsb)
+        int_in_range("columns_per_adc", self.columns_per_adc, 1)
+        for name in ("fom_j_per_step", "f_clk_hz", "area_per_level_m2"):
+            positive(name, getattr(self, name))
+        require("comparator", type(self.comparator).__name__, isinstance(self.comparator, SenseAmp),
+                "must be a SenseAmp")
+
+    @property
+    def levels(self) -> int:
+        return 2 ** self.bits
+
+    @property
+    def top_code(self) -> int:
+        """Largest code, 2^bits - 1 (also the number of decision thresholds)."""
+        return self.levels - 1
+
+    def lsb(self, full_scale: float | None = None) -> float:
+        """Input step of one code: full_scale / (2^bits - 1)."""
+        return self._full_scale(full_scale) / self.top_code
+
+    def inl_at_thresholds_lsb(self) -> np.ndarray:
+        """Bow-shaped INL at each threshold (LSB), shape (2^bits - 1,)."""
+        t = (np.arange(1, self.levels) - 0.5) / self.top_code
+        return self.inl_lsb * 4.0 * t * (1.0 - t)
+
+    def sample_instance(self, n_adcs: int, rng: np.random.Generator) -> ADCInstance:
+        """Static offsets, gains and thresholds of ``n_adcs`` ADCs of one chip."""
+        int_in_range("n_adcs", n_adcs, 1)
+        ideal = np.arange(1, self.levels) - 0.5
+        thresholds = ideal + self.inl_at_thresholds_lsb() + _normal(rng, (n_adcs, self.top_code),
+                                                                     self.sigma_dnl_lsb)
+        return ADCInstance(offset_lsb=_normal(rng, n_adcs, self.sigma_offset_lsb),
+                           gain_rel=_normal(rng, n_adcs, self.sigma_gain_rel),
+                           thresholds_lsb=np.sort(thresholds, axis=1))
+
+    def convert(self, x, instance: ADCInstance, full_scale: float | None = None,
+                adc_index: np.ndarray | None = None) -> np.ndarray:
+        """Codes (int32, 0..2^bits - 1, same shape as x) of column values ``x`` (..., cols).
+
+        Column j goes through ADC ``adc_index[j]`` of ``instance``; by default
+        j // columns_per_adc. ``full_scale`` (input unit) defaults to the fixed one.
+        """
+        full_scale = self._full_scale(full_scale)
+        x = np.asarray(x)
+        if x.dtype not in (np.float32, np.float64):
+            x = x.astype(np.float64)
+        require("x", x.shape, x.ndim >= 1 and x.shape[-1] >= 1, "must have a last (column) axis of length >= 1")
+        require("instance", instance.thresholds_lsb.shape, instance.thresholds_lsb.shape[1] == self.top_code,
+                f"must hold {self.top_code} thresholds per ADC for {self.bits} bits")
+        cols = x.shape[-1]
+        adc_of_col = self._adc_of_columns(cols, instance.n_adcs, adc_index)
+        flat = np.ascontiguousarray(x.reshape(-1, cols))
+        codes = np.empty(flat.shape, dtype=np.int32)
+        lsb_eff = (full_scale / self.top_code) / (1.0 + instance.gain_rel)
+        not_finite = kernels.convert_codes(flat, adc_of_col, lsb_eff, instance.offset_lsb,
+                                           instance.thresholds_lsb, codes)
+        require("x", f"{not_finite} NaN/inf values", not_finite == 0, "column values must be finite")
+        return codes.reshape(x.shape)
+
+    def decode(self, codes, full_scale: float | None = None) -> np.ndarray:
+        """Column values (input unit, float64) the digital side reads from ``codes``: code * LSB."""
+        return np.asarray(codes, dtype=np.float64) * self.lsb(full_scale)
+
+    def calibrate(self, samples, coverage: float = 0.999) -> float:
+        """Full scale from observed column values: their ``coverage`` quantile.
+
+        The smallest observed value that at least a fraction ``coverage`` of the samples do
+        not exceed (inverted-CDF quantile), so that fraction converts without saturating.
+        It beats the worst-case range (the largest value a column can reach, e.g. rows x the
+        largest cell response) when the column values concentrate well below it -- many rows,
+        sparse inputs or weights, sums that grow like sqrt(rows) around their mean -- because
+        the LSB shrinks by worst / quantile, log2(worst / quantile) bits, while only
+        1 - coverage of the values saturate. It loses when values spread over the whole
+        range or when exact integer outputs are required (then full_scale = the largest count
+        with 2^bits - 1 >= that count).
+        """
+        samples = np.asarray(samples, dtype=np.float64)
+        require("samples", samples.shape, samples.size > 0, "must hold at least one value")
+        require("samples", "NaN/inf", bool(np.all(np.isfinite(samples))), "must be finite")
+        require("coverage", coverage, isinstance(coverage, Real) and 0.0 < coverage <= 1.0,
+                "must be in (0, 1]")
+        full_scale = float(np.quantile(samples, coverage, method="inverted_cdf"))
+        require("samples", full_scale, full_scale > 0,
+                f"the {coverage} quantile must be > 0 to set a full scale")
+        return full_scale
+
+    @property
+    def enob(self) -> float:
+        """Quantisation-limited effective number of bits: equal to ``bits``."""
+        return float(self.bits)
+
+    @property
+    def energy_per_conversion_j(self) -> float:
+        """SAR: FOM * 2^ENOB; flash: (2^bits - 1) comparator decisions (J)."""
+        if self.architecture == "sar":
+            return self.fom_j_per_step * 2.0 ** self.enob
+        return self.top_code * self.comparator.energy_per_decision_j
+
+    @property
+    def conversion_time_s(self) -> float:
+        """SAR: (bits + 1) / f_clk; flash: 1 / f_clk (s)."""
+        cycles = self.bits + 1 if self.architecture == "sar" else 1
+        return cycles / self.f_clk_hz
+
+    @property
+    def area_per_adc_m2(self) -> float:
+        """SAR: area_per_level * 2^bits; flash: (2^bits - 1) comparators (m^2)."""
+        if self.architecture == "sar":
+            return self.area_per_level_m2 * self.levels
+        return self.top_code * self.comparator.area_m2
+
+    def n_adcs(self, cols: int) -> int:
+        """ADCs an array of ``cols`` columns needs: ceil(cols / columns_per_adc)."""
+        int_in_range("cols", cols, 1)
+        return -(-cols // self.columns_per_adc)
+
+    def array_conversion_time_s(self, cols: int) -> float:
+        """Time to convert all ``cols`` columns (s): min(cols, columns_per_adc) * t_conv."""
+        int_in_range("cols", cols, 1)
+        return min(cols, self.columns_per_adc) * self.conversion_time_s
+
+    def array_cost(self, cols: int) -> PeripheryCost:
+        """One conversion per column; the array's ADCs, shared through the mux."""
+        return PeripheryCost(cols * self.energy_per_conversion_j, self.array_conversion_time_s(cols),
+                             self.n_adcs(cols) * self.area_per_adc_m2)
+
+    def _full_scale(self, full_scale: float | None) -> float:
+        if full_scale is None:
+            require("full_scale", None, self.full_scale is not None,
+                    "set ColumnADC.full_scale or pass one (e.g. from calibrate())")
+            return self.full_scale
+        positive("full_scale", full_scale)
+        return float(full_scale)
+
+    def _adc_of_columns(self, cols: int, n_adcs: int, adc_index) -> np.ndarray:
+        if adc_index is None:
+            needed = self.n_adcs(cols)
+            require("instance", f"{n_adcs} ADCs", n_adcs >= needed,
+                    f"needs >= {needed} ADCs for {cols} columns at {self.columns_per_adc} columns per ADC")
+            return np.arange(cols, dtype=np.int64) // self.columns_per_adc
+        adc_index = np.asarray(adc_index)
+        require("adc_index", adc_index.shape, adc_index.shape == (cols,), f"must have shape ({cols},)")
+        require("adc_index", adc_index.dtype, np.issubdtype(adc_index.dtype, np.integer), "must be integers")
+        require("adc_index", (int(adc_index.min()), int(adc_index.max())),
+                bool(np.all((adc_index >= 0) & (adc_index < n_adcs))), f"must be in [0, {n_adcs - 1}]")
+        return adc_index.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class WordLineDAC:
+    """k-bit word-line DAC: input code c drives its word line to V(c) = c / (2^k - 1) * V_WL.
+
+    Word-line amplitude inputs as in IMAC (Ali, Jaiswal, Kodge, Agrawal, Chakraborty & Roy,
+    "IMAC: in-memory multi-bit multiplication and accumulation in 6T SRAM array", IEEE TCAS-I
+    67(8), 2020), where a DAC sets each word line's voltage from a multi-bit input; a cell's
+    non-linear response to these levels is the array model's business. Modelled as one
+    resistor-string DAC per word line (a string of 2^k equal resistors between V_WL and
+    ground, the tap of code c selected; Razavi, Principles of Data Conversion System Design,
+    1995, resistor-ladder DACs), loading the word-line capacitance C_WL:
+
+    * settling: a tap's output resistance is R (c/N)(1 - c/N) for N = 2^k - 1, at most R/4
+      mid-string; settling a full step to within half an LSB takes
+      t_settle = (R/4) C_WL ln(2^(k+1)) = (k + 1) ln 2 (R/4) C_WL;
+    * energy per conversion: the word line's charge C_WL V(c) is drawn from the V_WL
+      reference, C_WL V(c) V_WL, plus the string's static draw V_WL^2 / R for as long as the
+      level is held, t_settle + t_hold.
+
+    ``r_string_ohm`` = 100 kOhm: engineering assumption; it keeps the static draw (7 uA at
+    0.7 V) comparable to the word-line charge for ns-scale holds while settling a ~30 fF word
+    line within a few ns.
+    """
+
+    bits: int = 4
+    r_string_ohm: float = 100e3
+
+    def __post_init__(self) -> None:
+        int_in_range("bits", self.bits, 1, 16)
+        positive("r_string_ohm", self.r_string_ohm)
+
+    @property
+    def top_code(self) -> int:
+        return 2 ** self.bits - 1
+
+    def voltages_v(self, codes, v_wl_v: float) -> np.ndarray:
+        """Word-line voltages (V, float64) of integer input ``codes`` in 0..2^bits - 1."""
+        positive("v_wl_v", v_wl_v)
+        codes = np.asarray(codes)
+        require("codes", codes.dtype, np.issubdtype(codes.dtype, np.integer), "must be integers")
+        require("codes", (int(codes.min()), int(codes.max())) if codes.size else (),
+                bool(np.all((codes >= 0) & (codes <= self.top_code))),
+                f"must be in [0, {self.top_code}] for a {self.bits}-bit DAC")
+        return codes * (v_wl_v / self.top_code)
+
+    def settling_time_s(self, c_wl_f: float) -> float:
+        """(k + 1) ln 2 (R/4) C_WL (s)."""
+        positive("c_wl_f", c_wl_f)
+        return (self.bits + 1) * math.log(2.0) * (self.r_string_ohm / 4.0) * c_wl_f
+
+    def energy_per_conversion_j(self, code, c_wl_f: float, v_wl_v: float, t_hold_s: float):
+        """C_WL V(c) V_WL + V_WL^2 / R (t_settle + t_hold) (J).
+
+        ``code`` may be a mean code (linear in the code, so it gives the mean energy).
+        """
+        positive("v_wl_v", v_wl_v)
+        non_negative("t_hold_s", t_hold_s)
+        code = np.asarray(code, dtype=np.float64)
+        require("code", code.tolist() if code.ndim == 0 else code.shape,
+                bool(np.all((code >= 0) & (code <= self.top_code))), f"must be in [0, {self.top_code}]")
+        static_w = v_wl_v ** 2 / self.r_string_ohm
+        return c_wl_f * code / self.top_code * v_wl_v ** 2 + static_w * (self.settling_time_s(c_wl_f) + t_hold_s)
+
+
+class InputScheme(str, Enum):
+    """How a k-bit input reaches the word lines."""
+
+    BINARY = "binary"            # 1-bit inputs: the word line is pulsed or not
+    BIT_SERIAL = "bit_serial"    # one bit plane per cycle, partial sums shifted and added (ISAAC)
+    AMPLITUDE = "amplitude"      # one cycle, the word-line voltage set by a DAC (IMAC)
+    PULSE_WIDTH = "pulse_width"  # one cycle, the word line held for c unit times
+
+
+def _scheme(scheme) -> InputScheme:
+    try:
+        return InputScheme(scheme)
+    except ValueError:
+        raise ParameterError("scheme", scheme, f"allowed: {[s.value for s in InputScheme]}") from None
+
+
+def array_cycles(scheme, bits: int) -> int:
+    """Array evaluations (and sensing/conversion rounds) per input vector: k if bit-serial, else 1."""
+    int_in_range("bits", bits, 1, 16)
+    return bits if _scheme(scheme) is InputScheme.BIT_SERIAL else 1
+
+
+def input_cost(scheme, bits: int, rows: int, c_wl_f: float, v_wl_v: float, t_unit_s: float, *,
+               p_one: float = 0.5, e_shift_add_j: float | None = None,
+               dac: WordLineDAC | None = None) -> tuple[float, float]:
+    """Energy (J) and latency (s) of applying one k-bit input vector to ``rows`` word lines.
+
+    Each input bit is 1 with probability ``p_one`` independently (0.5: uniformly distributed
+    codes), so a code is non-zero with probability 1 - (1 - p)^k and its mean is p (2^k - 1).
+    Pulsing a word line of capacitance C_WL to V_WL and back draws E_WL = C_WL V_WL^2 from the
+    supply (Rabaey, Chandrakasan & Nikolic, Digital Integrated Circuits, 2nd ed., ch. 5).
+    ``t_unit_s`` is one evaluation of the array (one bit-plane cycle, or one unit pulse).
+
+    * binary (k = 1):  E = rows p E_WL;                           T = t_unit
+    * bit_serial:      E = k (rows p E_WL + e_shift_add);         T = k t_unit
+      (bit plane i drives the word lines in cycle i; each cycle the column partial sums are
+      shifted and added digitally, ``e_shift_add_j`` per cycle for the whole array, as in
+      ISAAC's 1-bit inputs over 16 cycles: Shafiee et al., ISCA 2016)
+    * amplitude:       E = rows E_DAC(p (2^k - 1), t_hold = t_unit)
+                         = rows [p E_WL + V_WL^2 / R (t_settle + t_unit)];  T = t_settle + t_unit
+      (one `WordLineDAC` per word line, ``dac`` or a default one of k bits)
+    * pulse_width:     E = rows (1 - (1 - p)^k) E_WL;             T = (2^k - 1) t_unit
+      (code c holds the word line for c unit times in one pulse, so the charge a cell moves is
+      proportional to c; the window fits the largest code. The per-row pulse generators --
+      a shared counter compared with each row's code -- are left out.)
+
+    Sensing is not included: the array converts ``array_cycles(scheme, bits)`` times per input.
+    """
+    scheme = _scheme(scheme)
+    int_in_range("bits", bits, 1, 16)
+    int_in_range("rows", rows, 1)
+    for name, value in (("c_wl_f", c_wl_f), ("v_wl_v", v_wl_v), ("t_unit_s", t_unit_s)):
+        positive(name, value)
+    probability("p_one", p_one)
+    e_wl = c_wl_f * v_wl_v ** 2
+    if scheme is InputScheme.BINARY:
+        require("bits", bits, bits == 1, "binary word lines carry 1-bit inputs; use bit_serial, amplitude "
+                "or pulse_width for more")
+        return rows * p_one * e_wl, t_unit_s
+    if scheme is InputScheme.BIT_SERIAL:
+        require("e_shift_add_j", e_shift_add_j, isinstance(e_shift_add_j, Real)
+                and math.isfinite(e_shift_add_j) and e_shift_add_j >= 0,
+                "bit_serial needs the shift-and-add energy per cycle (J, >= 0)")
+        return bits * (rows * p_one * e_wl + e_shift_add_j), bits * t_unit_s
+    if scheme is InputScheme.AMPLITUDE:
+        dac = WordLineDAC(bits=bits) if dac is None else dac
+        require("dac", dac.bits if isinstance(dac, WordLineDAC) else type(dac).__name__,
+                isinstance(dac, WordLineDAC) and dac.bits == bits, f"must be a WordLineDAC of {bits} bits")
+        energy = rows * float(dac.energy_per_conversion_j(p_one * dac.top_code, c_wl_f, v_wl_v, t_unit_s))
+        return energy, dac.settling_time_s(c_wl_f) + t_unit_s
+    p_pulse = 1.0 - (1.0 - p_one) ** bits
+    return rows * p_pulse * e_wl, (2 ** bits - 1) * t_unit_s

@@ -1,0 +1,360 @@
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+from scipy.stats import chi2
+
+from imc.arrays import _kernels_converters as kernels
+from imc.arrays.converters import (ADCInstance, ColumnADC, InputScheme, PeripheryCost, SenseAmp, WordLineDAC,
+                                   array_cycles, input_cost)
+from imc.devices import ParameterError
+
+
+def ideal_codes(x, full_scale, bits):
+    lsb = full_scale / (2 ** bits - 1)
+    return np.clip(np.floor(np.asarray(x, dtype=np.float64) / lsb + 0.5), 0, 2 ** bits - 1)
+
+
+def std_interval(sigma, n, confidence=0.999):
+    """Interval that a sample std of n draws (known zero mean) lands in with ``confidence``."""
+    tail = (1 - confidence) / 2
+    return sigma * math.sqrt(chi2.ppf(tail, n) / n), sigma * math.sqrt(chi2.ppf(1 - tail, n) / n)
+
+
+def fixed_instance(adc, n_adcs=1, offset=0.0, gain=0.0):
+    """An ideal instance of ``adc`` with the given offset (LSB) and gain error on every ADC."""
+    ideal = adc.sample_instance(n_adcs, np.random.default_rng(0))
+    return dataclasses.replace(ideal, offset_lsb=np.full(n_adcs, offset), gain_rel=np.full(n_adcs, gain))
+
+
+# ---- ideal quantisation ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("bits", [1, 4, 8, 12])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ideal_codes_round_to_nearest_level_and_saturate(bits, dtype):
+    adc = ColumnADC(bits=bits)
+    x = np.random.default_rng(bits).uniform(-0.2, 1.2, size=(64, 37)).astype(dtype) * 3.7
+    codes = adc.convert(x, adc.sample_instance(37, np.random.default_rng(0)), full_scale=3.7)
+    assert codes.dtype == np.int32
+    assert np.array_equal(codes, ideal_codes(x, 3.7, bits))
+
+
+@pytest.mark.parametrize("bits, largest_count", [(8, 255), (10, 300), (6, 40)])
+def test_ideal_adc_recovers_integer_counts_when_enough_levels(bits, largest_count):
+    adc = ColumnADC(bits=bits, full_scale=float(largest_count))
+    counts = np.random.default_rng(1).integers(0, largest_count + 1, size=(200, 16))
+    counts[0, :] = [0, largest_count] * 8
+    codes = adc.convert(counts, adc.sample_instance(16, np.random.default_rng(0)))
+    assert np.array_equal(np.rint(adc.decode(codes)), counts)
+
+
+def test_too_few_levels_lose_integer_counts():
+    adc = ColumnADC(bits=5, full_scale=64.0)  # 31 levels above zero for counts up to 64
+    counts = np.arange(65, dtype=np.float64)[:, None]
+    codes = adc.convert(counts, adc.sample_instance(1, np.random.default_rng(0)))
+    assert not np.array_equal(np.rint(adc.decode(codes)), counts)
+    assert np.max(np.abs(adc.decode(codes) - counts)) <= adc.lsb() / 2 + 1e-12
+
+
+def test_input_on_a_threshold_takes_the_upper_code():
+    adc = ColumnADC(bits=4, full_scale=15.0)
+    on_thresholds = np.arange(1, 16)[:, None] - 0.5
+    codes = adc.convert(on_thresholds, adc.sample_instance(1, np.random.default_rng(0)))
+    assert np.array_equal(codes[:, 0], np.arange(1, 16))
+
+
+def test_saturation_at_both_rails():
+    adc = ColumnADC(bits=6, full_scale=2.0)
+    x = np.array([[-1e6, -0.5, -1e-9, 2.0, 2.0 + 1e-9, 7.0, 1e12]])
+    codes = adc.convert(x, adc.sample_instance(7, np.random.default_rng(0)))
+    assert codes.tolist() == [[0, 0, 0, 63, 63, 63, 63]]
+
+
+# ---- static non-idealities on fixed instances -------------------------------------------------------
+
+@pytest.mark.parametrize("offset", [0.3, -0.7, 2.0])
+def test_offset_shifts_the_input_by_its_value_in_lsb(offset):
+    adc = ColumnADC(bits=8, full_scale=255.0)
+    u = np.random.default_rng(2).uniform(-5, 260, size=(1000, 1))
+    codes = adc.convert(u, fixed_instance(adc, offset=offset))
+    assert np.array_equal(codes, np.clip(np.floor(u + offset + 0.5), 0, 255))
+
+
+@pytest.mark.parametrize("gain", [0.05, -0.03])
+def test_gain_error_scales_the_input(gain):
+    adc = ColumnADC(bits=8, full_scale=255.0)
+    u = np.random.default_rng(3).uniform(0, 255, size=(1000, 1))
+    codes = adc.convert(u, fixed_instance(adc, gain=gain))
+    assert np.array_equal(codes, np.clip(np.floor(u * (1 + gain) + 0.5), 0, 255))
+    assert np.sign(np.mean(codes - ideal_codes(u, 255.0, 8))) == np.sign(gain)
+
+
+def test_bow_inl_moves_midscale_codes_by_its_peak_and_leaves_the_ends():
+    adc = ColumnADC(bits=8, full_scale=255.0, inl_lsb=2.0)
+    instance = adc.sample_instance(1, np.random.default_rng(0))
+    k = np.arange(1, 256)
+    t = (k - 0.5) / 255
+    assert np.allclose(instance.thresholds_lsb[0] - (k - 0.5), 2.0 * 4 * t * (1 - t))
+    centres = np.arange(256, dtype=np.float64)[:, None]  # u = c: the middle of ideal bin c
+    codes = adc.convert(centres, instance)[:, 0]
+    mid = (centres[:, 0] >= 0.3 * 255 + 2) & (centres[:, 0] <= 0.7 * 255)
+    ends = (centres[:, 0] <= 0.05 * 255) | (centres[:, 0] >= 0.95 * 255)
+    assert np.array_equal(codes[mid], centres[mid, 0] - 2)
+    assert np.array_equal(codes[ends], centres[ends, 0])
+
+
+def test_one_shifted_threshold_moves_only_its_code_boundary():
+    adc = ColumnADC(bits=4, full_scale=15.0)
+    ideal = fixed_instance(adc)
+    thresholds = ideal.thresholds_lsb.copy()
+    thresholds[0, 4] += 0.3  # T_5: 4.5 -> 4.8 LSB
+    shifted = dataclasses.replace(ideal, thresholds_lsb=thresholds)
+    u = np.linspace(-1, 16, 3401)[:, None]
+    changed = adc.convert(u, shifted) != adc.convert(u, ideal)
+    assert np.array_equal(changed[:, 0], (u[:, 0] >= 4.5) & (u[:, 0] < 4.8))
+    assert np.all(adc.convert(u, shifted)[changed] == 4)
+
+
+def test_threshold_pushed_past_its_neighbour_is_a_missing_code():
+    adc = ColumnADC(bits=3, full_scale=7.0)
+    thresholds = np.array([[0.5, 1.5, 2.5, 2.5, 4.5, 5.5, 6.5]])  # T_4 on T_3: code 3 never appears
+    instance = ADCInstance(np.zeros(1), np.zeros(1), thresholds)
+    codes = adc.convert(np.linspace(0, 7, 701)[:, None], instance)
+    assert set(np.unique(codes)) == {0, 1, 2, 4, 5, 6, 7}
+
+
+def test_sampled_offsets_gains_and_threshold_deviations_have_the_requested_sigmas():
+    adc = ColumnADC(bits=4, sigma_offset_lsb=0.4, sigma_gain_rel=0.02, inl_lsb=0.5, sigma_dnl_lsb=0.1)
+    instance = adc.sample_instance(3000, np.random.default_rng(4))
+    ideal = np.arange(1, 16) - 0.5 + adc.inl_at_thresholds_lsb()
+    deviations = (instance.thresholds_lsb - ideal).ravel()
+    for values, sigma in ((instance.offset_lsb, 0.4), (instance.gain_rel, 0.02), (deviations, 0.1)):
+        low, high = std_interval(sigma, values.size)
+        assert low <= math.sqrt(np.mean(values ** 2)) <= high
+
+
+def test_random_thresholds_add_their_variance_to_the_quantisation_noise():
+    adc = ColumnADC(bits=8, full_scale=255.0, sigma_dnl_lsb=0.2)
+    instance = adc.sample_instance(64, np.random.default_rng(5))
+    u = np.random.default_rng(6).uniform(8, 247, size=(4000, 64))
+    error = adc.convert(u, instance) - u
+    mse = np.mean(error ** 2)
+    assert mse == pytest.approx(1 / 12 + 0.2 ** 2, rel=0.03)
+
+
+def test_kernel_matches_numpy_reference():
+    adc = ColumnADC(bits=7, sigma_offset_lsb=0.5, sigma_gain_rel=0.03, inl_lsb=-1.5, sigma_dnl_lsb=0.3,
+                    columns_per_adc=4)
+    instance = adc.sample_instance(33, np.random.default_rng(7))
+    x = np.random.default_rng(8).uniform(-0.1, 1.1, size=(300, 130)).astype(np.float32)  # partial tiles
+    adc_of_col = np.arange(130, dtype=np.int64) // 4
+    lsb_eff = (1.0 / 127) / (1 + instance.gain_rel)
+    out = np.empty(x.shape, np.int32)
+    assert kernels.convert_codes(x, adc_of_col, lsb_eff, instance.offset_lsb, instance.thresholds_lsb, out) == 0
+    reference = kernels.convert_codes_reference(x, adc_of_col, lsb_eff, instance.offset_lsb,
+                                                instance.thresholds_lsb)
+    assert np.array_equal(out, reference)
+    assert np.array_equal(adc.convert(x.reshape(3, 100, 130), instance, full_scale=1.0).reshape(300, 130),
+                          reference)
+
+
+# ---- calibration ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("coverage", [0.9, 0.99, 0.999])
+def test_calibration_covers_the_requested_fraction(coverage):
+    samples = np.random.default_rng(9).binomial(256, 0.1, size=(20000, 8)).astype(np.float64)
+    full_scale = ColumnADC().calibrate(samples, coverage)
+    assert np.mean(samples <= full_scale) >= coverage
+    assert np.mean(samples < full_scale) < coverage  # the smallest such value
+
+
+def test_calibrated_range_beats_the_worst_case_for_concentrated_sums_only():
+    adc = ColumnADC(bits=4)
+    rng = np.random.default_rng(10)
+    instance = adc.sample_instance(1, rng)
+
+    def mse(samples, full_scale):
+        return np.mean((adc.decode(adc.convert(samples, instance, full_scale), full_scale) - samples) ** 2)
+
+    concentrated = rng.binomial(256, 0.1, size=(20000, 1)).astype(np.float64)
+    assert mse(concentrated, adc.calibrate(concentrated)) < 0.1 * mse(concentrated, 256.0)
+    spread = rng.integers(0, 257, size=(20000, 1)).astype(np.float64)
+    assert adc.calibrate(spread) == pytest.approx(256.0, rel=0.01)
+
+
+# ---- costs --------------------------------------------------------------------------------------------
+
+def test_sar_energy_doubles_per_extra_bit():
+    for bits in range(1, 16):
+        ratio = ColumnADC(bits=bits + 1).energy_per_conversion_j / ColumnADC(bits=bits).energy_per_conversion_j
+        assert ratio == pytest.approx(2.0, rel=1e-12)
+    assert ColumnADC(bits=8).energy_per_conversion_j == pytest.approx(4.4e-15 * 256)
+    assert ColumnADC(bits=10).enob == 10
+
+
+def test_flash_energy_and_area_count_its_comparators():
+    comparator = SenseAmp()
+    for bits in (2, 5, 8):
+        adc = ColumnADC(bits=bits, architecture="flash")
+        assert adc.energy_per_conversion_j == pytest.approx((2 ** bits - 1) * comparator.energy_per_decision_j)
+        assert adc.area_per_adc_m2 == pytest.approx((2 ** bits - 1) * comparator.area_m2)
+    assert ColumnADC(bits=8, architecture="sar").area_per_adc_m2 == pytest.approx(1200e-12)
+
+
+@pytest.mark.parametrize("bits", [1, 6, 8, 12])
+def test_sar_and_flash_conversion_times(bits):
+    f_clk = 1e9
+    assert ColumnADC(bits=bits, f_clk_hz=f_clk).conversion_time_s == pytest.approx((bits + 1) / f_clk)
+    assert ColumnADC(bits=bits, architecture="flash", f_clk_hz=f_clk).conversion_time_s == pytest.approx(1 / f_clk)
+
+
+@pytest.mark.parametrize("columns_per_adc", [1, 2, 8, 32])
+def test_mux_sharing_multiplies_array_time_and_divides_adc_count(columns_per_adc):
+    adc = ColumnADC(columns_per_adc=columns_per_adc)
+    cost = adc.array_cost(128)
+    assert adc.n_adcs(128) == 128 // columns_per_adc
+    assert cost.latency_s == pytest.approx(columns_per_adc * adc.conversion_time_s)
+    assert cost.area_m2 == pytest.approx(128 // columns_per_adc * adc.area_per_adc_m2)
+    assert cost.energy_j == pytest.approx(128 * adc.energy_per_conversion_j)
+    assert adc.n_adcs(130) == -(-130 // columns_per_adc)
+    assert adc.array_conversion_time_s(3) == pytest.approx(min(3, columns_per_adc) * adc.conversion_time_s)
+
+
+def test_columns_sharing_an_adc_share_its_offset():
+    adc = ColumnADC(bits=8, full_scale=255.0, columns_per_adc=4)
+    instance = dataclasses.replace(fixed_instance(adc, n_adcs=2), offset_lsb=np.array([0.0, 3.0]))
+    codes = adc.convert(np.full((1, 8), 100.0), instance)
+    assert codes.tolist() == [[100] * 4 + [103] * 4]
+    swapped = adc.convert(np.full((1, 8), 100.0), instance, adc_index=np.array([1, 0] * 4))
+    assert swapped.tolist() == [[103, 100] * 4]
+
+
+# ---- sense amplifier ---------------------------------------------------------------------------------
+
+def test_sense_amp_offset_sigma_follows_pelgrom():
+    small = SenseAmp(w_in_m=0.3e-6, l_in_m=0.2e-6)
+    large = SenseAmp(w_in_m=0.6e-6, l_in_m=0.4e-6)
+    assert large.sigma_offset_v == pytest.approx(small.sigma_offset_v / 2)
+    assert SenseAmp().sigma_offset_v == pytest.approx(math.sqrt(2) * 3e-9 / math.sqrt(0.18e-12))
+    offsets = large.sample_instance(5000, np.random.default_rng(11))
+    low, high = std_interval(large.sigma_offset_v, offsets.size)
+    assert low <= math.sqrt(np.mean(offsets ** 2)) <= high
+
+
+def test_sense_amp_decision_flips_at_reference_plus_offset():
+    amp = SenseAmp()
+    offsets = amp.sample_instance(50, np.random.default_rng(12))
+    v_ref = 0.4
+    assert np.all(amp.decide(v_ref + offsets + 1e-6, v_ref, offsets) == 1)
+    assert np.all(amp.decide(v_ref + offsets - 1e-6, v_ref, offsets) == 0)
+    assert np.all(amp.decide(np.full((3, 50), v_ref + 1.0), v_ref, offsets) == 1)
+
+
+def test_sense_amp_energy_and_latency_closed_forms():
+    amp = SenseAmp(vdd_v=1.0, c_switched_f=10e-15, tau_regen_s=20e-12, v_resolve_v=1e-3)
+    assert amp.energy_per_decision_j == pytest.approx(10e-15)
+    assert amp.latency_s == pytest.approx(20e-12 * math.log(500))
+    cost = amp.array_cost(64)
+    assert (cost.energy_j, cost.latency_s, cost.area_m2) == pytest.approx((640e-15, amp.latency_s, 64 * amp.area_m2))
+
+
+# ---- input drivers and schemes -------------------------------------------------------------------------
+
+def test_word_line_dac_levels_and_settling():
+    dac = WordLineDAC(bits=3, r_string_ohm=80e3)
+    assert np.allclose(dac.voltages_v(np.arange(8), 0.7), np.arange(8) / 7 * 0.7)
+    t_settle = dac.settling_time_s(40e-15)
+    tau = 20e3 * 40e-15
+    assert math.exp(-t_settle / tau) == pytest.approx(2.0 ** -4)  # within half an LSB of a full step
+    energy = dac.energy_per_conversion_j(np.array([0, 7]), 40e-15, 0.7, 1e-9)
+    static = 0.7 ** 2 / 80e3 * (t_settle + 1e-9)
+    assert energy == pytest.approx([static, 40e-15 * 0.7 ** 2 + static])
+
+
+C_WL, V_WL, T_UNIT, ROWS = 32e-15, 0.7, 2e-9, 256
+
+
+@pytest.mark.parametrize("bits", [1, 2, 4, 8])
+@pytest.mark.parametrize("p_one", [0.5, 0.2])
+def test_input_scheme_costs_match_their_closed_forms(bits, p_one):
+    e_wl = C_WL * V_WL ** 2
+    e_shift_add = 5e-13
+    energy, latency = input_cost("bit_serial", bits, ROWS, C_WL, V_WL, T_UNIT, p_one=p_one,
+                                 e_shift_add_j=e_shift_add)
+    assert (energy, latency) == pytest.approx((bits * (ROWS * p_one * e_wl + e_shift_add), bits * T_UNIT))
+    energy, latency = input_cost(InputScheme.PULSE_WIDTH, bits, ROWS, C_WL, V_WL, T_UNIT, p_one=p_one)
+    assert (energy, latency) == pytest.approx((ROWS * (1 - (1 - p_one) ** bits) * e_wl, (2 ** bits - 1) * T_UNIT))
+    dac = WordLineDAC(bits=bits)
+    t_settle = dac.settling_time_s(C_WL)
+    energy, latency = input_cost("amplitude", bits, ROWS, C_WL, V_WL, T_UNIT, p_one=p_one)
+    expected = ROWS * (p_one * e_wl + V_WL ** 2 / dac.r_string_ohm * (t_settle + T_UNIT))
+    assert (energy, latency) == pytest.approx((expected, t_settle + T_UNIT))
+    assert array_cycles("bit_serial", bits) == bits
+    assert array_cycles("amplitude", bits) == array_cycles("pulse_width", bits) == 1
+
+
+def test_binary_word_lines_cost_one_cycle():
+    energy, latency = input_cost("binary", 1, ROWS, C_WL, V_WL, T_UNIT, p_one=0.3)
+    assert (energy, latency) == pytest.approx((ROWS * 0.3 * C_WL * V_WL ** 2, T_UNIT))
+    assert array_cycles("binary", 1) == 1
+
+
+def test_periphery_costs_add_as_consecutive_stages():
+    total = PeripheryCost(1e-12, 2e-9, 3e-12) + PeripheryCost(4e-12, 5e-9, 6e-12)
+    assert (total.energy_j, total.latency_s, total.area_m2) == pytest.approx((5e-12, 7e-9, 9e-12))
+
+
+# ---- bad input ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make, field", [
+    (lambda: ColumnADC(bits=0), "bits"),
+    (lambda: ColumnADC(bits=17), "bits"),
+    (lambda: ColumnADC(architecture="pipeline"), "architecture"),
+    (lambda: ColumnADC(full_scale=-1.0), "full_scale"),
+    (lambda: ColumnADC(sigma_offset_lsb=-0.1), "sigma_offset_lsb"),
+    (lambda: ColumnADC(sigma_gain_rel=0.5), "sigma_gain_rel"),
+    (lambda: ColumnADC(inl_lsb=float("nan")), "inl_lsb"),
+    (lambda: ColumnADC(sigma_dnl_lsb=-1.0), "sigma_dnl_lsb"),
+    (lambda: ColumnADC(columns_per_adc=0), "columns_per_adc"),
+    (lambda: ColumnADC(fom_j_per_step=0.0), "fom_j_per_step"),
+    (lambda: ColumnADC(f_clk_hz=-1.0), "f_clk_hz"),
+    (lambda: SenseAmp(w_in_m=0.0), "w_in_m"),
+    (lambda: SenseAmp(v_resolve_v=0.6), "v_resolve_v"),
+    (lambda: WordLineDAC(bits=0), "bits"),
+    (lambda: WordLineDAC(r_string_ohm=0.0), "r_string_ohm"),
+    (lambda: WordLineDAC(bits=2).voltages_v(np.array([0, 4]), 0.7), "codes"),
+    (lambda: WordLineDAC(bits=2).voltages_v(np.array([0.5]), 0.7), "codes"),
+    (lambda: input_cost("analog", 4, 8, C_WL, V_WL, T_UNIT), "scheme"),
+    (lambda: input_cost("binary", 2, 8, C_WL, V_WL, T_UNIT), "bits"),
+    (lambda: input_cost("bit_serial", 4, 8, C_WL, V_WL, T_UNIT), "e_shift_add_j"),
+    (lambda: input_cost("pulse_width", 4, 0, C_WL, V_WL, T_UNIT), "rows"),
+    (lambda: input_cost("pulse_width", 4, 8, C_WL, V_WL, T_UNIT, p_one=1.5), "p_one"),
+    (lambda: input_cost("amplitude", 4, 8, C_WL, V_WL, T_UNIT, dac=WordLineDAC(bits=3)), "dac"),
+    (lambda: input_cost("amplitude", 4, 8, 0.0, V_WL, T_UNIT), "c_wl_f"),
+    (lambda: ColumnADC().calibrate(np.ones(10), coverage=0.0), "coverage"),
+    (lambda: ColumnADC().calibrate(np.zeros(10)), "samples"),
+    (lambda: ADCInstance(np.zeros(1), np.zeros(1), np.array([[1.5, 0.5, 2.5]])), "thresholds_lsb"),
+    (lambda: ADCInstance(np.zeros(2), np.zeros(1), np.zeros((2, 3))), "gain_rel"),
+    (lambda: SenseAmp().decide(np.zeros((2, 3)), 0.0, np.zeros(4)), "v_signal"),
+])
+def test_bad_parameters_raise_parameter_error_naming_the_field(make, field):
+    with pytest.raises(ParameterError) as error:
+        make()
+    assert error.value.field == field
+
+
+@pytest.mark.parametrize("call, field", [
+    (lambda adc, inst: adc.convert(np.ones((2, 4)), inst), "full_scale"),
+    (lambda adc, inst: adc.convert(np.array([[0.0, np.nan, 1.0, 2.0]]), inst, 4.0), "x"),
+    (lambda adc, inst: adc.convert(np.ones((2, 5)), inst, 4.0), "instance"),
+    (lambda adc, inst: adc.convert(np.ones((2, 4)), inst, 4.0, adc_index=np.array([0, 1, 2, 2])), "adc_index"),
+    (lambda adc, inst: adc.convert(np.ones((2, 4)), inst, -4.0), "full_scale"),
+    (lambda adc, inst: ColumnADC(bits=5).convert(np.ones((2, 4)), inst, 4.0), "instance"),
+])
+def test_bad_conversion_inputs_raise_parameter_error(call, field):
+    adc = ColumnADC(bits=4, columns_per_adc=2)
+    instance = adc.sample_instance(2, np.random.default_rng(0))
+    with pytest.raises(ParameterError) as error:
+        call(adc, instance)
+    assert error.value.field == field
