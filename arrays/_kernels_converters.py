@@ -62,3 +62,27 @@ def convert_codes_reference(x, adc_of_col, lsb_eff, offset_lsb, thresholds_lsb):
         columns = adc_of_col == adc
         codes[:, columns] = np.searchsorted(thresholds_lsb[adc], u[:, columns], side="right")
     return codes
+
+
+@njit(cache=True)
+def convert_codes_uniform(x, adc_of_col, lsb_eff, offset_lsb, top, out):
+    """`convert_codes` for ideal thresholds k - 1/2: code = clip(floor(u + 1/2), 0, top) in closed
+    form, u = x / lsb_eff + offset. Returns how many inputs were not finite (code left 0)."""
+    m, cols = x.shape
+    not_finite = 0
+    for i in range(m):
+        for j in range(cols):
+            adc = adc_of_col[j]
+            u = x[i, j] / lsb_eff[adc] + offset_lsb[adc]
+            if np.isfinite(u):
+                out[i, j] = int(min(max(np.floor(u + 0.5), 0.0), top))
+            else:
+                out[i, j] = 0
+                not_finite += 1
+    return not_finite
+
+
+def convert_codes_uniform_reference(x, adc_of_col, lsb_eff, offset_lsb, top):
+    """NumPy reference of `convert_codes_uniform` (finite inputs)."""
+    u = x / lsb_eff[adc_of_col] + offset_lsb[adc_of_col]
+    return np.clip(np.floor(u + 0.5), 0, top).astype(np.int32)

@@ -148,26 +148,29 @@ class ADCInstance:
 
     * ``offset_lsb``: (n_adcs,) input-referred offset (LSB), added to the input;
     * ``gain_rel``: (n_adcs,) relative gain error g, the input is scaled by 1 + g;
-    * ``thresholds_lsb``: (n_adcs, 2^bits - 1) decision thresholds (LSB), ascending; the
-      ideal converter's are k - 1/2 for k = 1..2^bits - 1.
+    * ``thresholds_lsb``: (n_adcs, 2^bits - 1) decision thresholds (LSB), ascending; None for
+      the ideal converter's k - 1/2, k = 1..2^bits - 1 (no INL or DNL), which converts in
+      closed form without a table.
     """
 
     offset_lsb: np.ndarray
     gain_rel: np.ndarray
-    thresholds_lsb: np.ndarray
+    thresholds_lsb: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        for name in ("offset_lsb", "gain_rel", "thresholds_lsb"):
+        for name in ("offset_lsb", "gain_rel") + (("thresholds_lsb",) if self.thresholds_lsb is not None else ()):
             object.__setattr__(self, name, np.ascontiguousarray(getattr(self, name), dtype=np.float64))
         n = self.offset_lsb.shape[0] if self.offset_lsb.ndim == 1 else -1
         require("offset_lsb", self.offset_lsb.shape, self.offset_lsb.ndim == 1 and n >= 1,
                 "must be a non-empty 1-D array (one offset per ADC)")
         require("gain_rel", self.gain_rel.shape, self.gain_rel.shape == (n,), f"must have shape ({n},)")
+        require("gain_rel", float(np.min(self.gain_rel)), bool(np.all(self.gain_rel > -1.0)),
+                "must be > -1 (a positive gain 1 + g)")
+        if self.thresholds_lsb is None:
+            return
         require("thresholds_lsb", self.thresholds_lsb.shape,
                 self.thresholds_lsb.ndim == 2 and self.thresholds_lsb.shape[0] == n,
                 f"must have shape ({n}, 2^bits - 1)")
-        require("gain_rel", float(np.min(self.gain_rel)), bool(np.all(self.gain_rel > -1.0)),
-                "must be > -1 (a positive gain 1 + g)")
         require("thresholds_lsb", "not ascending", bool(np.all(np.diff(self.thresholds_lsb, axis=1) >= 0)),
                 "each ADC's thresholds must be ascending")
 
@@ -284,12 +287,14 @@ class ColumnADC:
     def sample_instance(self, n_adcs: int, rng: np.random.Generator) -> ADCInstance:
         """Static offsets, gains and thresholds of ``n_adcs`` ADCs of one chip."""
         int_in_range("n_adcs", n_adcs, 1)
+        offset = _normal(rng, n_adcs, self.sigma_offset_lsb)
+        gain = _normal(rng, n_adcs, self.sigma_gain_rel)
+        if self.inl_lsb == 0 and self.sigma_dnl_lsb == 0:
+            return ADCInstance(offset_lsb=offset, gain_rel=gain)
         ideal = np.arange(1, self.levels) - 0.5
         thresholds = ideal + self.inl_at_thresholds_lsb() + _normal(rng, (n_adcs, self.top_code),
                                                                      self.sigma_dnl_lsb)
-        return ADCInstance(offset_lsb=_normal(rng, n_adcs, self.sigma_offset_lsb),
-                           gain_rel=_normal(rng, n_adcs, self.sigma_gain_rel),
-                           thresholds_lsb=np.sort(thresholds, axis=1))
+        return ADCInstance(offset_lsb=offset, gain_rel=gain, thresholds_lsb=np.sort(thresholds, axis=1))
 
     def convert(self, x, instance: ADCInstance, full_scale: float | None = None,
                 adc_index: np.ndarray | None = None) -> np.ndarray:
@@ -303,15 +308,19 @@ class ColumnADC:
         if x.dtype not in (np.float32, np.float64):
             x = x.astype(np.float64)
         require("x", x.shape, x.ndim >= 1 and x.shape[-1] >= 1, "must have a last (column) axis of length >= 1")
-        require("instance", instance.thresholds_lsb.shape, instance.thresholds_lsb.shape[1] == self.top_code,
-                f"must hold {self.top_code} thresholds per ADC for {self.bits} bits")
         cols = x.shape[-1]
         adc_of_col = self._adc_of_columns(cols, instance.n_adcs, adc_index)
         flat = np.ascontiguousarray(x.reshape(-1, cols))
         codes = np.empty(flat.shape, dtype=np.int32)
         lsb_eff = (full_scale / self.top_code) / (1.0 + instance.gain_rel)
-        not_finite = kernels.convert_codes(flat, adc_of_col, lsb_eff, instance.offset_lsb,
-                                           instance.thresholds_lsb, codes)
+        if instance.thresholds_lsb is None:
+            not_finite = kernels.convert_codes_uniform(flat, adc_of_col, lsb_eff, instance.offset_lsb,
+                                                       self.top_code, codes)
+        else:
+            require("instance", instance.thresholds_lsb.shape, instance.thresholds_lsb.shape[1] == self.top_code,
+                    f"must hold {self.top_code} thresholds per ADC for {self.bits} bits")
+            not_finite = kernels.convert_codes(flat, adc_of_col, lsb_eff, instance.offset_lsb,
+                                               instance.thresholds_lsb, codes)
         require("x", f"{not_finite} NaN/inf values", not_finite == 0, "column values must be finite")
         return codes.reshape(x.shape)
 

@@ -134,17 +134,17 @@ class ResistiveArray:
         if self.input_scheme == "bit_serial":
             total = np.zeros((x.shape[0], conductance.shape[1] - 1), dtype=np.int64)
             for bit in range(self.input_bits):
-                plane = ((x >> bit) & 1).astype(np.float64)
-                total += self._convert(self._column_currents(conductance, plane * self.v_read_v),
+                plane = (x >> bit) & 1
+                total += self._convert(self._column_currents(conductance, plane, self.v_read_v),
                                        instance.adcs, full_scale) << bit
             return total
         if self.input_scheme == "amplitude":
             unit_v = self.v_read_v / (2 ** self.input_bits - 1)
-            return self._convert(self._column_currents(conductance, x * unit_v), instance.adcs, full_scale, unit_v)
+            return self._convert(self._column_currents(conductance, x, unit_v), instance.adcs, full_scale, unit_v)
         require("wires", self.wires, self.wires is None,
                 "pulse-width inputs are simulated with ideal wires only (the IR drop changes as pulses end)")
-        volts = np.minimum(x, 1) * self.v_read_v
-        return self._convert(self._column_currents(conductance, volts, durations=x.astype(np.float64)),
+        return self._convert(self._column_currents(conductance, np.minimum(x, 1), self.v_read_v,
+                                                   durations=x.astype(np.float64)),
                              instance.adcs, full_scale)
 
     def age(self, instance: ResistiveInstance, elapsed_s: float, rng: np.random.Generator | None = None):
@@ -158,17 +158,25 @@ class ResistiveArray:
             return conductance * volts
         return self.device.current_a(conductance, volts)
 
-    def _column_currents(self, conductance: np.ndarray, volts: np.ndarray,
+    def _column_currents(self, conductance: np.ndarray, codes: np.ndarray, unit_v: float,
                          durations: np.ndarray | None = None) -> np.ndarray:
-        """Column currents (batch, c + 1) for row voltages ``volts`` (batch, r), one GEMM per distinct
-        non-zero voltage (level decomposition); with ``durations`` (batch, r) in unit pulses, the
-        charge in units of (A x one pulse). With wires, the IR-drop network is solved instead."""
+        """Column currents (batch, c + 1) for row voltages ``codes * unit_v`` (codes (batch, r) >= 0).
+
+        Ohmic cells: one GEMM. Non-linear cells: one GEMM per non-zero code, with the cells'
+        current at that code's voltage (level decomposition). With ``durations`` (batch, r) in unit
+        pulses the result is the charge in units of (A x one pulse). With wires, the IR-drop
+        network is solved instead (linear cells).
+        """
         if self.wires is not None:
-            return solve_fast(conductance, volts, self.wires)
-        currents = np.zeros((volts.shape[0], conductance.shape[1]))
-        for level in np.unique(volts[volts != 0]):
-            on = (volts == level).astype(np.float64)
-            currents += (on if durations is None else on * durations) @ self._cell_current(conductance, float(level))
+            return solve_fast(conductance, codes * unit_v, self.wires)
+        weights = np.ones(codes.shape) if durations is None else durations
+        if self.ohmic or not hasattr(self.device, "current_a"):
+            return (codes * weights * unit_v) @ conductance
+        currents = np.zeros((codes.shape[0], conductance.shape[1]))
+        for code in range(1, int(codes.max(initial=0)) + 1):
+            on = codes == code
+            if on.any():
+                currents += (on * weights) @ self._cell_current(conductance, code * unit_v)
         return currents
 
     def _convert(self, currents: np.ndarray, adcs: ADCInstance, full_scale_count: int,

@@ -107,7 +107,8 @@ def test_bow_inl_moves_midscale_codes_by_its_peak_and_leaves_the_ends():
 def test_one_shifted_threshold_moves_only_its_code_boundary():
     adc = ColumnADC(bits=4, full_scale=15.0)
     ideal = fixed_instance(adc)
-    thresholds = ideal.thresholds_lsb.copy()
+    assert ideal.thresholds_lsb is None  # an ideal converter needs no threshold table
+    thresholds = np.arange(1, 16, dtype=np.float64)[None, :] - 0.5
     thresholds[0, 4] += 0.3  # T_5: 4.5 -> 4.8 LSB
     shifted = dataclasses.replace(ideal, thresholds_lsb=thresholds)
     u = np.linspace(-1, 16, 3401)[:, None]
@@ -358,3 +359,17 @@ def test_bad_conversion_inputs_raise_parameter_error(call, field):
     with pytest.raises(ParameterError) as error:
         call(adc, instance)
     assert error.value.field == field
+
+
+def test_closed_form_kernel_matches_the_table_kernel_and_its_reference():
+    rng = np.random.default_rng(12)
+    x = rng.uniform(-20, 300, size=(64, 9))
+    adc_of_col = np.arange(9) // 3
+    lsb, offset = rng.uniform(0.9, 1.1, 3), rng.normal(0, 1, 3)
+    uniform = np.empty(x.shape, np.int32)
+    kernels.convert_codes_uniform(x, adc_of_col, lsb, offset, 255, uniform)
+    table = np.empty(x.shape, np.int32)
+    thresholds = np.tile(np.arange(1, 256) - 0.5, (3, 1))
+    kernels.convert_codes(x, adc_of_col, lsb, offset, thresholds, table)
+    assert np.array_equal(uniform, table)
+    assert np.array_equal(uniform, kernels.convert_codes_uniform_reference(x, adc_of_col, lsb, offset, 255))
