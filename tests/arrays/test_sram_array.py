@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from imc.arrays import ColumnADC, SRAMArray
+from imc.devices import SRAM6T, SRAM8T
 from imc.devices import ParameterError
 
 
@@ -144,3 +145,15 @@ def test_read_disturb_flag_grows_with_swing_and_word_line():
     lowest = cell.vdd_v - float(cell.bitline_discharge_v(0.9, 1.1))
     assert risky.read_disturb_probability() == pytest.approx(cell.read_disturb_probability(lowest, 1.1))
     assert risky.read_disturb_probability() > 1e-3
+
+
+@pytest.mark.parametrize("cell", [SRAM8T(), SRAM6T.at_node("22nm")])
+def test_other_cells_and_nodes_run_the_same_array(cell):
+    array = SRAMArray(rows=64, cols=16, v_wl_v=0.5 * (cell.vdd_v + cell.vth0_v) + 0.05, v_swing_v=0.3,
+                      device=cell, adc=ColumnADC(bits=7))
+    word_lines, states = random_pattern(np.random.default_rng(8), 20, 64, 16)
+    exact = (word_lines @ states).astype(np.int32)
+    assert np.array_equal(array.column_counts(word_lines, states, 64, ideal_adc(array)), exact)
+    chip = array.sample_instance(1, np.random.default_rng(9))
+    noisy = array.column_counts(word_lines, states * chip.cells[0, :64, :16], 64, chip.adcs[0])
+    assert 0 < np.abs(noisy - exact).mean() < 3
