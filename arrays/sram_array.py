@@ -6,13 +6,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from imc.arrays.converters import ADCInstance, ColumnADC
+from imc.arrays.converters import ADCInstance, ColumnADC, SenseAmp
 from imc.arrays.periphery import DigitalCosts
 from imc.devices import _kernels as device_kernels
 from imc.devices.sram import SRAM6T
 from imc.devices.validation import ParameterError, int_in_range, positive, require
 
-SETTLE_TIME_CONSTANTS = 5.0  # exp(-5) < 1 %: precharge settled to within 1 % of V_DD
+SETTLE_TIME_CONSTANTS = 5.0
+SENSING = ("adc", "sense_amp")  # exp(-5) < 1 %: precharge settled to within 1 % of V_DD
 
 
 @dataclass(frozen=True)
@@ -30,16 +31,23 @@ class OpCost:
 @dataclass(frozen=True, eq=False)
 class ArrayInstance:
     """Static state of the arrays of one chip: relative cell read currents (n_arrays, rows, cols),
-    float32, and the column-ADC instance of each array."""
+    float32, the column-ADC instance of each array and the input-referred offsets (V) of the
+    column sense amplifiers (n_arrays, cols)."""
 
     cells: np.ndarray
     adcs: list[ADCInstance]
+    sense_offsets_v: np.ndarray
 
 
 @dataclass(frozen=True)
 class SRAMArray:
-    """``rows`` x ``cols`` 6T cells, word-line drivers, column ADCs (shared through a mux when
+    """``rows`` x ``cols`` SRAM cells, word-line drivers, column ADCs (shared through a mux when
     ``adc.columns_per_adc`` > 1).
+
+    With 6T/8T cells a mapped binary weight uses two rows under the XNOR encoding; with the
+    two-port XNOR cell (`imc.devices.XNORSRAM`) both complementary paths sit in one physical
+    row: ``logical_rows`` = 2 ``rows``, logical row 2i being port 0 (input +1) of row i and
+    2i + 1 its port 1 (input -1), each with its own mismatch.
 
     One operation: precharge every bit line to V_DD, raise the word lines of the active
     rows to ``v_wl_v`` for a pulse, let the conducting cells discharge their bit lines,
@@ -61,16 +69,25 @@ class SRAMArray:
     r_precharge_ohm: float = 1e3
     device: SRAM6T = field(default_factory=SRAM6T)
     adc: ColumnADC = field(default_factory=ColumnADC)
+    sense_amp: SenseAmp = field(default_factory=SenseAmp)
+    sensing: str = "adc"
     digital: DigitalCosts = field(default_factory=DigitalCosts)
 
     def __post_init__(self) -> None:
         int_in_range("rows", self.rows, 2, 4096)
         int_in_range("cols", self.cols, 1, 4096)
         positive("r_precharge_ohm", self.r_precharge_ohm)
+        require("sensing", self.sensing, self.sensing in SENSING, f"allowed: {SENSING}")
         self.device.check_word_line(self.v_wl_v)
         require("v_swing_v", self.v_swing_v,
                 isinstance(self.v_swing_v, (int, float)) and 0 < self.v_swing_v < self.device.vdd_v,
                 f"must be in (0, vdd_v = {self.device.vdd_v}) V")
+
+    @property
+    def logical_rows(self) -> int:
+        """Word lines the mapper can drive: rows x read ports (an XNOR cell's two ports count as the
+        two complementary rows of the XNOR encoding, in one physical row)."""
+        return self.rows * self.device.ports
 
     @property
     def c_bl_f(self) -> float:
@@ -115,10 +132,15 @@ class SRAMArray:
         if variation:
             cells = self.device.relative_current_tabulated(
                 self.device.sample_instance(np.ones(shape, dtype=np.int8), rng), self.v_wl_v)
+            if self.device.ports > 1:  # (ports, n, rows, cols) -> logical rows port-interleaved
+                cells = np.ascontiguousarray(np.moveaxis(cells, 0, -2).reshape(n_arrays, self.logical_rows, self.cols))
         else:
-            cells = np.ones(shape, dtype=np.float32)
+            cells = np.ones((n_arrays, self.logical_rows, self.cols), dtype=np.float32)
         n_adcs = adc.n_adcs(self.cols)
-        return ArrayInstance(cells, [adc.sample_instance(n_adcs, rng) for _ in range(n_arrays)])
+        adcs = [adc.sample_instance(n_adcs, rng) for _ in range(n_arrays)]
+        offsets = (self.sense_amp.sample_instance(n_arrays * self.cols, rng).reshape(n_arrays, self.cols)
+                   if variation and self.sensing == "sense_amp" else np.zeros((n_arrays, self.cols)))
+        return ArrayInstance(cells, adcs, offsets)
 
     def column_counts(self, word_lines: np.ndarray, cells: np.ndarray, full_scale_count: int,
                       adc: ADCInstance) -> np.ndarray:
@@ -133,10 +155,29 @@ class SRAMArray:
         if word_lines.shape[-1] != cells.shape[-2]:
             raise ParameterError("word_lines", word_lines.shape,
                                  f"last axis must equal the cells' row count {cells.shape[-2]}")
-        if cells.shape[-2] > self.rows or cells.shape[-1] > self.cols:
-            raise ParameterError("cells", cells.shape, f"must fit in {self.rows} x {self.cols}")
+        if cells.shape[-2] > self.logical_rows or cells.shape[-1] > self.cols:
+            raise ParameterError("cells", cells.shape, f"must fit in {self.logical_rows} x {self.cols}")
         cell_sum = np.ascontiguousarray(np.matmul(word_lines, cells), dtype=np.float32)
         return self.sense(cell_sum, full_scale_count, adc)
+
+    def column_decisions(self, word_lines: np.ndarray, cells: np.ndarray, full_scale_count: int,
+                         threshold_counts: np.ndarray, offsets_v: np.ndarray) -> np.ndarray:
+        """1-bit sense-amplifier decisions ``count >= threshold`` per column (bool, (..., batch, c)).
+
+        Each column's latch compares its bit-line drop with a reference at the nominal drop of
+        ``threshold - 1/2`` conducting cells (a replica/reference bit line), plus its own
+        input-referred offset: the BNN comparator of binary SRAM macros, with BatchNorm and sign
+        folded into the per-column threshold. Thresholds at or below 0 always pass; above the
+        full-scale count never.
+        """
+        cell_sum = np.ascontiguousarray(np.matmul(word_lines, cells), dtype=np.float64)
+        unit_v = self.v_swing_v / full_scale_count
+        knee = self.device.knee_v(self.v_wl_v)
+        drop = device_kernels.discharge_array(cell_sum * unit_v, self.device.vdd_v, knee, cell_sum)
+        reference = self.device.bitline_discharge_v((np.asarray(threshold_counts) - 0.5) * unit_v, self.v_wl_v)
+        decisions = self.sense_amp.decide(drop, reference, offsets_v) == 1
+        thresholds = np.asarray(threshold_counts)
+        return np.where(thresholds <= 0, True, np.where(thresholds > full_scale_count, False, decisions))
 
     def sense(self, cell_sum: np.ndarray, full_scale_count: int, adc: ADCInstance) -> np.ndarray:
         """Bit-line discharge, column ADC and digital rescaling to counts of column current sums
@@ -146,7 +187,8 @@ class SRAMArray:
         codes = self.adc.convert(drop, adc, full_scale=self.v_swing_v)
         return np.rint(codes * (full_scale_count / self.adc.top_code)).astype(np.int32)
 
-    def op_cost(self, active_rows: float, column_counts: np.ndarray, full_scale_count: int) -> OpCost:
+    def op_cost(self, active_rows: float, column_counts: np.ndarray, full_scale_count: int,
+                sense_amp: bool = False) -> OpCost:
         """Energy by component and latency of one operation.
 
         active_rows: word lines raised (mean over inputs); column_counts: mean conducting
@@ -160,8 +202,11 @@ class SRAMArray:
         energy = {
             "bitline": float(np.sum(self.device.read_energy_j(dv, self.c_bl_f))),
             "wordline": float(active_rows * self.c_wl_f * self.v_wl_v ** 2),
-            "adc": float(len(column_counts) * self.adc.energy_per_conversion_j),
         }
-        latency = (self.precharge_time_s() + self.pulse_width_s(full_scale_count)
-                   + self.adc.array_conversion_time_s(len(column_counts)))
-        return OpCost(energy, latency)
+        if sense_amp:
+            energy["sense_amp"] = float(len(column_counts) * self.sense_amp.energy_per_decision_j)
+            conversion = self.sense_amp.latency_s
+        else:
+            energy["adc"] = float(len(column_counts) * self.adc.energy_per_conversion_j)
+            conversion = self.adc.array_conversion_time_s(len(column_counts))
+        return OpCost(energy, self.precharge_time_s() + self.pulse_width_s(full_scale_count) + conversion)

@@ -44,7 +44,7 @@ def main() -> None:
     data = load_digits()
     x = model.encode(data.x_test)
     array = config.array
-    plan = map_layers(model.ops, array.rows, array.cols, config.mapping.encoding)
+    plan = map_layers(model.ops, array.logical_rows, array.cols, config.mapping.encoding)
     engine.chip_accuracies(plan, array, x, data.y_test, 0, 2)  # compile the kernels
     gemm = gemm_macs_per_s()
     levels = {

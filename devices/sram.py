@@ -132,6 +132,11 @@ class SRAMBitCell(Device):
         return 2
 
     @property
+    def ports(self) -> int:
+        """Read ports per cell: word lines (and conducting paths) each cell offers a column."""
+        return self._ports
+
+    @property
     def thermal_voltage_v(self) -> float:
         return BOLTZMANN_J_PER_K * self.temperature_k / ELECTRON_CHARGE_C
 
@@ -237,7 +242,8 @@ class SRAMBitCell(Device):
         return i_sat_stack * (v_eff / (self.vdd_v - self.vth0_v)) ** self.alpha
 
     def relative_current(self, instance: SRAMInstance, v_wl_v: float) -> np.ndarray:
-        """Read current of conducting cells relative to the nominal cell (-), float32."""
+        """Read current of conducting cells (or read ports) relative to the nominal cell (-),
+        float32, shaped like the threshold shifts (a leading port axis for the XNOR cell)."""
         return (self.cell_current_a(instance.dvth_read, instance.dvth_stack, v_wl_v)
                 / self.read_current_a(v_wl_v)).astype(np.float32)
 
@@ -427,8 +433,3 @@ class XNORSRAM(SRAMBitCell):
         """Current (A) of each cell with the +1 input's word line raised (port 0)."""
         v_wl = self.vdd_v if v_wl_v is None else v_wl_v
         return self.xnor_current_a(instance, np.ones(instance.states.shape, dtype=np.int8), v_wl)
-
-    def relative_current(self, instance: SRAMInstance, v_wl_v: float) -> np.ndarray:
-        """Relative current of the conducting port of each cell (port 0 for the +1 input)."""
-        return super().relative_current(SRAMInstance(instance.states, instance.dvth_read[0],
-                                                     instance.dvth_stack[0]), v_wl_v)

@@ -27,7 +27,7 @@ def simulate(config: SimConfig | dict | str | Path | None = None, progress: bool
     model, _ = zoo.load(config.model)
     data = load_dataset(config.dataset)
     x = model.encode(data.x_test)
-    plan = map_layers(model.ops, config.array.rows, config.array.cols, config.mapping.encoding)
+    plan = map_layers(model.ops, config.array.logical_rows, config.array.cols, config.mapping.encoding)
     software = float(np.mean(model.predict(data.x_test) == data.y_test))
     accuracy = engine.chip_accuracies(plan, config.array, x, data.y_test, config.seed, config.chips,
                                       config.variation, progress=progress)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from imc.arrays import SRAMArray
+from imc.engine import uses_sense_amp
 from imc.mapping import ENCODINGS, MappingPlan
 from imc.mapping.spec import exact_integer_matmul, run_layers
 
@@ -67,12 +68,13 @@ def estimate(plan: MappingPlan, array: SRAMArray, x: np.ndarray) -> Performance:
 
     def matvec(index, layer, x_layer):
         placement = plan.layers[index]
-        energy = dict.fromkeys(("bitline", "wordline", "adc"), 0.0)
+        energy = dict.fromkeys(("bitline", "wordline", "adc", "sense_amp"), 0.0)
         tile_latency = 0.0
         for tile in placement.tiles:
             word_lines = encoding.word_lines(x_layer[..., tile.inputs])
             counts = word_lines @ tile.states.astype(np.float32)
-            cost = array.op_cost(word_lines.sum(-1).mean(), counts.mean(0), placement.full_scale_count)
+            cost = array.op_cost(word_lines.sum(-1).mean(), counts.mean(0), placement.full_scale_count,
+                                 sense_amp=uses_sense_amp(array, plan, placement))
             for component, joules in cost.energy_j.items():
                 energy[component] += joules
             tile_latency = max(tile_latency, cost.latency_s)

@@ -157,3 +157,22 @@ def test_other_cells_and_nodes_run_the_same_array(cell):
     chip = array.sample_instance(1, np.random.default_rng(9))
     noisy = array.column_counts(word_lines, states * chip.cells[0, :64, :16], 64, chip.adcs[0])
     assert 0 < np.abs(noisy - exact).mean() < 3
+
+
+def test_sense_amp_decides_count_against_threshold_midpoint():
+    array = SRAMArray(rows=64, cols=4, sensing="sense_amp")
+    cells = np.ones((64, 4), dtype=np.float32)
+    word_lines = np.tril(np.ones((65, 64), dtype=np.float32), -1)  # counts 0..64
+    thresholds = np.array([0, 10, 64, 65])
+    decisions = array.column_decisions(word_lines, cells, 64, thresholds, np.zeros(4))
+    counts = np.arange(65)[:, None]
+    assert np.array_equal(decisions, counts >= thresholds[None, :])
+    # an offset of one count's worth of bit-line swing moves the decision by one count
+    unit = array.v_swing_v / 64
+    shifted = array.column_decisions(word_lines, cells, 64, thresholds, np.full(4, 1.0 * unit))
+    assert np.array_equal(shifted[:, 1], counts[:, 0] >= 11)
+
+
+def test_bad_sensing_mode_is_rejected():
+    with pytest.raises(ParameterError, match="sensing"):
+        SRAMArray(sensing="comparator")

@@ -5,6 +5,7 @@ import pytest
 
 from imc import engine
 from imc.arrays import ColumnADC, SRAMArray
+from imc.devices import XNORSRAM
 from imc.mapping import map_layers
 from imc.nn import zoo
 from imc.nn.data import load_digits
@@ -99,3 +100,44 @@ def test_exactness_over_array_geometries(setup, encoding, rows, cols):
     array = SRAMArray(rows=rows, cols=cols, adc=ColumnADC(bits=bits))
     nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
     assert np.array_equal(engine.hardware_logits(plan, array, x, nominal)[0], model.logits(data.x_test))
+
+
+def test_xnor_cells_hold_both_complementary_rows_in_one_physical_row(setup):
+    model, data, x = setup
+    xnor = SRAMArray(rows=128, cols=128, v_wl_v=0.7, device=XNORSRAM())
+    six_t = SRAMArray(rows=128, cols=128, v_wl_v=0.7)
+    assert xnor.logical_rows == 256 and six_t.logical_rows == 128
+    plan = map_layers(model.ops, xnor.logical_rows, xnor.cols, "xnor")
+    assert plan.n_arrays < map_layers(model.ops, six_t.logical_rows, six_t.cols, "xnor").n_arrays
+    nominal = engine.sample_chips(xnor, plan, engine.chip_seeds(0, 1), variation=False)
+    assert np.array_equal(engine.hardware_logits(plan, xnor, x, nominal)[0], model.logits(data.x_test))
+    chip = engine.sample_chips(xnor, plan, engine.chip_seeds(0, 1), variation=True)[0]
+    assert chip.cells.shape == (plan.n_arrays, 256, 128)
+    # the two ports of a physical row have independent mismatch
+    assert abs(np.corrcoef(chip.cells[0, 0::2].ravel(), chip.cells[0, 1::2].ravel())[0, 1]) < 0.05
+    accuracy = engine.chip_accuracies(plan, xnor, x, data.y_test, seed=0, chips=4)
+    assert np.all(accuracy > 0.9)
+
+
+def test_sense_amplifiers_replace_adcs_on_single_tile_sign_layers(setup):
+    model, data, x = setup
+    array = SRAMArray(rows=512, cols=128, sensing="sense_amp", adc=ColumnADC(bits=9))
+    plan = map_layers(model.ops, array.logical_rows, array.cols, "xnor")
+    assert [engine.uses_sense_amp(array, plan, p) for p in plan.layers] == [True, True, False]
+    nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
+    assert np.array_equal(engine.hardware_logits(plan, array, x, nominal)[0], model.logits(data.x_test))
+    from imc.performance import estimate
+    latch, adc = estimate(plan, array, x), estimate(plan, dataclasses.replace(array, sensing="adc"), x)
+    assert latch.energy.loc["dense0", "adc"] == 0 and latch.energy.loc["dense0", "sense_amp"] > 0
+    assert latch.energy_per_inference_j < adc.energy_per_inference_j
+    assert latch.latency_s < adc.latency_s
+
+
+def test_sense_amplifier_offsets_cost_accuracy(setup):
+    model, data, x = setup
+    array = SRAMArray(rows=512, cols=128, sensing="sense_amp", adc=ColumnADC(bits=9))
+    plan = map_layers(model.ops, array.logical_rows, array.cols, "xnor")
+    ideal_latch = dataclasses.replace(array.sense_amp, a_vt_v_m=0.0)
+    exact = engine.chip_accuracies(plan, dataclasses.replace(array, sense_amp=ideal_latch), x, data.y_test, 0, 4)
+    offset = engine.chip_accuracies(plan, array, x, data.y_test, 0, 4)
+    assert offset.mean() < exact.mean()
