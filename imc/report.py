@@ -145,8 +145,9 @@ class Report:
         lines = [
             f"imc simulate: {c['model']} on {c['dataset']} ({self.n_test} test images), "
             f"{c['chips']} chips, seed {c['seed']}, variation {'on' if c['variation'] else 'off'}",
-            f"design: 6T SRAM arrays {arr['rows']}x{arr['cols']}, {c['mapping']['encoding']} encoding, "
-            f"V_WL {arr['v_wl_v']:.2f} V, {arr['adc']['bits']}-bit column ADCs",
+            f"design: SRAM arrays {arr['rows']}x{arr['cols']}, {c['mapping']['encoding']} encoding, "
+            f"V_WL {arr['v_wl_v']:.2f} V, {arr['adc']['bits']}-bit column ADCs"
+            f"{', sense amplifiers on single-tile sign layers' if arr['sensing'] == 'sense_amp' else ''}",
             "",
             "mapping",
             self.mapping.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
@@ -164,7 +165,8 @@ class Report:
             f"energy per inference  {self.energy_per_inference_j * 1e12:.1f} pJ",
         ]
         total = self.energy_per_inference_j
-        for component, joules in self.energy_j.sum(axis=0).sort_values(ascending=False).items():
+        components = self.energy_j.sum(axis=0)
+        for component, joules in components[components > 0].sort_values(ascending=False).items():
             lines.append(f"  {component:<10} {joules * 1e12:9.2f} pJ  {100 * joules / total:5.1f} %")
         lines += [
             "",
