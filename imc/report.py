@@ -151,7 +151,7 @@ class Report:
             "",
             "mapping",
             self.mapping.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
-            f"  {self.n_arrays} arrays, {self.array_area_m2 * 1e12:.0f} um^2 of cells, "
+            f"  {self.n_arrays} arrays, {self.array_area_m2 * 1e12:.0f} um^2 of cells and ADCs, "
             f"read-disturb P(flip) per cell op at full scale {self.read_disturb_probability:.2g}",
             "",
             "accuracy",
