@@ -14,6 +14,8 @@ Every layer follows one protocol, given by the base class `Layer`:
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from typing import ClassVar
 
 import numpy as np
@@ -70,7 +72,7 @@ def _fold_windows(window_grads: np.ndarray, input_shape: tuple[int, ...],
     return out
 
 
-class Layer:
+class Layer(ABC):
     """Base class: no parameters, ``after_update`` does nothing; subclasses define ``_forward``/``_backward``.
 
     ``forward`` records the output shape so that ``backward`` can reject a gradient of the wrong shape.
@@ -118,11 +120,13 @@ class Layer:
     def after_update(self) -> None:
         """Hook run after each optimiser step; nothing to do by default."""
 
+    @abstractmethod
     def _forward(self, x: np.ndarray, train: bool, rng: np.random.Generator | None) -> np.ndarray:
-        raise NotImplementedError
+        """Implemented by each subclass."""
 
+    @abstractmethod
     def _backward(self, grad: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """Implemented by each subclass."""
 
 
 class _WeightLayer(Layer):

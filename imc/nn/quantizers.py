@@ -21,6 +21,8 @@ precision is one quantizer per layer, each with its own ``bits``.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import inspect
 from dataclasses import dataclass
 from typing import ClassVar
@@ -97,7 +99,7 @@ def _check_bool(field: str, value) -> None:
     require(field, value, isinstance(value, bool), "must be True or False")
 
 
-class Quantizer:
+class Quantizer(ABC):
     """Base class: ``forward`` goes through ``quantize().values()`` and caches the input.
 
     Subclasses implement ``_quantize(x)`` (x already checked) and ``_backward(x, grad)``.
@@ -139,11 +141,13 @@ class Quantizer:
     def _values(self, x: np.ndarray) -> np.ndarray:
         return self._quantize(x).values()
 
+    @abstractmethod
     def _quantize(self, x: np.ndarray) -> QuantizedTensor:
-        raise NotImplementedError
+        """Implemented by each subclass."""
 
+    @abstractmethod
     def _backward(self, x: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """Implemented by each subclass."""
 
 
 class ActivationQuantizer(Quantizer):
@@ -155,16 +159,17 @@ class ActivationQuantizer(Quantizer):
     ``_scale_offset``.
     """
 
+    @abstractmethod
     def thresholds(self) -> np.ndarray:
         """Ascending input-domain boundaries b_1..b_{L-1} (float64)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def integer_levels(self) -> np.ndarray:
         """The L integer codes, ascending (int32)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _scale_offset(self) -> tuple[float, float]:
-        raise NotImplementedError
+        """Implemented by each subclass."""
 
     def _quantize(self, x: np.ndarray) -> QuantizedTensor:
         passed = np.searchsorted(self.thresholds(), x, side="right")
@@ -218,8 +223,9 @@ class _ScaledSign(Quantizer):
         require("bits", bits, bits == 1, f"{self.name} stores 1-bit codes; must be 1")
         super().__init__(bits)
 
+    @abstractmethod
     def _axes(self, x: np.ndarray) -> tuple[int, ...]:
-        raise NotImplementedError
+        """Implemented by each subclass."""
 
     def _scale(self, x: np.ndarray) -> tuple[np.ndarray, int]:
         """Mean |x| over ``_axes`` (keepdims) and the number n of entries in each mean."""
@@ -346,7 +352,7 @@ class TTQ(Quantizer):
     def __repr__(self):
         return f"TTQ(threshold={self.threshold})"
 
-    def quantize(self, x):
+    def _quantize(self, x):
         raise ParameterError("quantizer", self.name,
                              "TTQ values +W_p / 0 / -W_n are not affine in its integer codes; "
                              "use ternary_codes(x) and scales()")
@@ -435,8 +441,9 @@ class _ClippedUniform(ActivationQuantizer):
         int_in_range("bits", bits, 1, MAX_BITS)
         super().__init__(bits)
 
+    @abstractmethod
     def _upper(self) -> float:
-        raise NotImplementedError
+        """Implemented by each subclass."""
 
     def thresholds(self):
         levels = 2 ** self.bits - 1
