@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from imc.arrays import _kernels_sram
 from imc.arrays.converters import ADCInstance, ColumnADC, SenseAmp
 from imc.arrays.periphery import DigitalCosts
 from imc.devices import _kernels as device_kernels
@@ -181,11 +182,26 @@ class SRAMArray:
 
     def sense(self, cell_sum: np.ndarray, full_scale_count: int, adc: ADCInstance) -> np.ndarray:
         """Bit-line discharge, column ADC and digital rescaling to counts of column current sums
-        (in nominal-cell units, (..., c)): the swing is cell_sum * v_swing / full_scale_count."""
-        swing = np.ascontiguousarray(cell_sum, dtype=np.float64) * (self.v_swing_v / full_scale_count)
-        drop = device_kernels.discharge_array(swing, self.device.vdd_v, self.device.knee_v(self.v_wl_v), swing)
+        (in nominal-cell units, (..., c)): the swing is cell_sum * v_swing / full_scale_count.
+
+        ADCs without INL/DNL run the fused kernel `sense_counts_uniform`; others convert through
+        their threshold tables.
+        """
+        unit_v = self.v_swing_v / full_scale_count
+        knee = self.device.knee_v(self.v_wl_v)
+        scale = full_scale_count / self.adc.top_code
+        if adc.thresholds_lsb is None:
+            flat = np.ascontiguousarray(cell_sum.reshape(-1, cell_sum.shape[-1]))
+            out = np.empty(flat.shape, dtype=np.int32)
+            lsb_eff = (self.v_swing_v / self.adc.top_code) / (1.0 + adc.gain_rel)
+            adc_of_col = np.arange(flat.shape[1]) // self.adc.columns_per_adc
+            _kernels_sram.sense_counts_uniform(flat, unit_v, self.device.vdd_v, knee, adc_of_col, lsb_eff,
+                                               adc.offset_lsb, float(self.adc.top_code), scale, out)
+            return out.reshape(cell_sum.shape)
+        swing = np.ascontiguousarray(cell_sum, dtype=np.float64) * unit_v
+        drop = device_kernels.discharge_array(swing, self.device.vdd_v, knee, swing)
         codes = self.adc.convert(drop, adc, full_scale=self.v_swing_v)
-        return np.rint(codes * (full_scale_count / self.adc.top_code)).astype(np.int32)
+        return np.rint(codes * scale).astype(np.int32)
 
     def op_cost(self, active_rows: float, column_counts: np.ndarray, full_scale_count: int,
                 sense_amp: bool = False) -> OpCost:

@@ -154,10 +154,13 @@ class LayerSpec:
         if self.thresholds is None:
             return self.scale * z + self.offset
         t = np.asarray(self.thresholds).reshape(-1, self.n_out)
-        passed = np.zeros(z.shape, dtype=np.intp)
+        levels = self.levels.astype(np.int8 if np.abs(self.levels).max() < 128 else np.int32)
+        if t.shape[0] == 1:  # one comparator per output (binary outputs)
+            return np.where(z >= t[0], levels[1], levels[0])
+        passed = np.zeros(z.shape, dtype=np.int16)
         for row in t:
             passed += z >= row
-        return self.levels.astype(np.int8 if np.abs(self.levels).max() < 128 else np.int32)[passed]
+        return np.take(levels, passed)
 
     def matvec_input(self, x: np.ndarray) -> np.ndarray:
         """The matrix input for layer input ``x``: x itself, or its im2col patches for a convolution."""

@@ -176,3 +176,21 @@ def test_sense_amp_decides_count_against_threshold_midpoint():
 def test_bad_sensing_mode_is_rejected():
     with pytest.raises(ParameterError, match="sensing"):
         SRAMArray(sensing="comparator")
+
+
+def test_fused_sense_kernel_matches_its_numpy_reference_and_the_table_path():
+    from imc.arrays import _kernels_sram
+    rng = np.random.default_rng(10)
+    cell_sum = rng.uniform(0, 300, (50, 12))
+    adc_of_col = np.arange(12) // 4
+    lsb, offset = rng.uniform(1.8e-3, 2.2e-3, 3), rng.normal(0, 1, 3)
+    out = np.empty(cell_sum.shape, np.int32)
+    args = (0.5 / 256, 1.1, 0.22, adc_of_col, lsb, offset, 255.0, 256 / 255)
+    fused = _kernels_sram.sense_counts_uniform(cell_sum, *args, out)
+    assert np.array_equal(fused, _kernels_sram.sense_counts_uniform_reference(cell_sum, *args))
+    # the same ADC through a threshold table (zero INL/DNL) gives the same counts
+    array = SRAMArray(adc=ColumnADC(sigma_offset_lsb=1.0, sigma_gain_rel=0.02))
+    chip = array.sample_instance(1, np.random.default_rng(11))
+    table = dataclasses.replace(chip.adcs[0], thresholds_lsb=np.tile(np.arange(1, 256) - 0.5, (128, 1)))
+    sums = rng.uniform(0, 130, (40, 128)).astype(np.float32)
+    assert np.array_equal(array.sense(sums, 128, chip.adcs[0]), array.sense(sums, 128, table))
