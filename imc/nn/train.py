@@ -124,7 +124,9 @@ def train(model: Sequential, x: np.ndarray, y: np.ndarray, config: TrainConfig =
             history.loss.append(float(np.mean(losses)))
             if config.validation_fraction == 0:
                 continue
+            model.set_weight_noise(0.0)  # validate the nominal (noise-free) weights
             accuracy = float(np.mean(model.predict(x_val) == y_val))
+            model.set_weight_noise(config.weight_noise_rel)
             history.val_accuracy.append(accuracy)
             if best is None or accuracy > best[0]:
                 best = (accuracy, {k: v.copy() for k, v in state_dict(model).items()})
