@@ -13,7 +13,7 @@ and the costs of the input schemes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from numbers import Real
 
@@ -283,6 +283,11 @@ class ColumnADC:
         """Bow-shaped INL at each threshold (LSB), shape (2^bits - 1,)."""
         t = (np.arange(1, self.levels) - 0.5) / self.top_code
         return self.inl_lsb * 4.0 * t * (1.0 - t)
+
+    def nominal(self) -> "ColumnADC":
+        """The same converter without random offset, gain or DNL (its systematic INL stays):
+        what every chip gets when process variation is off."""
+        return replace(self, sigma_offset_lsb=0.0, sigma_gain_rel=0.0, sigma_dnl_lsb=0.0)
 
     def sample_instance(self, n_adcs: int, rng: np.random.Generator) -> ADCInstance:
         """Static offsets, gains and thresholds of ``n_adcs`` ADCs of one chip."""

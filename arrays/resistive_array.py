@@ -22,7 +22,7 @@ an ADC with 2^bits - 1 >= the largest column count) the array returns the exact 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -109,9 +109,8 @@ class ResistiveArray:
         states = np.asarray(states)
         require("states", states.shape, states.ndim == 2 and states.shape[0] <= self.rows
                 and states.shape[1] <= self.cols, f"must be a matrix of at most {self.rows} x {self.cols}")
-        device = self.device if variation else _ideal(self.device)
-        adc = self.adc if variation else replace(self.adc, sigma_offset_lsb=0.0, sigma_gain_rel=0.0,
-                                                 sigma_dnl_lsb=0.0)
+        device = self.device if variation else self.device.nominal()
+        adc = self.adc if variation else self.adc.nominal()
         cells = device.sample_instance(states, rng)
         reference = device.sample_instance(np.zeros((states.shape[0], 1), dtype=states.dtype), rng)
         return ResistiveInstance(cells, reference, adc.sample_instance(adc.n_adcs(states.shape[1] + 1), rng))
@@ -218,10 +217,3 @@ class ResistiveArray:
         """Cells (with the reference column) plus column ADCs (m^2)."""
         return self.rows * (self.cols + 1) * self.cell_area_m2 + self.adc.array_cost(self.cols + 1).area_m2
 
-
-def _ideal(device):
-    """The device without random variation, faults or noise (its nominal behaviour)."""
-    return replace(device, **{name: 0.0 for name in ("sigma_d2d_rel", "sigma_read_rel", "p_stuck_hrs", "p_stuck_lrs",
-                                                     "sigma_pulse_rel", "nu_sigma", "sigma_ra_rel", "sigma_tmr_rel",
-                                                     "p_nucleation_fail", "p_shift_loss", "p_delete_fail")
-                              if hasattr(device, name)})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -128,8 +128,7 @@ class SRAMArray:
         (all ones without variation) and each array's column ADCs (without variation their
         random offset, gain and DNL are zero; the systematic INL stays)."""
         shape = (n_arrays, self.rows, self.cols)
-        adc = self.adc if variation else replace(self.adc, sigma_offset_lsb=0.0, sigma_gain_rel=0.0,
-                                                 sigma_dnl_lsb=0.0)
+        adc = self.adc if variation else self.adc.nominal()
         if variation:
             cells = self.device.relative_current_tabulated(
                 self.device.sample_instance(np.ones(shape, dtype=np.int8), rng), self.v_wl_v)

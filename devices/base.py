@@ -13,7 +13,7 @@ that subclasses `Device`. Randomness is split as in ARCHITECTURE.md:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import ClassVar
 
 import numpy as np
@@ -47,6 +47,7 @@ class Device(ABC):
 
     key: ClassVar[str]
     response_unit: ClassVar[str]  # unit of what `read` returns: "A", "S", "V", "skyrmions", ...
+    variation_fields: ClassVar[tuple[str, ...]] = ()  # parameters of random variation, faults and noise
 
     @property
     @abstractmethod
@@ -68,6 +69,11 @@ class Device(ABC):
     @abstractmethod
     def cost(self) -> CellCost:
         """Energy and latency of one cell read and write at the default operating point."""
+
+    def nominal(self):
+        """The same device with every parameter in ``variation_fields`` set to 0: no random
+        variation, faults or noise -- its nominal behaviour."""
+        return replace(self, **dict.fromkeys(self.variation_fields, 0.0))
 
     def describe(self) -> dict:
         """Parameter name -> value (SI units are in the names)."""

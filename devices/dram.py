@@ -150,6 +150,7 @@ class DRAM1T1C(Device):
     """
 
     response_unit: ClassVar[str] = "V"
+    variation_fields = ("sigma_c_s_rel", "sigma_sa_offset_v", "sigma_ln_retention")
 
     vdd_v: float = 1.5
     c_s_f: float = 30e-15

@@ -111,6 +111,8 @@ class RRAM(Device):
     """
 
     response_unit = "S"
+    variation_fields = ("sigma_d2d_rel", "sigma_read_rel", "sigma_pulse_rel",
+                        "nu_sigma", "p_stuck_hrs", "p_stuck_lrs")
 
     g_on_s: float = 10e-6
     g_off_s: float = 1e-6

@@ -155,6 +155,8 @@ class SkyrmionRacetrack(Device):
     """
 
     response_unit = "S"
+    variation_fields = ("p_nucleation_fail", "p_nucleation_extra", "p_shift_loss",
+                        "p_delete_fail", "sigma_ra_rel", "sigma_tmr_rel")
 
     max_skyrmions: int = 1
     segments_per_track: int = 64

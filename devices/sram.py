@@ -91,6 +91,7 @@ class SRAMBitCell(Device):
     """
 
     response_unit = "A"
+    variation_fields = ("a_vt_v_m",)
     _ports = 1  # read ports per cell
 
     vdd_v: float = 1.1

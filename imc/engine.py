@@ -38,18 +38,28 @@ def hardware_logits(plan: MappingPlan, array: SRAMArray, x: np.ndarray, chips: l
 
     def matvec(index, layer, x_layer):
         placement = plan.layers[index]
+        latch = uses_sense_amp(array, plan, placement)
         z = np.zeros((len(chips), *x_layer.shape[-2:-1], layer.n_out), dtype=np.int32)
-        if uses_sense_amp(array, plan, placement):
-            return _sense_amp_outputs(array, placement, encoding, x_layer, cells_all, chips, z)
         for tile in placement.tiles:
             rows, cols = tile.states.shape
             cells = tile.states * cells_all[:, tile.array_index, :rows, :cols]
             word_lines = np.broadcast_to(encoding.word_lines(x_layer[..., tile.inputs]),
                                          (len(chips), *x_layer.shape[-2:-1], rows))
+            if latch:
+                # XNOR encoding: z = 2 count - n, so z >= T is count >= ceil((T + n) / 2). The
+                # latch decision is returned as z = T (pass) or T - 1 (fail), which the layer's
+                # sign stage turns back into the decision.
+                t = np.asarray(layer.thresholds).reshape(-1, layer.n_out)[0, tile.outputs]
+                count_thresholds = np.ceil((t + tile.weights.shape[0]) / 2)
             for c, chip in enumerate(chips):
-                counts = array.column_counts(word_lines[c], cells[c], placement.full_scale_count,
-                                             chip.adcs[tile.array_index])
-                z[c, ..., tile.outputs] += encoding.decode(counts, tile.weights)
+                if latch:
+                    passed = array.column_decisions(word_lines[c], cells[c], placement.full_scale_count,
+                                                    count_thresholds, chip.sense_offsets_v[tile.array_index, :cols])
+                    z[c, ..., tile.outputs] = np.where(passed, t, t - 1)
+                else:
+                    counts = array.column_counts(word_lines[c], cells[c], placement.full_scale_count,
+                                                 chip.adcs[tile.array_index])
+                    z[c, ..., tile.outputs] += encoding.decode(counts, tile.weights)
         return z
 
     return run_layers(plan.ops, x, matvec)
@@ -63,28 +73,6 @@ def uses_sense_amp(array: SRAMArray, plan: MappingPlan, placement) -> bool:
     sign_output = (spec.thresholds is not None and np.array_equal(spec.levels, (-1, 1))
                    and np.asarray(spec.thresholds).reshape(-1, spec.n_out).shape[0] == 1)
     return array.sensing == "sense_amp" and plan.encoding == "xnor" and placement.row_tiles == 1 and sign_output
-
-
-def _sense_amp_outputs(array, placement, encoding, x_layer, cells_all, chips, z):
-    """Pre-activations that the layer's sign stage turns into the latches' decisions.
-
-    With the XNOR encoding z = 2 count - n, so ``z >= T`` is ``count >= ceil((T + n) / 2)``;
-    each column's latch decides that against its reference, and the decision is returned as
-    z = T (pass) or T - 1 (fail) so that the layer's digital output stage reproduces it.
-    """
-    thresholds = np.asarray(placement.spec.thresholds).reshape(-1, placement.spec.n_out)[0]
-    for tile in placement.tiles:
-        rows, cols = tile.states.shape
-        cells = tile.states * cells_all[:, tile.array_index, :rows, :cols]
-        word_lines = np.broadcast_to(encoding.word_lines(x_layer[..., tile.inputs]),
-                                     (len(chips), *x_layer.shape[-2:-1], rows))
-        t = thresholds[tile.outputs]
-        counts = np.ceil((t + tile.weights.shape[0]) / 2)
-        for c, chip in enumerate(chips):
-            passed = array.column_decisions(word_lines[c], cells[c], placement.full_scale_count, counts,
-                                            chip.sense_offsets_v[tile.array_index, :cols])
-            z[c, ..., tile.outputs] = np.where(passed, t, t - 1)
-    return z
 
 
 def chip_accuracies(plan: MappingPlan, array: SRAMArray, x: np.ndarray, labels: np.ndarray,
