@@ -3,14 +3,85 @@
 An encoding turns a tile of a binary weight matrix into a 0/1 cell pattern, an input
 slice into 0/1 word-line activations, and the columns' popcounts back into the signed
 partial dot product. Registry: ``ENCODINGS``.
+
+Both encodings raise word lines that are affine in the inputs' signs a = [x > 0], so the
+column sums of a cell matrix C fold into one product on a:
+``word_lines(x) @ C == active(x) @ W + k`` with ``W, k = fold(C)``; the engine runs that
+product (one GEMM with one row per input, half the rows of the XNOR word lines). Their
+decoding of counts is affine too (`CountDecoding`), so it fuses into the sensing kernel.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
 import numpy as np
 
 
-class XnorEncoding:
+@dataclass(frozen=True, eq=False)
+class CountDecoding:
+    """Column counts -> partial dot products: z_j = gain * count_j + column_offset_j
+    + reference_gain * count_ref, where count_ref is the count of the tile's last column
+    (a reference column) when ``reference_gain`` is non-zero. ``column_offset``: int32 (n_out,).
+    """
+
+    gain: int
+    column_offset: np.ndarray
+    reference_gain: int = 0
+
+    @property
+    def n_out(self) -> int:
+        return self.column_offset.shape[0]
+
+    def apply(self, counts: np.ndarray) -> np.ndarray:
+        """Counts (..., n_out [+ 1 reference]) -> int64 partial dot products (..., n_out)."""
+        counts = np.asarray(counts, dtype=np.int64)
+        z = self.gain * counts[..., :self.n_out] + self.column_offset
+        if self.reference_gain:
+            z += self.reference_gain * counts[..., self.n_out:self.n_out + 1]
+        return z
+
+
+def active(x: np.ndarray) -> np.ndarray:
+    """(..., n) inputs in {-1,+1} -> (..., n) float32 signs a = [x > 0] in {0, 1}."""
+    return (x > 0).astype(np.float32)
+
+
+class SignEncoding(ABC):
+    """How a tile of {-1,+1} weights and inputs uses 0/1 cells and word lines."""
+
+    name: str
+    rows_per_input: int
+    reference_columns: int
+
+    @abstractmethod
+    def cell_states(self, w: np.ndarray) -> np.ndarray:
+        """(n, m) weights -> (rows_per_input n, m + reference_columns) uint8 stored bits."""
+
+    @abstractmethod
+    def word_lines(self, x: np.ndarray) -> np.ndarray:
+        """(..., n) inputs -> (..., rows_per_input n) float32 word-line activations in {0, 1}."""
+
+    @abstractmethod
+    def fold(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cell matrix (..., rows, m) -> (W (..., n, m), k (..., m)), word_lines(x) @ cells ==
+        active(x) @ W + k."""
+
+    @abstractmethod
+    def decoding(self, w: np.ndarray) -> CountDecoding:
+        """The affine map from a tile's column counts to its partial dot products."""
+
+    def full_scale_count(self, n_inputs: int) -> int:
+        """Largest count a column can reach: one conducting cell per input."""
+        return n_inputs
+
+    def decode(self, counts: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """Column counts (..., m [+ reference]) -> int64 partial dot products (..., m)."""
+        return self.decoding(w).apply(counts)
+
+
+class XnorEncoding(SignEncoding):
     """Complementary rows: each weight uses two cells (w and not-w), each input two word lines.
 
     Input x_i raises row 2i when x_i = +1 and row 2i+1 when x_i = -1; row 2i stores
@@ -38,16 +109,17 @@ class XnorEncoding:
         wl[..., 1::2] = x < 0
         return wl
 
-    def full_scale_count(self, n_inputs: int) -> int:
-        """Largest count a column can reach: one conducting cell per input."""
-        return n_inputs
+    def fold(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cell matrix (..., 2n, m) -> (W (..., n, m), k (..., m)) with word_lines(x) @ cells ==
+        active(x) @ W + k: row 2i is driven by a_i and row 2i+1 by 1 - a_i."""
+        return cells[..., 0::2, :] - cells[..., 1::2, :], cells[..., 1::2, :].sum(axis=-2)
 
-    def decode(self, counts: np.ndarray, w: np.ndarray) -> np.ndarray:
-        """Column counts (..., m) -> partial dot products (..., m)."""
-        return 2 * counts - w.shape[0]
+    def decoding(self, w: np.ndarray) -> CountDecoding:
+        """x.w = 2 * matches - n for the tile's (n, m) weights."""
+        return CountDecoding(2, np.full(w.shape[1], -w.shape[0], dtype=np.int32))
 
 
-class OffsetReferenceEncoding:
+class OffsetReferenceEncoding(SignEncoding):
     """One row per input storing b = (w+1)/2, plus one reference column of ones.
 
     Input x_i raises row i when x_i = +1 (a_i = (x_i+1)/2). Column j counts
@@ -66,15 +138,16 @@ class OffsetReferenceEncoding:
         return np.concatenate([(w > 0).astype(np.uint8), ones], axis=1)
 
     def word_lines(self, x: np.ndarray) -> np.ndarray:
-        return (x > 0).astype(np.float32)
+        return active(x)
 
-    def full_scale_count(self, n_inputs: int) -> int:
-        return n_inputs
+    def fold(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The word lines are the signs themselves: W = cells, k = 0."""
+        return cells, np.zeros((*cells.shape[:-2], cells.shape[-1]), dtype=cells.dtype)
 
-    def decode(self, counts: np.ndarray, w: np.ndarray) -> np.ndarray:
+    def decoding(self, w: np.ndarray) -> CountDecoding:
+        """x.w_j = 4 P_j - 2 R - 2 B_j + n for the tile's (n, m) weights."""
         column_ones = (w > 0).sum(axis=0)
-        reference = counts[..., -1:]
-        return 4 * counts[..., :-1] - 2 * reference - 2 * column_ones + w.shape[0]
+        return CountDecoding(4, (w.shape[0] - 2 * column_ones).astype(np.int32), reference_gain=-2)
 
 
 ENCODINGS = {cls.name: cls for cls in (XnorEncoding, OffsetReferenceEncoding)}

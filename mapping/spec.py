@@ -155,8 +155,9 @@ class LayerSpec:
             return self.scale * z + self.offset
         t = np.asarray(self.thresholds).reshape(-1, self.n_out)
         levels = self.levels.astype(np.int8 if np.abs(self.levels).max() < 128 else np.int32)
-        if t.shape[0] == 1:  # one comparator per output (binary outputs)
-            return np.where(z >= t[0], levels[1], levels[0])
+        if t.shape[0] == 1:  # one comparator per output (binary outputs), as level0 + step * passed
+            passed = (z >= t[0]).view(np.int8).astype(levels.dtype, copy=False)
+            return passed * (levels[1] - levels[0]) + levels[0]
         passed = np.zeros(z.shape, dtype=np.int16)
         for row in t:
             passed += z >= row
