@@ -8,8 +8,14 @@ from imc.arrays.ir_drop import (CellRead, ConvergenceError, CrossbarSolution, Cr
 from imc.arrays.periphery import DigitalCosts
 from imc.arrays.resistive_array import ResistiveArray, ResistiveInstance
 from imc.arrays.sram_array import ArrayInstance, OpCost, SRAMArray
+from imc.arrays.sram_amplitude import (AmplitudeInstance, WordLineLevels, amplitude_counts, amplitude_op_cost,
+                                       bit_serial_op_cost, level_column_sums, sample_amplitude_instance,
+                                       word_line_levels)
 
-__all__ = ["ADCInstance", "ArrayInstance", "BinaryLayout", "CellRead", "DRAMArrayInstance", "DRAMBitwiseArray", "ColumnADC", "ConvergenceError", "CrossbarSolution",
-           "CrossbarWires", "DigitalCosts", "InputScheme", "OpCost", "PeripheryCost", "ResistiveArray", "ResistiveInstance", "SRAMArray", "SenseAmp",
-           "WordLineDAC", "array_cycles", "cell_conductance_s", "ideal_currents", "input_cost", "read_cell",
-           "relative_error", "solve_exact", "solve_fast"]
+__all__ = ["ADCInstance", "amplitude_counts", "amplitude_op_cost", "AmplitudeInstance", "array_cycles",
+           "ArrayInstance", "BinaryLayout", "bit_serial_op_cost", "cell_conductance_s", "CellRead",
+           "ColumnADC", "ConvergenceError", "CrossbarSolution", "CrossbarWires", "DigitalCosts",
+           "DRAMArrayInstance", "DRAMBitwiseArray", "ideal_currents", "input_cost", "InputScheme",
+           "level_column_sums", "OpCost", "PeripheryCost", "read_cell", "relative_error", "ResistiveArray",
+           "ResistiveInstance", "sample_amplitude_instance", "SenseAmp", "solve_exact", "solve_fast",
+           "SRAMArray", "word_line_levels", "WordLineDAC", "WordLineLevels"]

@@ -8,6 +8,29 @@ from numba import njit
 ROW_BLOCK, COL_BLOCK = 256, 64  # one tile per task: its ADCs' thresholds stay in cache
 
 
+@njit(cache=True, inline="always")
+def ideal_code(u: float, top: float) -> float:
+    """Code (a whole float) of a finite input ``u`` (LSB) through ideal thresholds k - 1/2:
+    clip(floor(u + 1/2), 0, top)."""
+    return min(max(np.floor(u + 0.5), 0.0), top)
+
+
+@njit(cache=True, inline="always")
+def table_code(u: float, thresholds) -> int:
+    """Code of a finite input ``u`` (LSB): the number of ascending ``thresholds`` (LSB) at or below u.
+
+    The search starts at the ideal code floor(u + 1/2) and walks to the true one, so it costs
+    O(1 + |threshold deviation| in LSB).
+    """
+    top = thresholds.shape[0]
+    code = int(ideal_code(u, top))
+    while code < top and thresholds[code] <= u:
+        code += 1
+    while code > 0 and thresholds[code - 1] > u:
+        code -= 1
+    return code
+
+
 @njit(cache=True)
 def convert_codes(x, adc_of_col, lsb_eff, offset_lsb, thresholds_lsb, out):
     """Codes of column values through per-ADC offset, gain and decision thresholds.
@@ -20,13 +43,10 @@ def convert_codes(x, adc_of_col, lsb_eff, offset_lsb, thresholds_lsb, out):
     both rails) and returns how many inputs were not finite (their code is left 0).
 
     The work goes in ROW_BLOCK x COL_BLOCK tiles, column by column within a tile, so that an
-    ADC's thresholds stay in cache while its columns convert. The search starts at the ideal
-    code floor(u + 1/2) and walks to the true one, so it costs O(1 + |threshold deviation| in
-    LSB) per element. Serial on purpose (see `imc.devices._kernels.discharge_array`): it runs
-    per tile right after a BLAS GEMM.
+    ADC's thresholds stay in cache while its columns convert (`table_code`). Serial on purpose
+    (see `imc.devices._kernels.discharge_array`): it runs per tile right after a BLAS GEMM.
     """
     m, cols = x.shape
-    top = thresholds_lsb.shape[1]
     row_blocks = (m + ROW_BLOCK - 1) // ROW_BLOCK
     col_blocks = (cols + COL_BLOCK - 1) // COL_BLOCK
     not_finite = 0
@@ -37,20 +57,11 @@ def convert_codes(x, adc_of_col, lsb_eff, offset_lsb, thresholds_lsb, out):
             adc = adc_of_col[j]
             for i in range(rows_start, min(m, rows_start + ROW_BLOCK)):
                 u = x[i, j] / lsb_eff[adc] + offset_lsb[adc]
-                code = 0
                 if np.isfinite(u):
-                    guess = np.floor(u + 0.5)
-                    if guess >= top:
-                        code = top
-                    elif guess > 0:
-                        code = int(guess)
-                    while code < top and thresholds_lsb[adc, code] <= u:
-                        code += 1
-                    while code > 0 and thresholds_lsb[adc, code - 1] > u:
-                        code -= 1
+                    out[i, j] = table_code(u, thresholds_lsb[adc])
                 else:
+                    out[i, j] = 0
                     not_finite += 1
-                out[i, j] = code
     return not_finite
 
 
@@ -75,7 +86,7 @@ def convert_codes_uniform(x, adc_of_col, lsb_eff, offset_lsb, top, out):
             adc = adc_of_col[j]
             u = x[i, j] / lsb_eff[adc] + offset_lsb[adc]
             if np.isfinite(u):
-                out[i, j] = int(min(max(np.floor(u + 0.5), 0.0), top))
+                out[i, j] = int(ideal_code(u, top))
             else:
                 out[i, j] = 0
                 not_finite += 1

@@ -5,30 +5,90 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from imc.arrays._kernels_converters import convert_codes_uniform_reference
+from imc.arrays._kernels_converters import (convert_codes_reference, convert_codes_uniform_reference, ideal_code,
+                                           table_code)
 from imc.devices._kernels import discharge_reference, discharge_v
 
 
+@njit(cache=True, inline="always")
+def _count(swing_v, exact, v_pre_v, v_knee_v, inv_lsb, offset_lsb, thresholds, use_table, top, scale):
+    """Count one column reports for a linear bit-line swing: drop (`discharge_v` if ``exact``, else
+    the swing itself, which it equals above the knee), ADC code, rescaled to counts (float)."""
+    drop = discharge_v(swing_v, v_pre_v, v_knee_v) if exact else swing_v
+    u = drop * inv_lsb + offset_lsb
+    code = table_code(u, thresholds) if use_table else ideal_code(u, top)
+    return np.rint(code * scale)
+
+
 @njit(cache=True)
-def sense_counts_uniform(cell_sum, unit_v, v_pre_v, v_knee_v, adc_of_col, lsb_eff, offset_lsb, top, scale, out):
-    """Bit-line discharge, column ADC with ideal thresholds (per-ADC offset and gain) and the
-    digital rescaling to counts, in one pass over ``cell_sum`` (m, cols) into ``out`` (int32).
+def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, offset_lsb, thresholds_lsb,
+                     top, scale, gain, column_offset, reference_gain, z, z_start):
+    """Bit-line discharge, column ADC, count rescaling and affine decoding, accumulated into ``z``.
 
-    count = rint(code * scale), code = clip(floor(dV / lsb_eff + offset + 1/2), 0, top),
-    dV = `discharge_v`(cell_sum * unit_v). Serial: it runs per tile next to a BLAS GEMM.
+    cell_sum: (chips, m, cols) column sums in nominal-cell units, C-contiguous, plus
+    column_base (chips, cols); each element swings its bit line by (sum) * unit_v, which
+    `discharge_v` turns into a drop; column j of chip c converts it with its ADC's inverse
+    effective LSB inv_lsb[c, j] (1/V), offset offset_lsb[c, j] (LSB) and decision thresholds
+    thresholds_lsb[c, j] (LSB; a last axis of length 0 means ideal thresholds k - 1/2 in
+    closed form); count = rint(code * scale). Then, per row,
+    z[c, i, z_start + j] += gain * count_j + column_offset[j] + reference_gain * count_ref, the
+    reference being column cols - 1 (used only when reference_gain != 0), j < n_out; z is a
+    C-contiguous int32 (chips, m, >= z_start + n_out) array.
+    Returns the number of rows holding a column sum that is not finite.
+
+    Rows whose swings all stay above the knee (the usual case) take the linear drop in a loop
+    that vectorises; a row with any saturating column takes the exact `discharge_v`. Serial:
+    it runs per tile next to a BLAS GEMM.
     """
-    m, cols = cell_sum.shape
-    for i in range(m):
-        for j in range(cols):
-            adc = adc_of_col[j]
-            drop = discharge_v(cell_sum[i, j] * unit_v, v_pre_v, v_knee_v)
-            code = min(max(np.floor(drop / lsb_eff[adc] + offset_lsb[adc] + 0.5), 0.0), top)
-            out[i, j] = np.int32(np.rint(code * scale))
-    return out
+    chips, m, cols = cell_sum.shape
+    n_out = column_offset.shape[0]
+    use_table = thresholds_lsb.shape[2] > 0
+    linear_limit = v_pre_v - v_knee_v
+    not_finite = 0
+    for c in range(chips):
+        for i in range(m):
+            saturated = False
+            finite = True
+            for j in range(cols):
+                swing = (cell_sum[c, i, j] + column_base[c, j]) * unit_v
+                saturated |= swing > linear_limit
+                finite &= abs(swing) < np.inf
+            not_finite += not finite
+            exact = use_table or saturated
+            reference = 0.0
+            if reference_gain != 0:
+                j = cols - 1
+                reference = _count((cell_sum[c, i, j] + column_base[c, j]) * unit_v, exact, v_pre_v, v_knee_v,
+                                   inv_lsb[c, j], offset_lsb[c, j], thresholds_lsb[c, j], use_table, top, scale)
+            constant = reference_gain * reference
+            if exact:
+                for j in range(n_out):
+                    count = _count((cell_sum[c, i, j] + column_base[c, j]) * unit_v, True, v_pre_v, v_knee_v,
+                                   inv_lsb[c, j], offset_lsb[c, j], thresholds_lsb[c, j], use_table, top, scale)
+                    z[c, i, z_start + j] += np.int32(gain * count + column_offset[j] + constant)
+            else:  # the same counts with the linear drop and ideal thresholds: a loop that vectorises
+                for j in range(n_out):
+                    u = (cell_sum[c, i, j] + column_base[c, j]) * unit_v * inv_lsb[c, j] + offset_lsb[c, j]
+                    count = np.rint(ideal_code(u, top) * scale)
+                    z[c, i, z_start + j] += np.int32(gain * count + column_offset[j] + constant)
+    return not_finite
 
 
-def sense_counts_uniform_reference(cell_sum, unit_v, v_pre_v, v_knee_v, adc_of_col, lsb_eff, offset_lsb, top, scale):
-    """NumPy reference of `sense_counts_uniform`."""
-    drop = discharge_reference(np.asarray(cell_sum, dtype=np.float64) * unit_v, v_pre_v, v_knee_v)
-    codes = convert_codes_uniform_reference(drop, adc_of_col, lsb_eff, offset_lsb, top)
-    return np.rint(codes * scale).astype(np.int32)
+def sense_accumulate_reference(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, offset_lsb,
+                               thresholds_lsb, top, scale, gain, column_offset, reference_gain):
+    """NumPy reference of `sense_accumulate` (finite inputs): returns the int64 increments of z."""
+    increments = []
+    for c in range(cell_sum.shape[0]):
+        drop = discharge_reference((np.asarray(cell_sum[c], dtype=np.float64) + column_base[c]) * unit_v,
+                                   v_pre_v, v_knee_v)
+        columns = np.arange(drop.shape[-1])
+        if thresholds_lsb.shape[-1] > 0:
+            codes = convert_codes_reference(drop, columns, 1 / inv_lsb[c], offset_lsb[c], thresholds_lsb[c])
+        else:
+            codes = convert_codes_uniform_reference(drop, columns, 1 / inv_lsb[c], offset_lsb[c], top)
+        counts = np.rint(codes * scale).astype(np.int64)
+        z = gain * counts[:, :column_offset.shape[0]] + column_offset
+        if reference_gain:
+            z += reference_gain * counts[:, -1:]
+        increments.append(z)
+    return np.stack(increments)

@@ -279,6 +279,17 @@ class ColumnADC:
         """Input step of one code: full_scale / (2^bits - 1)."""
         return self._full_scale(full_scale) / self.top_code
 
+    def ideal_thresholds_lsb(self) -> np.ndarray:
+        """Decision thresholds k - 1/2 (LSB), k = 1..2^bits - 1."""
+        return np.arange(1, self.levels) - 0.5
+
+    def thresholds_table(self, instance: ADCInstance) -> np.ndarray:
+        """(n_adcs, 2^bits - 1) decision thresholds (LSB) of an instance, the ideal ones tiled when
+        it has no table."""
+        if instance.thresholds_lsb is not None:
+            return instance.thresholds_lsb
+        return np.tile(self.ideal_thresholds_lsb(), (instance.n_adcs, 1))
+
     def inl_at_thresholds_lsb(self) -> np.ndarray:
         """Bow-shaped INL at each threshold (LSB), shape (2^bits - 1,)."""
         t = (np.arange(1, self.levels) - 0.5) / self.top_code
@@ -296,8 +307,7 @@ class ColumnADC:
         gain = _normal(rng, n_adcs, self.sigma_gain_rel)
         if self.inl_lsb == 0 and self.sigma_dnl_lsb == 0:
             return ADCInstance(offset_lsb=offset, gain_rel=gain)
-        ideal = np.arange(1, self.levels) - 0.5
-        thresholds = ideal + self.inl_at_thresholds_lsb() + _normal(rng, (n_adcs, self.top_code),
+        thresholds = self.ideal_thresholds_lsb() + self.inl_at_thresholds_lsb() + _normal(rng, (n_adcs, self.top_code),
                                                                      self.sigma_dnl_lsb)
         return ADCInstance(offset_lsb=offset, gain_rel=gain, thresholds_lsb=np.sort(thresholds, axis=1))
 

@@ -7,14 +7,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from imc.arrays import _kernels_sram
-from imc.arrays.converters import ADCInstance, ColumnADC, SenseAmp
+from imc.arrays.converters import ADCInstance, ColumnADC, SenseAmp, WordLineDAC, input_cost
 from imc.arrays.periphery import DigitalCosts
 from imc.devices import _kernels as device_kernels
-from imc.devices.sram import SRAM6T
+from imc.devices.sram import SRAM6T, SRAMBitCell
 from imc.devices.validation import ParameterError, int_in_range, positive, require
 
 SETTLE_TIME_CONSTANTS = 5.0
 SENSING = ("adc", "sense_amp")  # exp(-5) < 1 %: precharge settled to within 1 % of V_DD
+DAC_LEVELS = ("linear", "current_linear")  # word-line DAC level choice, see imc.arrays.sram_amplitude
+MAX_INPUT_BITS = 8
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,11 @@ class SRAMArray:
     ``v_swing_v`` = 0.5 V keeps the full-scale swing above the saturation knee, so the
     bit line responds linearly. ``r_precharge_ohm`` = 1 kOhm: a ~1 um wide 65 nm PMOS
     precharge device; precharge lasts 5 R*C_BL.
+
+    ``input_bits`` k > 1 replaces the word-line drivers by one k-bit `WordLineDAC` per row
+    (``dac``, a ``dac_r_string_ohm`` string) for IMAC-style amplitude inputs with ``dac_levels``
+    "current_linear" or "linear" levels: `imc.arrays.sram_amplitude`. At most 8 bits: the level
+    decomposition keeps 2^k - 1 weighted copies of the cells and runs one GEMM per level.
     """
 
     rows: int = 256
@@ -68,11 +75,14 @@ class SRAMArray:
     v_wl_v: float = 0.7
     v_swing_v: float = 0.5
     r_precharge_ohm: float = 1e3
-    device: SRAM6T = field(default_factory=SRAM6T)
+    device: SRAMBitCell = field(default_factory=SRAM6T)
     adc: ColumnADC = field(default_factory=ColumnADC)
     sense_amp: SenseAmp = field(default_factory=SenseAmp)
     sensing: str = "adc"
     digital: DigitalCosts = field(default_factory=DigitalCosts)
+    input_bits: int = 1
+    dac_levels: str = "current_linear"
+    dac_r_string_ohm: float = WordLineDAC.r_string_ohm
 
     def __post_init__(self) -> None:
         int_in_range("rows", self.rows, 2, 4096)
@@ -83,6 +93,11 @@ class SRAMArray:
         require("v_swing_v", self.v_swing_v,
                 isinstance(self.v_swing_v, (int, float)) and 0 < self.v_swing_v < self.device.vdd_v,
                 f"must be in (0, vdd_v = {self.device.vdd_v}) V")
+        int_in_range("input_bits", self.input_bits, 1, MAX_INPUT_BITS)
+        require("input_bits", self.input_bits, self.input_bits == 1 or self.device.ports == 1,
+                "amplitude inputs (input_bits > 1) need a single-port 6T/8T cell; the XNOR cell takes +-1 inputs")
+        require("dac_levels", self.dac_levels, self.dac_levels in DAC_LEVELS, f"allowed: {DAC_LEVELS}")
+        positive("dac_r_string_ohm", self.dac_r_string_ohm)
 
     @property
     def logical_rows(self) -> int:
@@ -142,35 +157,48 @@ class SRAMArray:
                    if variation and self.sensing == "sense_amp" else np.zeros((n_arrays, self.cols)))
         return ArrayInstance(cells, adcs, offsets)
 
-    def column_counts(self, word_lines: np.ndarray, cells: np.ndarray, full_scale_count: int,
-                      adc: ADCInstance) -> np.ndarray:
-        """Digitised popcounts of the columns for a batch of word-line patterns.
+    def column_sums(self, word_lines: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        """Column current sums in nominal-cell units, float32 (..., batch, c).
 
         word_lines: (..., batch, r) 0/1 activations of the first r rows.
         cells: (..., r, c) stored-one mask times the cells' relative read current.
-        adc: the array's column-ADC instance.
-        Returns int32 (..., batch, c): each column's count of conducting activated cells as
-        the ADC reports it; exact when cells and ADC are ideal and 2^bits - 1 >= full_scale_count.
         """
         if word_lines.shape[-1] != cells.shape[-2]:
             raise ParameterError("word_lines", word_lines.shape,
                                  f"last axis must equal the cells' row count {cells.shape[-2]}")
         if cells.shape[-2] > self.logical_rows or cells.shape[-1] > self.cols:
             raise ParameterError("cells", cells.shape, f"must fit in {self.logical_rows} x {self.cols}")
-        cell_sum = np.ascontiguousarray(np.matmul(word_lines, cells), dtype=np.float32)
-        return self.sense(cell_sum, full_scale_count, adc)
+        return np.matmul(word_lines, cells, dtype=np.float32)
+
+    def column_counts(self, word_lines: np.ndarray, cells: np.ndarray, full_scale_count: int,
+                      adc: ADCInstance) -> np.ndarray:
+        """Digitised popcounts of the columns for a batch of word-line patterns (see `column_sums`).
+
+        adc: the array's column-ADC instance. Returns int32 (..., batch, c): each column's count
+        of conducting activated cells as the ADC reports it; exact when cells and ADC are ideal
+        and 2^bits - 1 >= full_scale_count.
+        """
+        return self.sense(self.column_sums(word_lines, cells), full_scale_count, adc)
 
     def column_decisions(self, word_lines: np.ndarray, cells: np.ndarray, full_scale_count: int,
                          threshold_counts: np.ndarray, offsets_v: np.ndarray) -> np.ndarray:
-        """1-bit sense-amplifier decisions ``count >= threshold`` per column (bool, (..., batch, c)).
+        """1-bit sense-amplifier decisions ``count >= threshold`` per column for a batch of
+        word-line patterns (see `column_sums` and `latch_decisions`)."""
+        return self.latch_decisions(self.column_sums(word_lines, cells), full_scale_count, threshold_counts,
+                                    offsets_v)
+
+    def latch_decisions(self, cell_sum: np.ndarray, full_scale_count: int, threshold_counts: np.ndarray,
+                        offsets_v: np.ndarray) -> np.ndarray:
+        """1-bit sense-amplifier decisions ``count >= threshold`` per column (bool, (..., c)) of
+        column sums (nominal-cell units, (..., c)).
 
         Each column's latch compares its bit-line drop with a reference at the nominal drop of
         ``threshold - 1/2`` conducting cells (a replica/reference bit line), plus its own
-        input-referred offset: the BNN comparator of binary SRAM macros, with BatchNorm and sign
-        folded into the per-column threshold. Thresholds at or below 0 always pass; above the
-        full-scale count never.
+        input-referred offset (``offsets_v``, (c,)): the BNN comparator of binary SRAM macros,
+        with BatchNorm and sign folded into the per-column threshold. Thresholds at or below 0
+        always pass; above the full-scale count never.
         """
-        cell_sum = np.ascontiguousarray(np.matmul(word_lines, cells), dtype=np.float64)
+        cell_sum = np.ascontiguousarray(cell_sum, dtype=np.float64)
         unit_v = self.v_swing_v / full_scale_count
         knee = self.device.knee_v(self.v_wl_v)
         drop = device_kernels.discharge_array(cell_sum * unit_v, self.device.vdd_v, knee, cell_sum)
@@ -180,30 +208,51 @@ class SRAMArray:
         return np.where(thresholds <= 0, True, np.where(thresholds > full_scale_count, False, decisions))
 
     def sense(self, cell_sum: np.ndarray, full_scale_count: int, adc: ADCInstance) -> np.ndarray:
-        """Bit-line discharge, column ADC and digital rescaling to counts of column current sums
-        (in nominal-cell units, (..., c)): the swing is cell_sum * v_swing / full_scale_count.
+        """Bit-line discharge, column ADC and digital rescaling to counts (int32, (..., c)) of
+        column sums (nominal-cell units, (..., c)): the swing is cell_sum * v_swing / full_scale_count."""
+        cols = cell_sum.shape[-1]
+        counts = np.zeros((1, int(np.prod(cell_sum.shape[:-1])), cols), dtype=np.int32)
+        self.accumulate_counts(cell_sum.reshape(1, -1, cols), None, full_scale_count, [adc], counts)
+        return counts.reshape(cell_sum.shape)
 
-        ADCs without INL/DNL run the fused kernel `sense_counts_uniform`; others convert through
-        their threshold tables.
+    def accumulate_counts(self, cell_sum: np.ndarray, column_base: np.ndarray | None, full_scale_count: int,
+                          adcs: list[ADCInstance], out: np.ndarray, out_start: int = 0, gain: int = 1,
+                          column_offset: np.ndarray | None = None, reference_gain: int = 0) -> None:
+        """`sense` for several chips at once, decoded and added to ``out``: the engine's hot path.
+
+        cell_sum: (chips, m, c) column sums (nominal-cell units) plus column_base (chips, c)
+        (None: 0); adcs: each chip's column-ADC instance of this array. Adds
+        ``gain * count_j + column_offset[j] + reference_gain * count_ref`` to
+        out[..., out_start + j] (out: C-contiguous int32 (chips, m, >= out_start + n_out)),
+        n_out = len(column_offset) (default c, zero offsets), the reference
+        being column c - 1 (used when reference_gain != 0). One fused kernel,
+        `_kernels_sram.sense_accumulate`.
         """
-        unit_v = self.v_swing_v / full_scale_count
-        knee = self.device.knee_v(self.v_wl_v)
-        scale = full_scale_count / self.adc.top_code
-        if adc.thresholds_lsb is None:
-            flat = np.ascontiguousarray(cell_sum.reshape(-1, cell_sum.shape[-1]))
-            out = np.empty(flat.shape, dtype=np.int32)
-            lsb_eff = (self.v_swing_v / self.adc.top_code) / (1.0 + adc.gain_rel)
-            adc_of_col = np.arange(flat.shape[1]) // self.adc.columns_per_adc
-            _kernels_sram.sense_counts_uniform(flat, unit_v, self.device.vdd_v, knee, adc_of_col, lsb_eff,
-                                               adc.offset_lsb, float(self.adc.top_code), scale, out)
-            return out.reshape(cell_sum.shape)
-        swing = np.ascontiguousarray(cell_sum, dtype=np.float64) * unit_v
-        drop = device_kernels.discharge_array(swing, self.device.vdd_v, knee, swing)
-        codes = self.adc.convert(drop, adc, full_scale=self.v_swing_v)
-        return np.rint(codes * scale).astype(np.int32)
+        chips, _, cols = cell_sum.shape
+        cell_sum = np.ascontiguousarray(cell_sum)
+        require("out", out.shape, out.flags.c_contiguous and out.dtype == np.int32 and out.shape[:2] == cell_sum.shape[:2]
+                and out.shape[2] >= out_start + cols - (reference_gain != 0),
+                f"must be a C-contiguous int32 array of shape ({chips}, {cell_sum.shape[1]}, >= {out_start} + outputs)")
+        require("adcs", len(adcs), len(adcs) == chips, f"must hold one ADC instance per chip ({chips})")
+        column_offset = np.zeros(cols, np.int32) if column_offset is None else np.asarray(column_offset, np.int32)
+        column_base = np.zeros((chips, cols)) if column_base is None else column_base
+        adc_of_col = np.arange(cols) // self.adc.columns_per_adc
+        n_adcs = min(adc.n_adcs for adc in adcs)
+        require("adcs", n_adcs, n_adcs >= adc_of_col[-1] + 1,
+                f"must hold at least {adc_of_col[-1] + 1} converters for {cols} columns")
+        lsb = self.v_swing_v / self.adc.top_code
+        inv_lsb = np.stack([(1.0 + adc.gain_rel[adc_of_col]) / lsb for adc in adcs])
+        offsets = np.stack([adc.offset_lsb[adc_of_col] for adc in adcs])
+        thresholds = (np.zeros((*offsets.shape, 0)) if all(adc.thresholds_lsb is None for adc in adcs) else
+                      np.stack([self.adc.thresholds_table(adc)[adc_of_col] for adc in adcs]))
+        not_finite = _kernels_sram.sense_accumulate(
+            cell_sum, column_base, self.v_swing_v / full_scale_count, self.device.vdd_v,
+            self.device.knee_v(self.v_wl_v), inv_lsb, offsets, thresholds, float(self.adc.top_code),
+            full_scale_count / self.adc.top_code, gain, column_offset, reference_gain, out, out_start)
+        require("cell_sum", f"NaN/inf in {not_finite} rows", not_finite == 0, "column sums must be finite")
 
     def op_cost(self, active_rows: float, column_counts: np.ndarray, full_scale_count: int,
-                sense_amp: bool = False) -> OpCost:
+                sense_amp: bool = False, mean_word_line_v: float | None = None) -> OpCost:
         """Energy by component and latency of one operation.
 
         active_rows: word lines raised (mean over inputs); column_counts: mean conducting
@@ -211,12 +260,30 @@ class SRAMArray:
         ``wordline`` C_WL*V_WL^2 per raised word line (Rabaey et al., Digital Integrated
         Circuits, 2nd ed., ch. 5, E = C*V^2 for a full-swing node), ``adc`` one conversion per
         used column. Latency: precharge + pulse + conversion.
+
+        Amplitude inputs (``input_bits`` k > 1, `imc.arrays.sram_amplitude`): counts and full scale
+        are in code steps of I_nom(V_WL) / (2^k - 1), so the pulse is 2^k - 1 times the binary one;
+        ``active_rows`` (an integer) are the rows driven by their `dac`, ``mean_word_line_v`` their
+        mean level (V). ``wordline`` is then `input_cost("amplitude", ...)`, whose DAC charge term
+        C_WL (code / N) V_WL^2 is linear in the level voltage, so the mean level enters as
+        p_one = mean_word_line_v / V_WL; the DAC settles before the pulse.
         """
         unit_v = self.v_swing_v / full_scale_count
         dv = self.device.bitline_discharge_v(np.asarray(column_counts) * unit_v, self.v_wl_v)
+        pulse_s = (2 ** self.input_bits - 1) * self.pulse_width_s(full_scale_count)
+        if self.input_bits == 1:
+            require("mean_word_line_v", mean_word_line_v, mean_word_line_v is None,
+                    "binary word lines (input_bits = 1) are raised to v_wl_v; leave it None")
+            wordline_j, inputs_s = active_rows * self.c_wl_f * self.v_wl_v ** 2, pulse_s
+        else:
+            require("mean_word_line_v", mean_word_line_v, isinstance(mean_word_line_v, (int, float))
+                    and 0 <= mean_word_line_v <= self.v_wl_v,
+                    f"amplitude inputs need the mean DAC level in [0, v_wl_v = {self.v_wl_v}] V")
+            wordline_j, inputs_s = input_cost("amplitude", self.input_bits, active_rows, self.c_wl_f, self.v_wl_v,
+                                              pulse_s, p_one=mean_word_line_v / self.v_wl_v, dac=self.dac)
         energy = {
             "bitline": float(np.sum(self.device.read_energy_j(dv, self.c_bl_f))),
-            "wordline": float(active_rows * self.c_wl_f * self.v_wl_v ** 2),
+            "wordline": float(wordline_j),
         }
         if sense_amp:
             energy["sense_amp"] = float(len(column_counts) * self.sense_amp.energy_per_decision_j)
@@ -224,4 +291,10 @@ class SRAMArray:
         else:
             energy["adc"] = float(len(column_counts) * self.adc.energy_per_conversion_j)
             conversion = self.adc.array_conversion_time_s(len(column_counts))
-        return OpCost(energy, self.precharge_time_s() + self.pulse_width_s(full_scale_count) + conversion)
+        return OpCost(energy, self.precharge_time_s() + inputs_s + conversion)
+
+    @property
+    def dac(self) -> WordLineDAC:
+        """Word-line DAC of each row for amplitude inputs: ``input_bits`` bits, a resistor string of
+        ``dac_r_string_ohm`` (its levels: ``dac_levels``, see `imc.arrays.sram_amplitude`)."""
+        return WordLineDAC(bits=self.input_bits, r_string_ohm=self.dac_r_string_ohm)

@@ -1,9 +1,10 @@
 """Functional engine: what the arrays output, for many Monte-Carlo chip instances at once.
 
-Every tile's column sums are one batched GEMM over (chips, batch, rows) x (chips, rows,
-cols); bit-line physics and each chip's column ADCs run in Numba kernels; partial sums of
-row tiles are added digitally. Chip ``i`` draws its static variation from
-``SeedSequence(seed).spawn(chips)[i]``, so results do not depend on how chips are chunked.
+Every tile's column sums are one batched float32 GEMM of the input signs and the chips'
+folded cells; bit-line physics, each chip's column ADCs and the decoding of counts run in
+one fused Numba kernel per tile, which also adds the partial sums of row tiles. Chip ``i``
+draws its static variation from ``SeedSequence(seed).spawn(chips)[i]``, so results do not
+depend on how chips are chunked.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from imc.arrays import ArrayInstance, SRAMArray
-from imc.mapping import ENCODINGS, MappingPlan
+from imc.mapping import ENCODINGS, MappingPlan, active
 from imc.mapping.spec import run_layers
 
 
@@ -32,6 +33,11 @@ def hardware_logits(plan: MappingPlan, array: SRAMArray, x: np.ndarray, chips: l
 
     x: (batch, ...) first-op input codes; chips: the chips' array instances.
     Returns (chips, batch, n_out) outputs of the last layer.
+
+    Each tile's cell matrix is folded by the encoding (`SignEncoding.fold`), so its column sums
+    are one float32 GEMM of the input signs per chip; one fused kernel per tile then discharges
+    the bit lines, converts with each chip's ADCs, decodes and adds the partial sums of the row
+    tiles (`SRAMArray.accumulate_counts`).
     """
     encoding = ENCODINGS[plan.encoding]()
     cells_all = np.stack([chip.cells for chip in chips])
@@ -39,30 +45,39 @@ def hardware_logits(plan: MappingPlan, array: SRAMArray, x: np.ndarray, chips: l
     def matvec(index, layer, x_layer):
         placement = plan.layers[index]
         latch = uses_sense_amp(array, plan, placement)
+        signs = active(x_layer)
         z = np.zeros((len(chips), *x_layer.shape[-2:-1], layer.n_out), dtype=np.int32)
         for tile in placement.tiles:
             rows, cols = tile.states.shape
-            cells = tile.states * cells_all[:, tile.array_index, :rows, :cols]
-            word_lines = np.broadcast_to(encoding.word_lines(x_layer[..., tile.inputs]),
-                                         (len(chips), *x_layer.shape[-2:-1], rows))
+            weights, base = encoding.fold(tile.states * cells_all[:, tile.array_index, :rows, :cols])
+            cell_sum = np.matmul(signs[..., tile.inputs], weights)
             if latch:
-                # XNOR encoding: z = 2 count - n, so z >= T is count >= ceil((T + n) / 2). The
-                # latch decision is returned as z = T (pass) or T - 1 (fail), which the layer's
-                # sign stage turns back into the decision.
-                t = np.asarray(layer.thresholds).reshape(-1, layer.n_out)[0, tile.outputs]
-                count_thresholds = np.ceil((t + tile.weights.shape[0]) / 2)
-            for c, chip in enumerate(chips):
-                if latch:
-                    passed = array.column_decisions(word_lines[c], cells[c], placement.full_scale_count,
-                                                    count_thresholds, chip.sense_offsets_v[tile.array_index, :cols])
-                    z[c, ..., tile.outputs] = np.where(passed, t, t - 1)
-                else:
-                    counts = array.column_counts(word_lines[c], cells[c], placement.full_scale_count,
-                                                 chip.adcs[tile.array_index])
-                    z[c, ..., tile.outputs] += encoding.decode(counts, tile.weights)
+                _latch_tile(array, placement, layer, tile, cell_sum + base[:, None, :], chips, z)
+                continue
+            decoding = encoding.decoding(tile.weights)
+            array.accumulate_counts(cell_sum, base, placement.full_scale_count,
+                                    [chip.adcs[tile.array_index] for chip in chips], z, tile.outputs.start,
+                                    decoding.gain, decoding.column_offset, decoding.reference_gain)
         return z
 
     return run_layers(plan.ops, x, matvec)
+
+
+def _latch_tile(array: SRAMArray, placement, layer, tile, cell_sum: np.ndarray, chips: list[ArrayInstance],
+                z: np.ndarray) -> None:
+    """Sign outputs of a one-tile layer decided by the columns' latches, written into z.
+
+    XNOR encoding: z = 2 count - n, so z >= T is count >= ceil((T + n) / 2). The latch decision
+    is returned as z = T (pass) or T - 1 (fail), which the layer's sign stage turns back into
+    the decision.
+    """
+    cols = tile.states.shape[1]
+    t = np.asarray(layer.thresholds).reshape(-1, layer.n_out)[0, tile.outputs]
+    count_thresholds = np.ceil((t + tile.weights.shape[0]) / 2)
+    for c, chip in enumerate(chips):
+        passed = array.latch_decisions(cell_sum[c], placement.full_scale_count, count_thresholds,
+                                       chip.sense_offsets_v[tile.array_index, :cols])
+        z[c, ..., tile.outputs] = np.where(passed, t, t - 1)
 
 
 def uses_sense_amp(array: SRAMArray, plan: MappingPlan, placement) -> bool:

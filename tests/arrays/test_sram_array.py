@@ -178,19 +178,36 @@ def test_bad_sensing_mode_is_rejected():
         SRAMArray(sensing="comparator")
 
 
-def test_fused_sense_kernel_matches_its_numpy_reference_and_the_table_path():
+@pytest.mark.parametrize("table", [False, True])
+@pytest.mark.parametrize("reference_gain", [0, -2])
+def test_fused_sense_kernel_matches_its_numpy_reference(table, reference_gain):
     from imc.arrays import _kernels_sram
     rng = np.random.default_rng(10)
-    cell_sum = rng.uniform(0, 300, (50, 12))
-    adc_of_col = np.arange(12) // 4
-    lsb, offset = rng.uniform(1.8e-3, 2.2e-3, 3), rng.normal(0, 1, 3)
-    out = np.empty(cell_sum.shape, np.int32)
-    args = (0.5 / 256, 1.1, 0.22, adc_of_col, lsb, offset, 255.0, 256 / 255)
-    fused = _kernels_sram.sense_counts_uniform(cell_sum, *args, out)
-    assert np.array_equal(fused, _kernels_sram.sense_counts_uniform_reference(cell_sum, *args))
-    # the same ADC through a threshold table (zero INL/DNL) gives the same counts
+    chips, cols = 3, 12
+    cell_sum = rng.uniform(-20, 300, (chips, 50, cols)).astype(np.float32)
+    base = rng.uniform(0, 20, (chips, cols))
+    inv_lsb, offset = 1 / rng.uniform(1.8e-3, 2.2e-3, (chips, cols)), rng.normal(0, 1, (chips, cols))
+    thresholds = (np.sort(np.arange(1, 256) - 0.5 + rng.normal(0, 0.3, (chips, cols, 255)), axis=-1) if table
+                  else np.zeros((chips, cols, 0)))
+    n_out = cols - (reference_gain != 0)
+    column_offset = rng.integers(-50, 50, n_out).astype(np.int32)
+    args = (0.5 / 256, 1.1, 0.22, inv_lsb, offset, thresholds, 255.0, 256 / 255, 4, column_offset,
+            reference_gain)
+    z = np.full((chips, 50, n_out), 7, np.int32)
+    assert _kernels_sram.sense_accumulate(cell_sum, base, *args, z, 0) == 0
+    assert np.array_equal(z - 7, _kernels_sram.sense_accumulate_reference(cell_sum, base, *args))
+
+
+def test_sense_through_an_ideal_threshold_table_equals_the_closed_form():
+    rng = np.random.default_rng(10)
     array = SRAMArray(adc=ColumnADC(sigma_offset_lsb=1.0, sigma_gain_rel=0.02))
     chip = array.sample_instance(1, np.random.default_rng(11))
     table = dataclasses.replace(chip.adcs[0], thresholds_lsb=np.tile(np.arange(1, 256) - 0.5, (128, 1)))
     sums = rng.uniform(0, 130, (40, 128)).astype(np.float32)
     assert np.array_equal(array.sense(sums, 128, chip.adcs[0]), array.sense(sums, 128, table))
+
+
+def test_sense_rejects_non_finite_column_sums():
+    array = SRAMArray(cols=8)
+    with pytest.raises(ParameterError, match="cell_sum"):
+        array.sense(np.full((2, 8), np.nan, np.float32), 64, ideal_adc(array))

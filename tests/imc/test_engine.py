@@ -141,3 +141,36 @@ def test_sense_amplifier_offsets_cost_accuracy(setup):
     exact = engine.chip_accuracies(plan, dataclasses.replace(array, sense_amp=ideal_latch), x, data.y_test, 0, 4)
     offset = engine.chip_accuracies(plan, array, x, data.y_test, 0, 4)
     assert offset.mean() < exact.mean()
+
+
+@pytest.mark.parametrize("encoding", ["xnor", "offset"])
+def test_fused_engine_agrees_with_the_plain_word_line_path_under_variation(setup, encoding):
+    """The engine's folded GEMM + fused sensing kernel against the textbook path (word lines @ cells
+    per chip, `SRAMArray.column_counts`, `decode`) on the first layer, with mismatch, ADC offset,
+    gain, INL and DNL: the only difference allowed is float32 summation order, which can move a
+    value across a decision threshold (one count) in rare elements (1e-5 of them here)."""
+    from imc.mapping import ENCODINGS
+    model, _, x = setup
+    array = SRAMArray(adc=ColumnADC(sigma_offset_lsb=0.5, sigma_gain_rel=0.01, inl_lsb=0.5, sigma_dnl_lsb=0.2))
+    plan = map_layers(model.ops, array.logical_rows, array.cols, encoding)
+    chips = engine.sample_chips(array, plan, engine.chip_seeds(3, 2), variation=True)
+    layer = plan.layers[0].spec
+    linear = dataclasses.replace(layer, thresholds=None, levels=(0,), scale=np.ones(layer.n_out),
+                                 offset=np.zeros(layer.n_out))  # the engine then returns z itself
+    first = dataclasses.replace(plan, ops=[plan.ops[0], linear], layers=plan.layers[:1])
+    engine_z = engine.hardware_logits(first, array, x, chips)
+    enc = ENCODINGS[encoding]()
+    signs = x.reshape(len(x), -1)
+    z = np.zeros((2, len(x), layer.n_out), np.int64)
+    for c, chip in enumerate(chips):
+        for tile in first.layers[0].tiles:
+            rows, cols = tile.states.shape
+            counts = array.column_counts(enc.word_lines(signs[:, tile.inputs]),
+                                         tile.states * chip.cells[tile.array_index, :rows, :cols],
+                                         first.layers[0].full_scale_count, chip.adcs[tile.array_index])
+            z[c, :, tile.outputs] += enc.decode(counts, tile.weights)
+    differ = engine_z != z
+    one_count = ENCODINGS[encoding]().decoding(layer.weights).gain
+    assert np.mean(differ) < 1e-3 and np.all(np.abs(engine_z - z)[differ] <= one_count)
+    exact = signs.astype(np.int64) @ layer.weights.astype(np.int64)
+    assert np.mean(z != exact) > 0.05  # the variation is visible, so the agreement is not trivial
