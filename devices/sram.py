@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import ClassVar
 
 import numpy as np
 from scipy.optimize import brentq
@@ -93,6 +94,7 @@ class SRAMBitCell(Device):
     response_unit = "A"
     variation_fields = ("a_vt_v_m",)
     _ports = 1  # read ports per cell
+    area_vs_6t: ClassVar[float] = 1.0  # cell area relative to the 6T cell of the same node
 
     vdd_v: float = 1.1
     vth0_v: float = 0.429
@@ -124,9 +126,11 @@ class SRAMBitCell(Device):
 
     @classmethod
     def at_node(cls, node: str, **overrides):
-        """The cell with the parameters of technology node ``node`` (see ``NODES``)."""
+        """The cell with the parameters of technology node ``node`` (see ``NODES``); its area is
+        the node's 6T cell area times the class's ``area_vs_6t``."""
         require("node", node, node in NODES, f"allowed: {sorted(NODES)}")
-        return cls(**{**NODES[node], **overrides})
+        params = {**NODES[node], "cell_area_m2": NODES[node]["cell_area_m2"] * cls.area_vs_6t}
+        return cls(**{**params, **overrides})
 
     @property
     def levels(self) -> int:
@@ -392,7 +396,8 @@ class SRAM8T(SRAMBitCell):
     1.3x the 6T cell (the ~30 % overhead reported by Chang et al.).
     """
 
-    cell_area_m2: float = 1.3 * 0.57e-12
+    area_vs_6t: ClassVar[float] = 1.3
+    cell_area_m2: float = area_vs_6t * 0.57e-12
 
 
 @register("sram_xnor")
@@ -409,7 +414,8 @@ class XNORSRAM(SRAMBitCell):
     the two extra read stacks).
     """
 
-    cell_area_m2: float = 2 * 0.57e-12
+    area_vs_6t: ClassVar[float] = 2.0
+    cell_area_m2: float = area_vs_6t * 0.57e-12
     _ports = 2
 
     def xnor_current_a(self, instance: SRAMInstance, inputs: np.ndarray, v_wl_v: float) -> np.ndarray:

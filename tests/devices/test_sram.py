@@ -271,3 +271,10 @@ def test_lookup_kernel_matches_numpy_reference():
     reference = _kernels.bilinear_lookup_reference(x, y, 0.0, 1.0, 0.0, 1.0, table)
     np.testing.assert_allclose(kernel, reference, rtol=1e-12, equal_nan=True)
     assert np.isnan(kernel[(x < 0) | (x > 8) | (y < 0) | (y > 6)]).all()
+
+
+@pytest.mark.parametrize("cls, factor", [(SRAM6T, 1.0), (SRAM8T, 1.3), (XNORSRAM, 2.0)])
+@pytest.mark.parametrize("node", ["65nm", "22nm"])
+def test_cells_at_a_node_keep_their_area_relative_to_the_6t_cell(cls, factor, node):
+    assert cls.at_node(node).cell_area_m2 == pytest.approx(factor * SRAM6T.at_node(node).cell_area_m2)
+    assert cls.at_node("65nm").cell_area_m2 == pytest.approx(cls().cell_area_m2)

@@ -1,7 +1,19 @@
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
 import pytest
 
+import imc
 from imc import ConfigError, SimConfig, load_config
+from imc.arrays import SRAMArray
+from imc.cli import main
 from imc.config import from_dict, to_dict
+from imc.devices import SRAM6T, SRAM8T, XNORSRAM
+from imc.devices.sram import NODES
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
 def test_default_config_is_the_built_in_design():
@@ -32,6 +44,16 @@ def test_toml_file_loads_into_the_same_dataclasses(tmp_path):
     ({"variation": "yes"}, "variation", "bool"),
     ({"dataset": "imagenet"}, "dataset", "digits"),
     ({"mapping": {"encoding": "ternary"}}, "mapping.encoding", "xnor"),
+    ({"array": {"device": {"kind": "sram10t"}}}, "array.device.kind", "['sram6t', 'sram8t', 'sram_xnor']"),
+    ({"array": {"device": {"kind": "rram"}}}, "array.device.kind", "SRAMArray.device needs one of the SRAMBitCell"),
+    ({"array": {"device": {"kind": 6}}}, "array.device.kind", "must be of type str"),
+    ({"array": {"device": {"node": "45nm"}}}, "array.device.node", "['22nm', '65nm']"),
+    ({"array": {"device": {"kind": "sram_xnor", "node": 22}}}, "array.device.node", "must be of type str"),
+    ({"array": {"device": {"kind": "sram8t", "v_write_trip_v": 0.3}}}, "array.device.v_write_trip_v",
+     "unknown key; allowed keys for SRAM8T"),
+    ({"array": {"device": {"kind": "sram8t", "node": "22nm", "vdd_v": "high"}}}, "array.device.vdd_v", "float"),
+    ({"array": {"device": {"kind": "sram_xnor"}}, "mapping": {"encoding": "offset"}}, "mapping.encoding",
+     "complementary rows"),
 ])
 def test_bad_config_names_field_value_and_what_is_allowed(data, field, allowed):
     with pytest.raises(ConfigError) as info:
@@ -53,3 +75,70 @@ def test_replace_validates_like_loading():
     assert SimConfig().replace(chips=4).chips == 4
     with pytest.raises(ConfigError, match="chips"):
         SimConfig().replace(chips=-1)
+
+
+@pytest.mark.parametrize("kind, model, ports", [("sram6t", SRAM6T, 1), ("sram8t", SRAM8T, 1),
+                                                ("sram_xnor", XNORSRAM, 2)])
+def test_device_kind_selects_the_sram_cell(kind, model, ports):
+    array = load_config({"array": {"rows": 128, "device": {"kind": kind}}}).array
+    assert type(array.device) is model and array.device == model()
+    assert array.logical_rows == 128 * ports
+
+
+def test_default_kind_is_the_6t_cell_with_fields_overridden():
+    device = load_config({"array": {"device": {"a_vt_v_m": 2e-9}}}).array.device
+    assert device == SRAM6T(a_vt_v_m=2e-9)
+
+
+@pytest.mark.parametrize("kind, model", [("sram6t", SRAM6T), ("sram_xnor", XNORSRAM)])
+def test_node_starts_from_that_nodes_parameters_and_fields_override_them(kind, model):
+    at_22 = load_config({"array": {"device": {"kind": kind, "node": "22nm"}}}).array.device
+    assert at_22 == model.at_node("22nm") and at_22 != model()
+    assert (at_22.vdd_v, at_22.a_vt_v_m) == (NODES["22nm"]["vdd_v"], NODES["22nm"]["a_vt_v_m"])
+    tuned = load_config({"array": {"device": {"kind": kind, "node": "22nm", "a_vt_v_m": 2}}}).array.device
+    assert tuned == model.at_node("22nm", a_vt_v_m=2.0) and tuned.vdd_v == at_22.vdd_v
+
+
+@pytest.mark.parametrize("kind", ["sram6t", "sram8t", "sram_xnor"])
+def test_saved_config_records_the_kind_and_loads_back(kind):
+    config = load_config({"seed": 2, "array": {"device": {"kind": kind, "node": "22nm", "a_vt_v_m": 2e-9}}})
+    saved = json.loads(json.dumps(to_dict(config)))
+    assert saved["array"]["device"]["kind"] == kind
+    assert load_config(saved) == config
+    assert config.replace(chips=3) == dataclasses.replace(config, chips=3)
+
+
+def test_an_unregistered_cell_is_saved_by_class_name_and_refused_on_loading():
+    @dataclasses.dataclass(frozen=True)
+    class CustomCell(SRAM6T):
+        pass
+
+    config = SimConfig(array=SRAMArray(device=CustomCell()))
+    assert config.replace(seed=5).array.device == CustomCell()
+    with pytest.raises(ConfigError, match="array.device.kind = 'CustomCell'"):
+        load_config(to_dict(config))
+
+
+def test_example_xnor_design_loads():
+    config = load_config(EXAMPLES / "sram_xnor_22nm.toml")
+    assert config.array.device == XNORSRAM.at_node("22nm", a_vt_v_m=1.7e-9)
+    assert config.array.logical_rows == 2 * config.array.rows
+
+
+@pytest.mark.parametrize("kind", ["sram8t", "sram_xnor"])
+def test_toml_selected_cell_simulates_exactly_without_variation_and_runs_with_it(kind, tmp_path, capsys):
+    """9-bit ADCs resolve the XNOR cell's 256 inputs per column (0..256); 8 bits cannot."""
+    path = tmp_path / "design.toml"
+    path.write_text(f'[array.adc]\nbits = 9\n[array.device]\nkind = "{kind}"\n')
+    assert main(["simulate", str(path), "--chips", "2", "--no-variation", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["accuracy"]["per_chip"] == [report["accuracy"]["software"]] * 2
+    assert report["config"]["array"]["device"]["kind"] == kind
+    assert load_config(report["config"]) == load_config(path).replace(chips=2, variation=False)
+    varied = imc.simulate(load_config(path).replace(chips=2))
+    assert varied.chip_accuracy.shape == (2,) and np.all(varied.chip_accuracy > 0.9)
+
+
+def test_amplitude_word_lines_are_refused_until_multi_bit_layers_map():
+    with pytest.raises(ConfigError, match="array.input_bits = 4"):
+        from_dict(SimConfig, {"array": {"input_bits": 4}})
