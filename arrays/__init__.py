@@ -4,7 +4,8 @@ from imc.arrays.converters import (ADCInstance, ColumnADC, InputScheme, Peripher
                                    array_cycles, input_cost)
 from imc.arrays.dram_array import BinaryLayout, DRAMArrayInstance, DRAMBitwiseArray
 from imc.arrays.ir_drop import (CellRead, ConvergenceError, CrossbarSolution, CrossbarWires, cell_conductance_s,
-                                ideal_currents, read_cell, relative_error, solve_exact, solve_fast)
+                                ideal_currents, read_cell, relative_error, solve_exact, solve_fast,
+                                transfer_matrix)
 from imc.arrays.periphery import DigitalCosts
 from imc.arrays.resistive_array import ResistiveArray, ResistiveInstance
 from imc.arrays.sram_array import ArrayInstance, OpCost, SRAMArray
@@ -18,4 +19,4 @@ __all__ = ["ADCInstance", "amplitude_counts", "amplitude_op_cost", "AmplitudeIns
            "DRAMArrayInstance", "DRAMBitwiseArray", "ideal_currents", "input_cost", "InputScheme",
            "level_column_sums", "OpCost", "PeripheryCost", "read_cell", "relative_error", "ResistiveArray",
            "ResistiveInstance", "sample_amplitude_instance", "SenseAmp", "solve_exact", "solve_fast",
-           "SRAMArray", "word_line_levels", "WordLineDAC", "WordLineLevels"]
+           "SRAMArray", "transfer_matrix", "word_line_levels", "WordLineDAC", "WordLineLevels"]

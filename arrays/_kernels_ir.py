@@ -172,20 +172,26 @@ def flip_transpose(row_layout, col_layout, to_rows):
 
 @njit(cache=True)
 def relax_one(g_rows, g_cols, factors, v_in, row_terminal, col_terminal, r_wire_row, r_wire_col, g_driver, g_sense,
-              tol, max_iter, v_row, v_col, column_currents, driver_currents):
+              tol, max_iter, v_row, v_col, work, column_currents, driver_currents):
     """Line relaxation of one input (see `relax_crossbar`); returns (iterations, last relative change).
 
     g_rows (cols, rows) and g_cols (rows, cols): the cells in row-line and column-line layout.
+    v_row, v_col (rows, cols): initial guess in, node voltages out; (0, 0) arrays start from 0 V
+    and keep nothing. work: scratch reused from input to input, the node voltages and Thomas
+    right-hand sides in both layouts: row_t, col_t, d_rows (cols, rows); row_f, col_f, d_cols
+    (rows, cols).
     """
-    rows, cols = v_row.shape
+    row_t, col_t, d_rows, row_f, col_f, d_cols = work
+    cols, rows = row_t.shape
     c_rows, inv_rows, c_cols, inv_cols = factors
-    row_t, col_t = np.empty((cols, rows)), np.empty((cols, rows))  # row-line layout
-    row_f, col_f = np.empty((rows, cols)), np.empty((rows, cols))  # column-line layout
-    for i in range(rows):
-        for j in range(cols):
-            row_t[j, i], col_f[rows - 1 - i, j] = v_row[i, j], v_col[i, j]
+    keep_nodes = v_row.shape[0] > 0
+    if keep_nodes:
+        for i in range(rows):
+            for j in range(cols):
+                row_t[j, i], col_f[rows - 1 - i, j] = v_row[i, j], v_col[i, j]
+    else:
+        row_t[:], col_f[:] = 0.0, 0.0
     flip_transpose(col_t, col_f, True)
-    d_rows, d_cols = np.empty((cols, rows)), np.empty((rows, cols))
     ground = np.zeros(cols)
     v_scale = 0.0
     for i in range(rows):
@@ -200,9 +206,10 @@ def relax_one(g_rows, g_cols, factors, v_in, row_terminal, col_terminal, r_wire_
                                          inv_cols, col_f, d_cols))
         flip_transpose(col_t, col_f, True)
         sweeps += 1
-    for i in range(rows):
-        for j in range(cols):
-            v_row[i, j], v_col[i, j] = row_t[j, i], col_f[rows - 1 - i, j]
+    if keep_nodes:
+        for i in range(rows):
+            for j in range(cols):
+                v_row[i, j], v_col[i, j] = row_t[j, i], col_f[rows - 1 - i, j]
     terminal_currents(g_rows, col_t, row_t, r_wire_row, row_terminal, g_driver, v_in, driver_currents)
     terminal_currents(g_cols, row_f, col_f, r_wire_col, col_terminal, g_sense, ground, column_currents)
     for j in range(cols):
@@ -212,19 +219,22 @@ def relax_one(g_rows, g_cols, factors, v_in, row_terminal, col_terminal, r_wire_
 
 @njit(cache=True, parallel=True)
 def relax_crossbar(g_cell, v_in, row_terminal, col_terminal, r_wire_row, r_wire_col, r_driver, r_sense,
-                   tol, max_iter, v_row, v_col, column_currents, driver_currents, iterations, last_change):
+                   tol, max_iter, v_row, v_col, column_currents, driver_currents, iterations, last_change, shares):
     """Node voltages of a batch of crossbar solves by line relaxation, each input independently (parallel).
 
     g_cell (rows, cols): cell conductance (S) between row node (i, j) and column node (i, j).
     v_in (batch, rows): driver voltages (V); row i's terminal (``row_terminal[i]``) sits at its
     left end (j = 0), column j's (``col_terminal[j]``, held at 0 V) at its bottom (i = rows - 1).
-    v_row, v_col (batch, rows, cols): initial guesses in, node voltages out. One iteration
-    solves every row line, then every column line; an input stops when no node moved by more
-    than ``tol * max|v_in[b]|``. Writes column_currents (batch, cols) into the sense inputs,
-    driver_currents (batch, rows) out of the drivers, iterations (batch,) and last_change
-    (batch,): the last iteration's largest node change over max|v_in[b]|.
+    v_row, v_col (batch, rows, cols): initial guesses in, node voltages out; or (0, rows, cols)
+    to start every input from 0 V and keep no node voltages (memory per thread, not per input).
+    One iteration solves every row line, then every column line; an input stops when no node
+    moved by more than ``tol * max|v_in[b]|``. Writes column_currents (batch, cols) into the
+    sense inputs, driver_currents (batch, rows) out of the drivers, iterations (batch,) and
+    last_change (batch,): the last iteration's largest node change over max|v_in[b]|.
+    The inputs go in ``shares`` contiguous shares (one per thread), each with its own scratch.
     """
     rows, cols = g_cell.shape
+    batch = v_in.shape[0]
     g_driver = 1.0 / r_driver if r_driver > 0.0 else 0.0
     g_sense = 1.0 / r_sense if r_sense > 0.0 else 0.0
     g_rows, g_cols = np.empty((cols, rows)), np.empty((rows, cols))
@@ -234,7 +244,17 @@ def relax_crossbar(g_cell, v_in, row_terminal, col_terminal, r_wire_row, r_wire_
     factors = (np.empty((cols, rows)), np.empty((cols, rows)), np.empty((rows, cols)), np.empty((rows, cols)))
     factor_lines(g_rows, r_wire_row, row_terminal, g_driver, factors[0], factors[1])
     factor_lines(g_cols, r_wire_col, col_terminal, g_sense, factors[2], factors[3])
-    for b in prange(v_in.shape[0]):
-        iterations[b], last_change[b] = relax_one(g_rows, g_cols, factors, v_in[b], row_terminal, col_terminal,
-                                                  r_wire_row, r_wire_col, g_driver, g_sense, tol, max_iter,
-                                                  v_row[b], v_col[b], column_currents[b], driver_currents[b])
+    keep_nodes = v_row.shape[0] > 0
+    shares = max(1, min(batch, shares))
+    for share in prange(shares):
+        work = (np.empty((cols, rows)), np.empty((cols, rows)), np.empty((cols, rows)),
+                np.empty((rows, cols)), np.empty((rows, cols)), np.empty((rows, cols)))
+        no_nodes = np.empty((0, 0))
+        for b in range(share * batch // shares, (share + 1) * batch // shares):
+            if keep_nodes:
+                v_row_b, v_col_b = v_row[b], v_col[b]
+            else:
+                v_row_b, v_col_b = no_nodes, no_nodes
+            iterations[b], last_change[b] = relax_one(g_rows, g_cols, factors, v_in[b], row_terminal, col_terminal,
+                                                      r_wire_row, r_wire_col, g_driver, g_sense, tol, max_iter,
+                                                      v_row_b, v_col_b, work, column_currents[b], driver_currents[b])

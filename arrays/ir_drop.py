@@ -28,12 +28,14 @@ at larger voltages) is outside these solvers; linearise at the read voltage firs
 scipy.sparse, factorises it once (SuperLU, ``splu``) and solves a whole batch of inputs.
 `solve_fast` solves the same network by line relaxation in Numba (`_kernels_ir`); it agrees
 with `solve_exact` to ~``tol`` relative (the tests hold it to 1e-6 at the default tol).
+`transfer_matrix` solves it once per row and gives every input's currents as one product.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
@@ -275,13 +277,14 @@ def solve_fast(g_s, v_in, wires: CrossbarWires, driven=None, sensed=None, tol: f
     col_end = kernels.FIXED if wires.r_sense_ohm == 0 else kernels.RESISTIVE
     row_terminal = np.where(driven, row_end, kernels.FLOATING).astype(np.int64)
     col_terminal = np.where(sensed, col_end, kernels.FLOATING).astype(np.int64)
-    v_row, v_col = np.zeros((batch, rows, cols)), np.zeros((batch, rows, cols))
+    nodes_kept = batch if return_nodes else 0
+    v_row, v_col = np.zeros((nodes_kept, rows, cols)), np.zeros((nodes_kept, rows, cols))
     column_currents, driver_currents = np.empty((batch, cols)), np.empty((batch, rows))
     iterations, last_change = np.empty(batch, np.int64), np.empty(batch)
     kernels.relax_crossbar(cell_conductance_s(g_s, wires.r_access_ohm), v_in, row_terminal, col_terminal,
                            float(wires.r_wire_row_ohm), float(wires.r_wire_col_ohm), float(wires.r_driver_ohm),
                            float(wires.r_sense_ohm), float(tol), max_iter, v_row, v_col, column_currents,
-                           driver_currents, iterations, last_change)
+                           driver_currents, iterations, last_change, numba.get_num_threads())
     stuck = np.flatnonzero(last_change > tol)
     if stuck.size:
         raise ConvergenceError(
@@ -291,6 +294,21 @@ def solve_fast(g_s, v_in, wires: CrossbarWires, driven=None, sensed=None, tol: f
     if not return_nodes:
         return column_currents
     return CrossbarSolution(column_currents, driver_currents, v_row, v_col, iterations)
+
+
+def transfer_matrix(g_s, wires: CrossbarWires, tol: float = 1e-10, max_iter: int = 10_000) -> np.ndarray:
+    """Column currents (A) per volt on each row, (rows, cols): v_in @ T = the column currents of any input.
+
+    Every element of the network is linear (ohmic cells, wires, driver and sense resistances),
+    so the currents of an input are the superposition of the currents of each driver acting
+    alone with every other driver at 0 V (superposition theorem: Alexander & Sadiku,
+    *Fundamentals of Electric Circuits*, 6th ed., McGraw-Hill 2017, sec. 4.3). Row i of T is
+    `solve_fast` for 1 V on row i and 0 V on the others, to ``tol`` of that volt: one solve per
+    row instead of one per input, and every input after it is a GEMM. All rows driven, all
+    columns sensed (a row at 0 V is driven at 0 V, not floating).
+    """
+    g_s = _conductances(g_s)
+    return solve_fast(g_s, np.eye(g_s.shape[0]), wires, tol=tol, max_iter=max_iter)
 
 
 def read_cell(g_s, row: int, col: int, v_read_v: float, wires: CrossbarWires, scheme: str = "floating") -> CellRead:

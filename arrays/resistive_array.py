@@ -26,14 +26,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from imc.arrays import _kernels_resistive as kernels
 from imc.arrays.converters import ADCInstance, ColumnADC, InputScheme, array_cycles, input_cost
-from imc.arrays.ir_drop import CrossbarWires, solve_fast
+from imc.arrays.ir_drop import CrossbarWires, solve_fast, transfer_matrix
 from imc.arrays.periphery import DigitalCosts
 from imc.arrays.sram_array import OpCost
 from imc.devices.rram import RRAM
 from imc.devices.validation import int_in_range, positive, require
 
 SCHEMES = tuple(s.value for s in InputScheme if s is not InputScheme.BINARY)
+BLOCK_VALUES = 2 ** 17  # drive values per GEMM block (512 KiB of float32): small buffers, reused and cache-resident
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,12 +54,12 @@ class ResistiveArray:
 
     ``device``: any conductance device with ``level_conductances_s`` and ``read`` in siemens
     and, for the non-linear I-V, ``current_a(G, V)`` (RRAM; a skyrmion racetrack read through
-    its MTJ also fits). ``wires``: None for ideal wires, else the IR-drop network solved per
-    cycle by `imc.arrays.solve_fast` (linear cells). ``c_wl_cell_f`` = 0.2 fF word-line
-    capacitance per 1T1R cell (gate of the access transistor plus a 12F-wide wire segment at
-    65 nm: engineering assumption), ``t_read_s``: one evaluation cycle (default the device's
-    read pulse), ``cell_area_m2`` = 48 F^2 at F = 65 nm for a 1T1R cell (12F x 4F, the
-    NeuroSim 1T1R layout: Chen, Peng & Yu, IEEE TCAD 2018).
+    its MTJ also fits). ``wires``: None for ideal wires, else the IR-drop network (linear
+    cells), solved once per `matvec` call for every row (`imc.arrays.ir_drop.transfer_matrix`).
+    ``c_wl_cell_f`` = 0.2 fF word-line capacitance per 1T1R cell (gate of the access transistor
+    plus a 12F-wide wire segment at 65 nm: engineering assumption), ``t_read_s``: one evaluation
+    cycle (default the device's read pulse), ``cell_area_m2`` = 48 F^2 at F = 65 nm for a 1T1R
+    cell (12F x 4F, the NeuroSim 1T1R layout: Chen, Peng & Yu, IEEE TCAD 2018).
     """
 
     rows: int = 128
@@ -119,73 +121,127 @@ class ResistiveArray:
         """Integer products sum_i x_i s_ij (batch, c) as the array reports them.
 
         x: (batch, r) unsigned input codes below 2^input_bits. ``rng`` draws the dynamic read
-        noise of every cycle (None: noiseless reads).
+        noise (None: noiseless reads): one read of every cell per call, seen by all its cycles.
+        Every cycle's column signals come from float32 GEMMs of the stacked cycles' drives
+        (`_drive`) with the cells' signals in nominal level steps (`_stacked_weights`), a block of
+        inputs at a time (`BLOCK_VALUES`); each cycle is converted by the column ADCs and the
+        counts shifted and added (`_convert`).
         """
         x = np.asarray(x)
         rows = instance.cells.states.shape[0]
         require("x", x.shape, x.ndim == 2 and x.shape[1] == rows, f"must be (batch, {rows})")
-        require("x", (int(x.min(initial=0)), int(x.max(initial=0))), np.issubdtype(x.dtype, np.integer)
-                and x.min(initial=0) >= 0 and x.max(initial=0) < 2 ** self.input_bits,
+        low, high = x.min(initial=0), x.max(initial=0)
+        require("x", (int(low), int(high)), np.issubdtype(x.dtype, np.integer) and low >= 0
+                and high < 2 ** self.input_bits,
                 f"input codes must be integers in [0, {2 ** self.input_bits - 1}] for input_bits = {self.input_bits}")
         conductance = np.concatenate([self.device.read(instance.cells, rng),
                                       self.device.read(instance.reference, rng)], axis=1)
+        if self.input_scheme == "pulse_width":
+            require("wires", self.wires, self.wires is None,
+                    "pulse-width inputs are simulated with ideal wires only (the IR drop changes as pulses end)")
+        cycles = array_cycles(self.input_scheme, self.input_bits)
+        volts = self.v_read_v / (2 ** self.input_bits - 1) if self.input_scheme == "amplitude" else self.v_read_v
         full_scale = self.full_scale_count(rows)
-        if self.input_scheme == "bit_serial":
-            total = np.zeros((x.shape[0], conductance.shape[1] - 1), dtype=np.int64)
-            for bit in range(self.input_bits):
-                plane = (x >> bit) & 1
-                total += self._convert(self._column_currents(conductance, plane, self.v_read_v),
-                                       instance.adcs, full_scale) << bit
+        batch, cols = x.shape[0], conductance.shape[1] - 1
+        total = np.zeros((batch, cols), dtype=np.int64)
+        if self.wires is not None and cycles * batch < rows:  # fewer drives than rows: solve each drive's network
+            drive = self._drive(x, None, np.empty((cycles * batch, rows)))
+            signal = self._in_level_steps(solve_fast(conductance, drive * volts, self.wires), volts)
+            self._convert(signal, cycles, instance.adcs, full_scale, total)
             return total
-        if self.input_scheme == "amplitude":
-            unit_v = self.v_read_v / (2 ** self.input_bits - 1)
-            return self._convert(self._column_currents(conductance, x, unit_v), instance.adcs, full_scale, unit_v)
-        require("wires", self.wires, self.wires is None,
-                "pulse-width inputs are simulated with ideal wires only (the IR drop changes as pulses end)")
-        return self._convert(self._column_currents(conductance, np.minimum(x, 1), self.v_read_v,
-                                                   durations=x.astype(np.float64)),
-                             instance.adcs, full_scale)
+        codes = None
+        if self.input_scheme == "amplitude" and self.wires is None and not self.linear_cells:
+            codes = np.flatnonzero(np.bincount(x.ravel().astype(np.int64), minlength=1)[1:]) + 1  # present codes > 0
+        weights = self._stacked_weights(conductance, volts, codes)
+        block = max(1, BLOCK_VALUES // (cycles * max(1, weights.shape[0])))
+        drive = np.empty((cycles * min(block, batch), weights.shape[0]), dtype=np.float32)
+        signal = np.empty((drive.shape[0], cols), dtype=np.float32)
+        for start in range(0, batch, block):
+            x_block = x[start:start + block]
+            n = cycles * x_block.shape[0]
+            np.matmul(self._drive(x_block, codes, drive[:n]), weights, out=signal[:n])
+            self._convert(signal[:n], cycles, instance.adcs, full_scale, total[start:start + x_block.shape[0]])
+        return total
 
     def age(self, instance: ResistiveInstance, elapsed_s: float, rng: np.random.Generator | None = None):
         """The chip after ``elapsed_s`` seconds of the device's time effects (e.g. RRAM drift)."""
         return ResistiveInstance(self.device.age(instance.cells, elapsed_s, rng),
                                  self.device.age(instance.reference, elapsed_s, rng), instance.adcs)
 
+    @property
+    def linear_cells(self) -> bool:
+        """Whether the cell current is G V (Ohm's law) rather than the device's non-linear I-V."""
+        return self.ohmic or not hasattr(self.device, "current_a")
+
     def _cell_current(self, conductance: np.ndarray, volts: float) -> np.ndarray:
         """Cell currents (A) at row voltage ``volts``: Ohm's law, or the device's non-linear I-V."""
-        if self.ohmic or not hasattr(self.device, "current_a"):
+        if self.linear_cells:
             return conductance * volts
         return self.device.current_a(conductance, volts)
 
-    def _column_currents(self, conductance: np.ndarray, codes: np.ndarray, unit_v: float,
-                         durations: np.ndarray | None = None) -> np.ndarray:
-        """Column currents (batch, c + 1) for row voltages ``codes * unit_v`` (codes (batch, r) >= 0).
+    def _in_level_steps(self, currents: np.ndarray, step_v: float) -> np.ndarray:
+        """Column currents (..., c + 1) less the reference column's, over the nominal level step's
+        current at ``step_v``: (..., c) in level steps."""
+        g0, g1 = self.level_conductances_s[:2]
+        step = self._cell_current(np.array([g0, g1]), step_v)
+        return (currents[..., :-1] - currents[..., -1:]) / float(step[1] - step[0])
 
-        Ohmic cells: one GEMM. Non-linear cells: one GEMM per non-zero code, with the cells'
-        current at that code's voltage (level decomposition). With ``durations`` (batch, r) in unit
-        pulses the result is the charge in units of (A x one pulse). With wires, the IR-drop
-        network is solved instead (linear cells).
+    def _weights(self, conductance: np.ndarray, volts: float, step_v: float) -> np.ndarray:
+        """Signal (level steps at ``step_v``) each cell adds to its column when its row sits at
+        ``volts``, reference subtracted: float32 (r, c), so a batch of drives is one GEMM.
+
+        With wires, a column's current is linear in the row voltages and row i's column is row i
+        of `imc.arrays.ir_drop.transfer_matrix` (superposition).
         """
         if self.wires is not None:
-            return solve_fast(conductance, codes * unit_v, self.wires)
-        weights = np.ones(codes.shape) if durations is None else durations
-        if self.ohmic or not hasattr(self.device, "current_a"):
-            return (codes * weights * unit_v) @ conductance
-        currents = np.zeros((codes.shape[0], conductance.shape[1]))
-        for code in range(1, int(codes.max(initial=0)) + 1):
-            on = codes == code
-            if on.any():
-                currents += (on * weights) @ self._cell_current(conductance, code * unit_v)
-        return currents
+            response = transfer_matrix(conductance, self.wires) * volts
+        else:
+            response = self._cell_current(conductance, volts)
+        return self._in_level_steps(response, step_v).astype(np.float32)
 
-    def _convert(self, currents: np.ndarray, adcs: ADCInstance, full_scale_count: int,
-                 unit_v: float | None = None) -> np.ndarray:
-        """Reference-subtracted column currents -> ADC codes -> counts (in nominal level steps)."""
-        g0, g1 = self.level_conductances_s[:2]
-        step = self._cell_current(np.array([g0, g1]), self.v_read_v if unit_v is None else unit_v)
-        signal = (currents[:, :-1] - currents[:, -1:]) / float(step[1] - step[0])
-        codes = self.adc.convert(np.ascontiguousarray(signal), adcs, full_scale=float(full_scale_count))
-        return np.rint(codes * (full_scale_count / self.adc.top_code)).astype(np.int64)
+    def _stacked_weights(self, conductance: np.ndarray, volts: float, codes: np.ndarray | None) -> np.ndarray:
+        """Right-hand GEMM operand, float32: `_weights` at ``volts`` (r, c), or with ``codes`` (a
+        non-linear cell at amplitude codes) the weights at each code's voltage code * volts,
+        stacked (len(codes) * r, c): the level decomposition as one GEMM."""
+        if codes is None:
+            return self._weights(conductance, volts, volts)
+        stacked = [self._weights(conductance, code * volts, volts) for code in codes]
+        return np.concatenate(stacked) if stacked else np.empty((0, conductance.shape[1] - 1), dtype=np.float32)
+
+    def _drive(self, x: np.ndarray, codes: np.ndarray | None, out: np.ndarray) -> np.ndarray:
+        """Left-hand GEMM operand of inputs x (n, r), written into ``out``: bit-serial, the bit
+        planes (bits * n, r), each row at V_read or 0; else the codes themselves (n, r), pulse
+        widths in unit pulses or amplitudes in DAC steps; with ``codes`` (a non-linear cell at
+        amplitude codes), one indicator block per code (n, len(codes) * r).
+
+        The column signals are linear in this drive (linear cells, or wires: the network is
+        linear; indicators: the level decomposition), so one GEMM gives them, exact in float32
+        for integer signals below 2^24.
+        """
+        if self.input_scheme == "bit_serial":
+            return kernels.bit_planes(x, self.input_bits, out)
+        if codes is None:
+            out[:] = x
+            return out
+        return kernels.code_indicators(x, codes, out)
+
+    def _convert(self, signal: np.ndarray, cycles: int, adcs: ADCInstance, full_scale_count: int,
+                 out: np.ndarray) -> None:
+        """Column signals (cycles * batch, c) in level steps -> ADC codes -> counts in level steps,
+        cycle b shifted by b bits, added to ``out`` (batch, c) int64. The transfer of
+        `ColumnADC.convert` with full scale ``full_scale_count`` (`_kernels_resistive.convert_shift_add`)."""
+        cols = signal.shape[1]
+        if adcs.thresholds_lsb is None:
+            thresholds = np.empty((adcs.n_adcs, 0))
+        else:
+            thresholds = adcs.thresholds_lsb
+            require("instance", thresholds.shape, thresholds.shape[1] == self.adc.top_code,
+                    f"must hold {self.adc.top_code} thresholds per ADC for {self.adc.bits} bits")
+        not_finite = kernels.convert_shift_add(
+            np.ascontiguousarray(signal), cycles, self.adc._adc_of_columns(cols, adcs.n_adcs, None),
+            self.adc.lsb(full_scale_count) / (1.0 + adcs.gain_rel), adcs.offset_lsb, thresholds,
+            float(self.adc.top_code), full_scale_count / self.adc.top_code, out)
+        require("x", f"{not_finite} NaN/inf values", not_finite == 0, "column values must be finite")
 
     def op_cost(self, x: np.ndarray, mean_conductance_s: float, used_cols: int) -> OpCost:
         """Energy by component and latency of one input vector, averaged over the inputs ``x`` (batch, r).

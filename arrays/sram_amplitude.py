@@ -17,8 +17,9 @@ Level choice (``SRAMArray.dac_levels``):
   -8.1 steps), and uniformly random codes on random bits read the column sums 59 % low (their
   mean). That the discharge is not linear in the input voltage was pointed out for earlier
   in-SRAM multi-bit MACs by Chen, Lu, Pang, Wang, Zhuo & Yin, "Nonlinear quantization for
-  in-SRAM multi-bit MAC design", CSTIC 2021 (doi:10.1109/CSTIC52283.2021.9461589), and by Seyedfaraji, Mesgari & Rehman, "AID:
-  accuracy improvement of analog discharge-based in-SRAM multiplication accelerator",
+  in-SRAM multi-bit MAC design", CSTIC 2021 (doi:10.1109/CSTIC52283.2021.9461589), and by
+  Seyedfaraji, Mesgari & Rehman, "AID: accuracy improvement of analog discharge-based in-SRAM
+  multiplication accelerator",
   arXiv:2204.07387, 2022 (the access transistor's near-quadratic law). The IMAC abstract reports
   a study of circuit non-idealities and process variation on LeNet-5 / VGG accuracy but does not
   say which levels its DAC uses; this module makes no claim about them.

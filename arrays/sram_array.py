@@ -230,9 +230,9 @@ class SRAMArray:
         """
         chips, _, cols = cell_sum.shape
         cell_sum = np.ascontiguousarray(cell_sum)
-        require("out", out.shape, out.flags.c_contiguous and out.dtype == np.int32 and out.shape[:2] == cell_sum.shape[:2]
-                and out.shape[2] >= out_start + cols - (reference_gain != 0),
-                f"must be a C-contiguous int32 array of shape ({chips}, {cell_sum.shape[1]}, >= {out_start} + outputs)")
+        require("out", out.shape, out.flags.c_contiguous and out.dtype == np.int32
+                and out.shape[:2] == cell_sum.shape[:2] and out.shape[2] >= out_start + cols - (reference_gain != 0),
+                f"must be C-contiguous int32 ({chips}, {cell_sum.shape[1]}, >= {out_start} + outputs)")
         require("adcs", len(adcs), len(adcs) == chips, f"must hold one ADC instance per chip ({chips})")
         column_offset = np.zeros(cols, np.int32) if column_offset is None else np.asarray(column_offset, np.int32)
         column_base = np.zeros((chips, cols)) if column_base is None else column_base

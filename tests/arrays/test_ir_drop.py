@@ -3,10 +3,11 @@ import pytest
 
 from imc.arrays import _kernels_ir as kernels
 from imc.arrays.ir_drop import (ConvergenceError, CrossbarWires, cell_conductance_s, ideal_currents, read_cell,
-                                relative_error, solve_exact, solve_fast)
+                                relative_error, solve_exact, solve_fast, transfer_matrix)
 from imc.devices import ParameterError
 
 FAST_TOLERANCE = 1e-6  # solve_fast at its default tol agrees with solve_exact to this relative error
+TRANSFER_TOLERANCE = 1e-8  # v @ transfer_matrix against solve_fast / solve_exact of v: measured <= 2e-9
 G_LRS_S, G_HRS_S = 100e-6, 1e-6
 PERIPHERY = CrossbarWires(r_wire_row_ohm=5.0, r_wire_col_ohm=3.0, r_driver_ohm=100.0, r_sense_ohm=50.0,
                           r_access_ohm=1e3)
@@ -100,6 +101,33 @@ def test_fast_solver_matches_exact_solver(rows, cols, wires):
         assert relative_error(fast.column_currents_a, exact.column_currents_a) < FAST_TOLERANCE
         assert np.max(np.abs(fast.v_row_v - exact.v_row_v)) < FAST_TOLERANCE * np.max(v)
         assert np.max(np.abs(fast.v_col_v - exact.v_col_v)) < FAST_TOLERANCE * np.max(v)
+
+
+@pytest.mark.parametrize("rows, cols", [(1, 7), (9, 1), (16, 16), (33, 20), (96, 64)])
+@pytest.mark.parametrize("wires", [CrossbarWires(), CrossbarWires.passive_65nm(), PERIPHERY,
+                                   CrossbarWires(r_wire_row_ohm=0.0, r_sense_ohm=20.0),
+                                   CrossbarWires(r_wire_col_ohm=0.0, r_driver_ohm=30.0),
+                                   CrossbarWires.passive_65nm(r_wire_row_ohm=4.0, r_wire_col_ohm=4.0)],
+                         ids=["1T1R", "passive", "periphery", "lumped-rows", "lumped-columns", "resistive-wires"])
+def test_transfer_matrix_superposes_to_the_solve_of_each_input(rows, cols, wires):
+    rng = np.random.default_rng(rows * 100 + cols)
+    g, v = random_case(rng, rows, cols)
+    v[0] = rng.integers(0, 2, rows) * 0.1  # a bit plane, as bit-serial inputs drive the rows
+    transfer = transfer_matrix(g, wires)
+    assert transfer.shape == (rows, cols)
+    assert relative_error(v @ transfer, solve_fast(g, v, wires)) < TRANSFER_TOLERANCE
+    assert relative_error(v @ transfer, solve_exact(g, v, wires)) < TRANSFER_TOLERANCE
+
+
+def test_transfer_matrix_without_parasitics_is_the_conductance_matrix():
+    g, _ = random_case(np.random.default_rng(3), 12, 9)
+    assert relative_error(transfer_matrix(g, CrossbarWires.ideal()), g) < 1e-12
+
+
+def test_fast_solver_gives_the_same_currents_with_or_without_node_voltages():
+    g, v = random_case(np.random.default_rng(4), 20, 30)
+    nodes = solve_fast(g, v, PERIPHERY, return_nodes=True)
+    assert np.array_equal(solve_fast(g, v, PERIPHERY), nodes.column_currents_a)
 
 
 def ir_drop_error(rows, cols, wires, seed=2):

@@ -4,10 +4,12 @@ import numpy as np
 import pytest
 
 from imc.arrays import ColumnADC, CrossbarWires
+from imc.arrays.ir_drop import solve_exact
 from imc.arrays.resistive_array import ResistiveArray
 from imc.devices import RRAM, ParameterError, SkyrmionRacetrack
 
 PASSIVE = RRAM(r_access_ohm=0.0)
+FLIP_FRACTION = 0.01  # outputs a float32 GEMM may round across an ADC threshold vs float64: measured <= 0.002
 
 
 def problem(rng, rows, cols, bits, levels=16):
@@ -24,6 +26,77 @@ def test_ideal_array_gives_the_exact_integer_product(scheme, rows, cols, bits):
     assert array.adc.top_code >= array.full_scale_count()
     instance = array.sample_instance(states, rng, variation=False)
     assert np.array_equal(array.matvec(instance, x), x @ states)
+
+
+def test_largest_ideal_array_stays_exact_through_the_float32_gemm():
+    rng = np.random.default_rng(0)
+    array = ResistiveArray(rows=4096, cols=8, input_bits=4, ohmic=True, device=PASSIVE, adc=ColumnADC(bits=16))
+    states = np.full((4096, 8), 15)
+    states[:, 1:] = rng.integers(0, 16, (4096, 7))
+    x = np.full((6, 4096), 15)
+    x[1:] = rng.integers(0, 16, (5, 4096))
+    assert array.full_scale_count() == 61440 <= array.adc.top_code
+    assert np.array_equal(array.matvec(array.sample_instance(states, rng, variation=False), x), x @ states)
+
+
+def cell_current(array, g, volts):
+    return g * volts if array.linear_cells else array.device.current_a(g, volts)
+
+
+def reference_signals(array, g, codes, unit_v, durations):
+    """Column currents in float64 (a GEMM per code, or an exact IR-drop solve), less the reference
+    column's, in nominal level steps: the direct computation of every cycle."""
+    if array.wires is not None:
+        currents = solve_exact(g, codes * unit_v, array.wires)
+    else:
+        currents = sum(((codes == c) * durations) @ cell_current(array, g, c * unit_v)
+                       for c in range(1, codes.max() + 1))
+    step = np.diff(cell_current(array, array.level_conductances_s[:2], unit_v))[0]
+    return (currents[:, :-1] - currents[:, -1:]) / step
+
+
+def reference_matvec(array, chip, x, rng):
+    """Products the direct way: each cycle's signals through `ColumnADC.convert`, rescaled, shifted and added."""
+    g = np.concatenate([array.device.read(chip.cells, rng), array.device.read(chip.reference, rng)], axis=1)
+    full_scale = array.full_scale_count(x.shape[1])
+
+    def counts(signal):
+        codes = array.adc.convert(signal, chip.adcs, full_scale=float(full_scale))
+        return np.rint(codes * (full_scale / array.adc.top_code)).astype(np.int64)
+
+    ones = np.ones(x.shape)
+    if array.input_scheme == "bit_serial":
+        return sum(counts(reference_signals(array, g, (x >> b) & 1, array.v_read_v, ones)) << b
+                   for b in range(array.input_bits))
+    if array.input_scheme == "amplitude":
+        unit_v = array.v_read_v / (2 ** array.input_bits - 1)
+        return counts(reference_signals(array, g, x, unit_v, ones))
+    return counts(reference_signals(array, g, np.minimum(x, 1), array.v_read_v, x))
+
+
+NOISY_ADC = ColumnADC(bits=6, sigma_offset_lsb=0.5, sigma_gain_rel=0.02, inl_lsb=0.5, sigma_dnl_lsb=0.3,
+                      columns_per_adc=2)
+
+
+@pytest.mark.parametrize("scheme, wires", [("bit_serial", None), ("amplitude", None), ("pulse_width", None),
+                                           ("bit_serial", CrossbarWires.passive_65nm()),
+                                           ("amplitude", CrossbarWires())])
+@pytest.mark.parametrize("device, ohmic", [(PASSIVE, True), (PASSIVE, False), (RRAM(), False)],
+                         ids=["ohmic", "sinh", "sinh-1T1R"])
+@pytest.mark.parametrize("adc", [ColumnADC(bits=12), NOISY_ADC], ids=["ideal-adc", "noisy-adc"])
+def test_products_match_the_direct_float64_computation_of_every_cycle(scheme, wires, device, ohmic, adc):
+    rng = np.random.default_rng(8)
+    array = ResistiveArray(rows=64, cols=24, input_scheme=scheme, input_bits=3, device=device, ohmic=ohmic,
+                           adc=adc, wires=wires)
+    states = rng.integers(0, 16, (64, 24))
+    chip = array.sample_instance(states, rng)
+    flip = int(np.ceil(array.full_scale_count() / adc.top_code)) * (2 ** 3 - 1)
+    for batch in (5, 70):  # with wires: fewer drives than rows are solved each, more go through the transfer matrix
+        x = rng.integers(0, 8, (batch, 64))
+        result = array.matvec(chip, x, np.random.default_rng(batch))
+        expected = reference_matvec(array, chip, x, np.random.default_rng(batch))
+        assert np.mean(result != expected) <= FLIP_FRACTION
+        assert np.max(np.abs(result - expected)) <= flip
 
 
 def test_sinh_cells_stay_exact_with_binary_row_voltages_but_not_with_dac_amplitudes():
