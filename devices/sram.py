@@ -337,7 +337,7 @@ class CurrentTable:
     values: np.ndarray
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)  # 2 MB each: the binary read plus the levels of up to 6-bit amplitude inputs
 def _current_table(cell: SRAMBitCell, v_wl_v: float) -> CurrentTable:
     read_span = TABLE_SPAN_SIGMAS * max(cell.sigma_vth_v, 1e-6)
     stack_span = TABLE_SPAN_SIGMAS * max(cell.sigma_vth_stack_v, 1e-6)

@@ -50,7 +50,7 @@ def hardware_logits(plan: MappingPlan, array: SRAMArray, x: np.ndarray, chips: l
         for tile in placement.tiles:
             rows, cols = tile.states.shape
             weights, base = encoding.fold(tile.states * cells_all[:, tile.array_index, :rows, :cols])
-            cell_sum = np.matmul(signs[..., tile.inputs], weights)
+            cell_sum = column_sums(np.ascontiguousarray(signs[..., tile.inputs]), weights)
             if latch:
                 _latch_tile(array, placement, layer, tile, cell_sum + base[:, None, :], chips, z)
                 continue
@@ -61,6 +61,16 @@ def hardware_logits(plan: MappingPlan, array: SRAMArray, x: np.ndarray, chips: l
         return z
 
     return run_layers(plan.ops, x, matvec)
+
+
+def column_sums(signs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Column sums (chips, batch, c) float32 of input signs (batch, n), shared by the chips, or
+    (chips, batch, n), times each chip's folded cells (chips, n, c): one BLAS GEMM per chip (a
+    loop of plain GEMMs beats NumPy's stacked matmul here by 1.5-2x)."""
+    out = np.empty((weights.shape[0], signs.shape[-2], weights.shape[-1]), dtype=np.float32)
+    for chip in range(weights.shape[0]):
+        np.matmul(signs if signs.ndim == 2 else signs[chip], weights[chip], out=out[chip])
+    return out
 
 
 def _latch_tile(array: SRAMArray, placement, layer, tile, cell_sum: np.ndarray, chips: list[ArrayInstance],

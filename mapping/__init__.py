@@ -1,6 +1,7 @@
 """imc.mapping: place integer layer matrices on arrays (tiling, sign encodings, utilisation)."""
 
-from imc.mapping.encodings import ENCODINGS, CountDecoding, OffsetReferenceEncoding, SignEncoding, XnorEncoding, active
+from imc.mapping.encodings import (ENCODINGS, CountDecoding, OffsetReferenceEncoding, SignEncoding, XnorEncoding,
+                                   active)
 from imc.mapping.errors import MappingError
 from imc.mapping.plan import LayerPlacement, MappingPlan, Tile, map_layers
 from imc.mapping.spec import ConvGeometry, FlattenSpec, LayerSpec, PoolSpec, matrix_layers, run_layers
