@@ -20,7 +20,7 @@ def _count(swing_v, exact, v_pre_v, v_knee_v, inv_lsb, offset_lsb, thresholds, u
     return np.rint(code * scale)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, offset_lsb, thresholds_lsb,
                      top, scale, gain, column_offset, reference_gain, z, z_start):
     """Bit-line discharge, column ADC, count rescaling and affine decoding, accumulated into ``z``.
@@ -37,40 +37,47 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
     Returns the number of rows holding a column sum that is not finite.
 
     Rows whose swings all stay above the knee (the usual case) take the linear drop in a loop
-    that vectorises; a row with any saturating column takes the exact `discharge_v`. Serial:
-    it runs per tile next to a BLAS GEMM.
+    that vectorises; a row with any saturating column takes the exact `discharge_v`. Serial (it
+    runs per tile next to a BLAS GEMM) and without the GIL, so chips run in parallel threads.
     """
     chips, m, cols = cell_sum.shape
     n_out = column_offset.shape[0]
     use_table = thresholds_lsb.shape[2] > 0
     linear_limit = v_pre_v - v_knee_v
     not_finite = 0
+    slope = np.empty(cols)  # linear path: code = clip(floor(sum * slope + intercept), 0, top)
+    intercept = np.empty(cols)
+    knee_sum = np.empty(cols)  # sums above which the swing passes the knee
     for c in range(chips):
+        base, inv, offset, thresholds = column_base[c], inv_lsb[c], offset_lsb[c], thresholds_lsb[c]
+        for j in range(cols):
+            slope[j] = unit_v * inv[j]
+            intercept[j] = base[j] * unit_v * inv[j] + offset[j] + 0.5
+            knee_sum[j] = linear_limit / unit_v - base[j]
         for i in range(m):
+            sums, out = cell_sum[c, i], z[c, i, z_start:z_start + n_out]
             saturated = False
             finite = True
             for j in range(cols):
-                swing = (cell_sum[c, i, j] + column_base[c, j]) * unit_v
-                saturated |= swing > linear_limit
-                finite &= abs(swing) < np.inf
+                saturated |= sums[j] > knee_sum[j]
+                finite &= abs(sums[j]) < np.inf
             not_finite += not finite
             exact = use_table or saturated
             reference = 0.0
             if reference_gain != 0:
                 j = cols - 1
-                reference = _count((cell_sum[c, i, j] + column_base[c, j]) * unit_v, exact, v_pre_v, v_knee_v,
-                                   inv_lsb[c, j], offset_lsb[c, j], thresholds_lsb[c, j], use_table, top, scale)
+                reference = _count((sums[j] + base[j]) * unit_v, exact, v_pre_v, v_knee_v, inv[j], offset[j],
+                                   thresholds[j], use_table, top, scale)
             constant = reference_gain * reference
             if exact:
                 for j in range(n_out):
-                    count = _count((cell_sum[c, i, j] + column_base[c, j]) * unit_v, True, v_pre_v, v_knee_v,
-                                   inv_lsb[c, j], offset_lsb[c, j], thresholds_lsb[c, j], use_table, top, scale)
-                    z[c, i, z_start + j] += np.int32(gain * count + column_offset[j] + constant)
+                    count = _count((sums[j] + base[j]) * unit_v, True, v_pre_v, v_knee_v, inv[j], offset[j],
+                                   thresholds[j], use_table, top, scale)
+                    out[j] += np.int32(gain * count + column_offset[j] + constant)
             else:  # the same counts with the linear drop and ideal thresholds: a loop that vectorises
                 for j in range(n_out):
-                    u = (cell_sum[c, i, j] + column_base[c, j]) * unit_v * inv_lsb[c, j] + offset_lsb[c, j]
-                    count = np.rint(ideal_code(u, top) * scale)
-                    z[c, i, z_start + j] += np.int32(gain * count + column_offset[j] + constant)
+                    code = min(max(np.floor(sums[j] * slope[j] + intercept[j]), 0.0), top)
+                    out[j] += np.int32(gain * np.rint(code * scale) + column_offset[j] + constant)
     return not_finite
 
 

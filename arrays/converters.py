@@ -179,6 +179,30 @@ class ADCInstance:
         return self.offset_lsb.shape[0]
 
 
+@dataclass(frozen=True, eq=False)
+class ColumnConversion:
+    """What every column's converter does, per chip: the arrays a sensing kernel reads.
+
+    ``inv_lsb``: (chips, cols) 1 / effective LSB (1 / input unit), (1 + gain error) / LSB;
+    ``offset_lsb``: (chips, cols) input-referred offset (LSB);
+    ``thresholds_lsb``: (chips, cols, 2^bits - 1) decision thresholds (LSB), or a last axis of
+    length 0 when every converter has the ideal thresholds k - 1/2 (closed form).
+    """
+
+    inv_lsb: np.ndarray
+    offset_lsb: np.ndarray
+    thresholds_lsb: np.ndarray
+
+    @property
+    def chips(self) -> int:
+        return self.inv_lsb.shape[0]
+
+    def chip(self, index: int) -> "ColumnConversion":
+        """The conversion of one chip, as a one-chip table (views)."""
+        window = slice(index, index + 1)
+        return ColumnConversion(self.inv_lsb[window], self.offset_lsb[window], self.thresholds_lsb[window])
+
+
 @dataclass(frozen=True)
 class ColumnADC:
     """Column ADC: ``bits`` of resolution over [0, full scale], SAR or flash, shared by
@@ -413,6 +437,22 @@ class ColumnADC:
             return self.full_scale
         positive("full_scale", full_scale)
         return float(full_scale)
+
+    def column_conversion(self, instances: list[ADCInstance], cols: int,
+                          full_scale: float | None = None) -> ColumnConversion:
+        """Per-column conversion table of ``cols`` columns on each chip's ADC ``instances`` (column j
+        through ADC j // columns_per_adc), for inputs in the unit of ``full_scale``."""
+        require("instances", len(instances), len(instances) >= 1, "must hold one ADC instance per chip")
+        for instance in instances:
+            adc_of_col = self._adc_of_columns(cols, instance.n_adcs, None)
+        lsb = self.lsb(full_scale)
+        inv_lsb = np.stack([(1.0 + instance.gain_rel[adc_of_col]) / lsb for instance in instances])
+        offsets = np.stack([instance.offset_lsb[adc_of_col] for instance in instances])
+        if all(instance.thresholds_lsb is None for instance in instances):
+            thresholds = np.zeros((*offsets.shape, 0))
+        else:
+            thresholds = np.stack([self.thresholds_table(instance)[adc_of_col] for instance in instances])
+        return ColumnConversion(inv_lsb, offsets, thresholds)
 
     def _adc_of_columns(self, cols: int, n_adcs: int, adc_index) -> np.ndarray:
         if adc_index is None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from imc.arrays import _kernels_sram
-from imc.arrays.converters import ADCInstance, ColumnADC, SenseAmp, WordLineDAC, input_cost
+from imc.arrays.converters import ADCInstance, ColumnADC, ColumnConversion, SenseAmp, WordLineDAC, input_cost
 from imc.arrays.periphery import DigitalCosts
 from imc.devices import _kernels as device_kernels
 from imc.devices.sram import SRAM6T, SRAMBitCell
@@ -212,43 +212,41 @@ class SRAMArray:
         column sums (nominal-cell units, (..., c)): the swing is cell_sum * v_swing / full_scale_count."""
         cols = cell_sum.shape[-1]
         counts = np.zeros((1, int(np.prod(cell_sum.shape[:-1])), cols), dtype=np.int32)
-        self.accumulate_counts(cell_sum.reshape(1, -1, cols), None, full_scale_count, [adc], counts)
+        self.accumulate_counts(cell_sum.reshape(1, -1, cols), None, full_scale_count,
+                               self.column_conversion([adc], cols), counts)
         return counts.reshape(cell_sum.shape)
 
+    def column_conversion(self, adcs: list[ADCInstance], cols: int) -> ColumnConversion:
+        """Per-column conversion table of the first ``cols`` columns of each chip's column ADCs
+        ``adcs``, for bit-line drops in volts (full scale ``v_swing_v``)."""
+        return self.adc.column_conversion(adcs, cols, full_scale=self.v_swing_v)
+
     def accumulate_counts(self, cell_sum: np.ndarray, column_base: np.ndarray | None, full_scale_count: int,
-                          adcs: list[ADCInstance], out: np.ndarray, out_start: int = 0, gain: int = 1,
+                          conversion: ColumnConversion, out: np.ndarray, out_start: int = 0, gain: int = 1,
                           column_offset: np.ndarray | None = None, reference_gain: int = 0) -> None:
         """`sense` for several chips at once, decoded and added to ``out``: the engine's hot path.
 
         cell_sum: (chips, m, c) column sums (nominal-cell units) plus column_base (chips, c)
-        (None: 0); adcs: each chip's column-ADC instance of this array. Adds
+        (None: 0); conversion: the chips' `column_conversion`. Adds
         ``gain * count_j + column_offset[j] + reference_gain * count_ref`` to
         out[..., out_start + j] (out: C-contiguous int32 (chips, m, >= out_start + n_out)),
-        n_out = len(column_offset) (default c, zero offsets), the reference
-        being column c - 1 (used when reference_gain != 0). One fused kernel,
-        `_kernels_sram.sense_accumulate`.
+        n_out = len(column_offset) (default c, zero offsets), the reference being column c - 1
+        (used when reference_gain != 0). One fused kernel, `_kernels_sram.sense_accumulate`.
         """
         chips, _, cols = cell_sum.shape
         cell_sum = np.ascontiguousarray(cell_sum)
         require("out", out.shape, out.flags.c_contiguous and out.dtype == np.int32
                 and out.shape[:2] == cell_sum.shape[:2] and out.shape[2] >= out_start + cols - (reference_gain != 0),
                 f"must be C-contiguous int32 ({chips}, {cell_sum.shape[1]}, >= {out_start} + outputs)")
-        require("adcs", len(adcs), len(adcs) == chips, f"must hold one ADC instance per chip ({chips})")
+        require("conversion", conversion.inv_lsb.shape, conversion.inv_lsb.shape == (chips, cols),
+                f"must cover {chips} chips x {cols} columns")
         column_offset = np.zeros(cols, np.int32) if column_offset is None else np.asarray(column_offset, np.int32)
         column_base = np.zeros((chips, cols)) if column_base is None else column_base
-        adc_of_col = np.arange(cols) // self.adc.columns_per_adc
-        n_adcs = min(adc.n_adcs for adc in adcs)
-        require("adcs", n_adcs, n_adcs >= adc_of_col[-1] + 1,
-                f"must hold at least {adc_of_col[-1] + 1} converters for {cols} columns")
-        lsb = self.v_swing_v / self.adc.top_code
-        inv_lsb = np.stack([(1.0 + adc.gain_rel[adc_of_col]) / lsb for adc in adcs])
-        offsets = np.stack([adc.offset_lsb[adc_of_col] for adc in adcs])
-        thresholds = (np.zeros((*offsets.shape, 0)) if all(adc.thresholds_lsb is None for adc in adcs) else
-                      np.stack([self.adc.thresholds_table(adc)[adc_of_col] for adc in adcs]))
         not_finite = _kernels_sram.sense_accumulate(
             cell_sum, column_base, self.v_swing_v / full_scale_count, self.device.vdd_v,
-            self.device.knee_v(self.v_wl_v), inv_lsb, offsets, thresholds, float(self.adc.top_code),
-            full_scale_count / self.adc.top_code, gain, column_offset, reference_gain, out, out_start)
+            self.device.knee_v(self.v_wl_v), conversion.inv_lsb, conversion.offset_lsb, conversion.thresholds_lsb,
+            float(self.adc.top_code), full_scale_count / self.adc.top_code, gain, column_offset, reference_gain,
+            out, out_start)
         require("cell_sum", f"NaN/inf in {not_finite} rows", not_finite == 0, "column sums must be finite")
 
     def op_cost(self, active_rows: float, column_counts: np.ndarray, full_scale_count: int,

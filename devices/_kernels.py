@@ -28,7 +28,7 @@ def discharge_v(swing_v: float, v_pre_v: float, v_knee_v: float) -> float:
     return v_pre_v - v_knee_v * math.exp(-(swing_v - linear_limit) / v_knee_v)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def discharge_array(swing_v, v_pre_v, v_knee_v, out):
     """`discharge_v` over every element of ``swing_v``, into ``out``.
 

@@ -15,11 +15,13 @@ from imc.nn.data import load_dataset
 from imc.report import Report
 
 
-def simulate(config: SimConfig | dict | str | Path | None = None, progress: bool = False) -> Report:
+def simulate(config: SimConfig | dict | str | Path | None = None, progress: bool = False,
+             workers: int | None = None) -> Report:
     """Simulate a design: accuracy over Monte-Carlo chips, energy, latency, throughput.
 
     ``config`` is a `SimConfig`, a dict or TOML path loaded by `load_config`, or None for
-    the built-in default design.
+    the built-in default design. ``workers``: threads simulating chips (default: one per CPU);
+    the results do not depend on it.
     """
     started = time.perf_counter()
     if not isinstance(config, SimConfig):
@@ -30,7 +32,7 @@ def simulate(config: SimConfig | dict | str | Path | None = None, progress: bool
     plan = map_layers(model.ops, config.array.logical_rows, config.array.cols, config.mapping.encoding)
     software = float(np.mean(model.predict(data.x_test) == data.y_test))
     accuracy = engine.chip_accuracies(plan, config.array, x, data.y_test, config.seed, config.chips,
-                                      config.variation, progress=progress)
+                                      config.variation, progress=progress, workers=workers)
     perf = performance.estimate(plan, config.array, x)
     return Report(
         config=to_dict(config),

@@ -28,7 +28,8 @@ def _simulate(args) -> int:
         changes["variation"] = False
     if changes:
         config = config.replace(**changes)
-    report = simulate(config, progress=not args.json and not args.quiet and sys.stderr.isatty())
+    report = simulate(config, progress=not args.json and not args.quiet and sys.stderr.isatty(),
+                      workers=args.workers)
     if args.out:
         paths = report.save(args.out)
         if not args.json:
@@ -68,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--no-variation", action="store_true", help="nominal chips: no process variation")
     sim.add_argument("--out", type=Path, help="directory for report.json, CSV tables and plots")
     sim.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    sim.add_argument("-j", "--workers", type=int,
+                     help="threads simulating chips (default: one per CPU; results do not depend on it)")
     sim.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     sim.set_defaults(run=_simulate)
 

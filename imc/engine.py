@@ -9,11 +9,18 @@ depend on how chips are chunked.
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
 import numpy as np
+from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from imc.arrays import ArrayInstance, SRAMArray
-from imc.mapping import ENCODINGS, MappingPlan, active
+from imc.arrays.converters import ColumnConversion
+from imc.devices.validation import int_in_range
+from imc.mapping import ENCODINGS, CountDecoding, MappingPlan, Tile, active
 from imc.mapping.spec import run_layers
 
 
@@ -28,49 +35,75 @@ def sample_chips(array: SRAMArray, plan: MappingPlan, seeds: list[np.random.Seed
     return [array.sample_instance(plan.n_arrays, np.random.default_rng(s), variation) for s in seeds]
 
 
-def hardware_logits(plan: MappingPlan, array: SRAMArray, x: np.ndarray, chips: list[ArrayInstance]) -> np.ndarray:
+BLOCK_BYTES = 2 ** 20  # one layer's int32 pre-activations of one input block on one chip
+
+
+def hardware_logits(plan: MappingPlan, array: SRAMArray, x: np.ndarray, chips: list[ArrayInstance],
+                    block: int | None = None) -> np.ndarray:
     """Network outputs computed by the arrays of each chip.
 
-    x: (batch, ...) first-op input codes; chips: the chips' array instances.
-    Returns (chips, batch, n_out) outputs of the last layer.
+    x: (batch, ...) first-op input codes; chips: the chips' array instances; block: inputs per
+    pass through the network (default: as many as keep a layer's pre-activations on one chip
+    within BLOCK_BYTES, so that the chip's working set stays in cache and the allocator reuses
+    it instead of faulting in fresh pages). Returns (chips, batch, n_out) outputs of the last layer.
 
-    Each tile's cell matrix is folded by the encoding (`SignEncoding.fold`), so its column sums
-    are one float32 GEMM of the input signs per chip; one fused kernel per tile then discharges
-    the bit lines, converts with each chip's ADCs, decodes and adds the partial sums of the row
-    tiles (`SRAMArray.accumulate_counts`).
+    Each tile's cell matrix is folded by the encoding (`SignEncoding.fold`) once, so its column
+    sums are one float32 GEMM of the input signs per chip; right after each GEMM, one fused
+    kernel discharges the bit lines, converts with the chip's ADCs, decodes and adds the partial
+    sums of the row tiles (`SRAMArray.accumulate_counts`).
     """
     encoding = ENCODINGS[plan.encoding]()
     cells_all = np.stack([chip.cells for chip in chips])
+    tiles = [[_TileState(tile, *encoding.fold(tile.states * cells_all[:, tile.array_index, :tile.states.shape[0],
+                                                                       :tile.states.shape[1]]),
+                         encoding.decoding(tile.weights),
+                         array.column_conversion([chip.adcs[tile.array_index] for chip in chips],
+                                                 tile.states.shape[1]))
+              for tile in placement.tiles] for placement in plan.layers]
 
     def matvec(index, layer, x_layer):
         placement = plan.layers[index]
         latch = uses_sense_amp(array, plan, placement)
         signs = active(x_layer)
         z = np.zeros((len(chips), *x_layer.shape[-2:-1], layer.n_out), dtype=np.int32)
-        for tile in placement.tiles:
-            rows, cols = tile.states.shape
-            weights, base = encoding.fold(tile.states * cells_all[:, tile.array_index, :rows, :cols])
-            cell_sum = column_sums(np.ascontiguousarray(signs[..., tile.inputs]), weights)
+        for state in tiles[index]:
+            tile = state.tile
+            tile_signs = signs[..., tile.inputs]
             if latch:
-                _latch_tile(array, placement, layer, tile, cell_sum + base[:, None, :], chips, z)
+                cell_sum = np.stack([shared_or_own(tile_signs, c) @ state.weights[c] for c in range(len(chips))])
+                _latch_tile(array, placement, layer, tile, cell_sum + state.base[:, None, :], chips, z)
                 continue
-            decoding = encoding.decoding(tile.weights)
-            array.accumulate_counts(cell_sum, base, placement.full_scale_count,
-                                    [chip.adcs[tile.array_index] for chip in chips], z, tile.outputs.start,
-                                    decoding.gain, decoding.column_offset, decoding.reference_gain)
+            cell_sum = np.empty((1, tile_signs.shape[-2], state.weights.shape[-1]), dtype=np.float32)
+            for c in range(len(chips)):  # chip by chip, so each GEMM's output is sensed while in cache
+                np.matmul(shared_or_own(tile_signs, c), state.weights[c], out=cell_sum[0])
+                array.accumulate_counts(cell_sum, state.base[c:c + 1], placement.full_scale_count,
+                                        state.conversion.chip(c), z[c:c + 1], tile.outputs.start,
+                                        state.decoding.gain, state.decoding.column_offset,
+                                        state.decoding.reference_gain)
         return z
 
-    return run_layers(plan.ops, x, matvec)
+    widest = max(placement.spec.n_out * placement.spec.output_positions for placement in plan.layers)
+    block = block or max(1, BLOCK_BYTES // (4 * widest))
+    return np.concatenate([run_layers(plan.ops, x[start:start + block], matvec)
+                           for start in range(0, len(x), block)], axis=1)
 
 
-def column_sums(signs: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Column sums (chips, batch, c) float32 of input signs (batch, n), shared by the chips, or
-    (chips, batch, n), times each chip's folded cells (chips, n, c): one BLAS GEMM per chip (a
-    loop of plain GEMMs beats NumPy's stacked matmul here by 1.5-2x)."""
-    out = np.empty((weights.shape[0], signs.shape[-2], weights.shape[-1]), dtype=np.float32)
-    for chip in range(weights.shape[0]):
-        np.matmul(signs if signs.ndim == 2 else signs[chip], weights[chip], out=out[chip])
-    return out
+def shared_or_own(signs: np.ndarray, chip: int) -> np.ndarray:
+    """Chip ``chip``'s input signs: (batch, n) shared by every chip (the first layer), or its
+    slice of per-chip signs (chips, batch, n)."""
+    return signs if signs.ndim == 2 else signs[chip]
+
+
+@dataclass(frozen=True, eq=False)
+class _TileState:
+    """One tile across the chips: folded cells (chips, n, c) and base (chips, c), the decoding of
+    its counts and its column conversion."""
+
+    tile: Tile
+    weights: np.ndarray
+    base: np.ndarray
+    decoding: CountDecoding
+    conversion: ColumnConversion
 
 
 def _latch_tile(array: SRAMArray, placement, layer, tile, cell_sum: np.ndarray, chips: list[ArrayInstance],
@@ -102,21 +135,44 @@ def uses_sense_amp(array: SRAMArray, plan: MappingPlan, placement) -> bool:
 
 def chip_accuracies(plan: MappingPlan, array: SRAMArray, x: np.ndarray, labels: np.ndarray,
                     seed: int, chips: int, variation: bool = True, chunk: int = 16,
-                    progress: bool = False) -> np.ndarray:
+                    progress: bool = False, workers: int | None = None) -> np.ndarray:
     """Test accuracy of each of ``chips`` chip instances, float64 (chips,).
 
-    Without variation every chip is the nominal one, so it is simulated once.
+    Chips go in chunks of at most ``chunk``; the main thread samples each chunk's static
+    variation and ``workers`` threads (default: one per CPU) run the chunks through the network,
+    each with single-threaded BLAS (the GEMMs and the sensing kernel release the GIL). Results
+    do not depend on chunking or workers. Without variation every chip is the nominal one, so it
+    is simulated once.
     """
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    int_in_range("workers", workers, 1)
+    int_in_range("chunk", chunk, 1)
     if not variation:
         nominal = sample_chips(array, plan, chip_seeds(seed, 1), variation=False)
         accuracy = np.mean(hardware_logits(plan, array, x, nominal)[0].argmax(-1) == labels)
         return np.full(chips, accuracy)
     seeds = chip_seeds(seed, chips)
+    size = min(chunk, -(-chips // workers))
     result = np.empty(chips)
-    with tqdm(total=chips, desc="chips", unit="chip", disable=not progress) as bar:
-        for start in range(0, chips, chunk):
-            block = seeds[start:start + chunk]
-            logits = hardware_logits(plan, array, x, sample_chips(array, plan, block, variation))
-            result[start:start + len(block)] = np.mean(logits.argmax(-1) == labels, axis=-1)
-            bar.update(len(block))
+
+    def accuracy_of(start: int, instances: list[ArrayInstance]) -> tuple[int, np.ndarray]:
+        return start, np.mean(hardware_logits(plan, array, x, instances).argmax(-1) == labels, axis=-1)
+
+    def collect(done) -> None:
+        for future in done:
+            start, accuracies = future.result()
+            result[start:start + len(accuracies)] = accuracies
+            bar.update(len(accuracies))
+
+    with (tqdm(total=chips, desc="chips", unit="chip", disable=not progress) as bar,
+          threadpool_limits(limits=1 if workers > 1 else None, user_api="blas"),
+          ThreadPoolExecutor(workers) as pool):
+        pending = set()
+        for start in range(0, chips, size):
+            if len(pending) >= 2 * workers:  # bound the sampled chips held in memory
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                collect(done)
+            instances = sample_chips(array, plan, seeds[start:start + size], variation)
+            pending.add(pool.submit(accuracy_of, start, instances))
+        collect(wait(pending).done)
     return result

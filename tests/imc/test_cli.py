@@ -39,6 +39,14 @@ def test_simulate_out_writes_report_and_prints_table(tmp_path, capsys):
     assert json.loads((tmp_path / "report.json").read_text())["config"]["chips"] == 2
 
 
+def test_worker_count_does_not_change_the_chips(capsys):
+    runs = []
+    for workers in ("1", "2"):
+        assert main(["simulate", "--chips", "3", "--workers", workers, "--json"]) == 0
+        runs.append(json.loads(capsys.readouterr().out)["accuracy"]["per_chip"])
+    assert runs[0] == runs[1]
+
+
 def test_no_variation_run_matches_software(capsys):
     assert main(["simulate", "--chips", "2", "--no-variation", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -48,6 +56,7 @@ def test_no_variation_run_matches_software(capsys):
 @pytest.mark.parametrize("args, field", [
     (["--chips", "0"], "chips = 0"),
     (["--seed", "-1"], "seed = -1"),
+    (["--workers", "0"], "workers = 0"),
 ])
 def test_bad_arguments_exit_2_without_traceback(args, field):
     result = run_cli("simulate", *args)

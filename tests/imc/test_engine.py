@@ -5,7 +5,7 @@ import pytest
 
 from imc import engine
 from imc.arrays import ColumnADC, SRAMArray
-from imc.devices import XNORSRAM
+from imc.devices import XNORSRAM, ParameterError
 from imc.mapping import map_layers
 from imc.nn import zoo
 from imc.nn.data import load_digits
@@ -59,12 +59,26 @@ def test_same_seed_same_chips_other_seed_other_chips(setup):
     assert not np.array_equal(a, c)
 
 
-def test_results_do_not_depend_on_chunking_or_chip_count(setup):
+def test_results_do_not_depend_on_chunking_workers_or_chip_count(setup):
     model, data, x = setup
     array, plan = SRAMArray(), map_layers(model.ops, 256, 128, "xnor")
-    whole = engine.chip_accuracies(plan, array, x, data.y_test, seed=3, chips=7, chunk=7)
-    pieces = engine.chip_accuracies(plan, array, x, data.y_test, seed=3, chips=7, chunk=2)
-    assert np.array_equal(whole, pieces)
+    whole = engine.chip_accuracies(plan, array, x, data.y_test, seed=3, chips=7, chunk=7, workers=1)
+    pieces = engine.chip_accuracies(plan, array, x, data.y_test, seed=3, chips=7, chunk=2, workers=3)
+    first = engine.chip_accuracies(plan, array, x, data.y_test, seed=3, chips=4, workers=2)
+    assert np.array_equal(whole, pieces) and np.array_equal(whole[:4], first)
+
+
+def test_input_blocks_do_not_change_the_outputs(setup):
+    model, _, x = setup
+    array, plan = SRAMArray(), map_layers(model.ops, 256, 128, "xnor")
+    chips = engine.sample_chips(array, plan, engine.chip_seeds(0, 2), variation=True)
+    assert np.array_equal(engine.hardware_logits(plan, array, x, chips, block=37),
+                          engine.hardware_logits(plan, array, x, chips))
+
+
+def test_bad_worker_count_is_named():
+    with pytest.raises(ParameterError, match="workers"):
+        engine.chip_accuracies(None, SRAMArray(), np.zeros((1, 4)), np.zeros(1), seed=0, chips=2, workers=0)
 
 
 def test_static_variation_is_reused_across_the_test_set(setup):
