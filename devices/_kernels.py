@@ -141,15 +141,16 @@ def stack_read_current_reference(dvth_read, dvth_stack, v_wl_v, vdd_v, vth0_v, a
     return np.where(conducting, current, 0.0)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def bilinear_lookup(x, y, x0, dx, y0, dy, table, out):
     """Bilinear interpolation of ``table`` (nx, ny) on the grid x0 + i dx, y0 + j dy, into ``out``.
 
-    Points outside the grid get NaN (the caller computes them exactly).
+    Points outside the grid get NaN (the caller computes them exactly). Serial and free of the
+    GIL: Monte-Carlo chips sample in parallel threads (`imc.engine.chip_accuracies`).
     """
     nx, ny = table.shape
     flat_x, flat_y, flat_out = x.ravel(), y.ravel(), out.ravel()
-    for k in prange(flat_x.size):
+    for k in range(flat_x.size):
         u = (flat_x[k] - x0) / dx
         v = (flat_y[k] - y0) / dy
         if not (0.0 <= u <= nx - 1 and 0.0 <= v <= ny - 1):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+import threading
 from functools import cached_property, lru_cache
 from typing import ClassVar
 
@@ -21,7 +22,7 @@ from scipy.stats import norm
 
 from imc.devices import _kernels
 from imc.devices.base import CellCost, Device, check_states, register
-from imc.devices.validation import ParameterError, int_in_range, non_negative, positive, require
+from imc.devices.validation import int_in_range, non_negative, positive, require
 
 BOLTZMANN_J_PER_K = 1.380649e-23
 ELECTRON_CHARGE_C = 1.602176634e-19
@@ -271,8 +272,9 @@ class SRAMBitCell(Device):
                                  table.stack_start_v, table.stack_step_v, table.values, out)
         outside = np.isnan(out)
         if outside.any():
-            out[outside] = self.relative_current(
-                SRAMInstance(instance.states, dvth_read[outside], dvth_stack[outside]), v_wl_v)
+            with _EXACT_SOLVER_LOCK:  # its kernel is parallel; one caller at a time across chip threads
+                out[outside] = self.relative_current(
+                    SRAMInstance(instance.states, dvth_read[outside], dvth_stack[outside]), v_wl_v)
         return out
 
     def bitline_discharge_v(self, swing_v: np.ndarray, v_wl_v: float) -> np.ndarray:
@@ -324,6 +326,7 @@ class SRAMBitCell(Device):
 
 TABLE_POINTS = 513
 TABLE_SPAN_SIGMAS = 8.0
+_EXACT_SOLVER_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, eq=False)

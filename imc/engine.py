@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -138,11 +138,11 @@ def chip_accuracies(plan: MappingPlan, array: SRAMArray, x: np.ndarray, labels: 
                     progress: bool = False, workers: int | None = None) -> np.ndarray:
     """Test accuracy of each of ``chips`` chip instances, float64 (chips,).
 
-    Chips go in chunks of at most ``chunk``; the main thread samples each chunk's static
-    variation and ``workers`` threads (default: one per CPU) run the chunks through the network,
-    each with single-threaded BLAS (the GEMMs and the sensing kernel release the GIL). Results
-    do not depend on chunking or workers. Without variation every chip is the nominal one, so it
-    is simulated once.
+    Chips go in chunks of at most ``chunk``; ``workers`` threads (default: one per CPU) each
+    sample a chunk's static variation and run it through the network with single-threaded BLAS
+    (the random draws, the table lookup, the GEMMs and the sensing kernel release the GIL).
+    Results do not depend on chunking or workers. Without variation every chip is the nominal
+    one, so it is simulated once.
     """
     workers = (os.cpu_count() or 1) if workers is None else workers
     int_in_range("workers", workers, 1)
@@ -155,24 +155,15 @@ def chip_accuracies(plan: MappingPlan, array: SRAMArray, x: np.ndarray, labels: 
     size = min(chunk, -(-chips // workers))
     result = np.empty(chips)
 
-    def accuracy_of(start: int, instances: list[ArrayInstance]) -> tuple[int, np.ndarray]:
+    def accuracy_of(start: int) -> tuple[int, np.ndarray]:
+        instances = sample_chips(array, plan, seeds[start:start + size], variation)
         return start, np.mean(hardware_logits(plan, array, x, instances).argmax(-1) == labels, axis=-1)
-
-    def collect(done) -> None:
-        for future in done:
-            start, accuracies = future.result()
-            result[start:start + len(accuracies)] = accuracies
-            bar.update(len(accuracies))
 
     with (tqdm(total=chips, desc="chips", unit="chip", disable=not progress) as bar,
           threadpool_limits(limits=1 if workers > 1 else None, user_api="blas"),
           ThreadPoolExecutor(workers) as pool):
-        pending = set()
-        for start in range(0, chips, size):
-            if len(pending) >= 2 * workers:  # bound the sampled chips held in memory
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                collect(done)
-            instances = sample_chips(array, plan, seeds[start:start + size], variation)
-            pending.add(pool.submit(accuracy_of, start, instances))
-        collect(wait(pending).done)
+        for future in as_completed([pool.submit(accuracy_of, start) for start in range(0, chips, size)]):
+            start, accuracies = future.result()
+            result[start:start + len(accuracies)] = accuracies
+            bar.update(len(accuracies))
     return result
