@@ -105,7 +105,8 @@ class ResistiveArray:
         per_cycle = 1 if self.input_scheme == "bit_serial" else 2 ** self.input_bits - 1
         return (rows or self.rows) * (self.device.levels - 1) * per_cycle
 
-    def sample_instance(self, states: np.ndarray, rng: np.random.Generator, variation: bool = True) -> ResistiveInstance:
+    def sample_instance(self, states: np.ndarray, rng: np.random.Generator,
+                        variation: bool = True) -> ResistiveInstance:
         """Program ``states`` (r <= rows, c <= cols) into one chip's array (static: the device's
         device-to-device variation and faults, and the ADCs' offsets), plus a reference column."""
         states = np.asarray(states)
@@ -153,6 +154,9 @@ class ResistiveArray:
         if self.input_scheme == "amplitude" and self.wires is None and not self.linear_cells:
             codes = np.flatnonzero(np.bincount(x.ravel().astype(np.int64), minlength=1)[1:]) + 1  # present codes > 0
         weights = self._stacked_weights(conductance, volts, codes)
+        if self._cycles_collapse(weights, instance.adcs, full_scale):
+            dtype = np.float32 if rows * (2 ** self.input_bits - 1) * (self.device.levels - 1) < 2 ** 24 else np.float64
+            return np.rint(x.astype(dtype) @ weights.astype(dtype)).astype(np.int64)
         block = max(1, BLOCK_VALUES // (cycles * max(1, weights.shape[0])))
         drive = np.empty((cycles * min(block, batch), weights.shape[0]), dtype=np.float32)
         signal = np.empty((drive.shape[0], cols), dtype=np.float32)
@@ -167,6 +171,17 @@ class ResistiveArray:
         """The chip after ``elapsed_s`` seconds of the device's time effects (e.g. RRAM drift)."""
         return ResistiveInstance(self.device.age(instance.cells, elapsed_s, rng),
                                  self.device.age(instance.reference, elapsed_s, rng), instance.adcs)
+
+    def _cycles_collapse(self, weights: np.ndarray, adcs: ADCInstance, full_scale: int) -> bool:
+        """Whether the bit-serial cycles are mathematically one product, x @ weights: every cell adds
+        a whole number of level steps in [0, levels - 1] (so each cycle's column value is a whole
+        count within full scale) and the ADCs return whole counts unchanged (no offset, gain error
+        or threshold table, 2^bits - 1 >= full scale). Then the shift-and-add of the k converted
+        cycles equals one GEMM (ARCHITECTURE.md, performance design)."""
+        return (self.input_scheme == "bit_serial" and adcs.thresholds_lsb is None and not adcs.offset_lsb.any()
+                and not adcs.gain_rel.any() and self.adc.top_code >= full_scale
+                and weights.min(initial=0) >= 0 and weights.max(initial=0) <= self.device.levels - 1
+                and np.array_equal(weights, np.rint(weights)))
 
     @property
     def linear_cells(self) -> bool:

@@ -164,7 +164,8 @@ class SRAMBitCell(Device):
         ratio = (self.w_stack_m / self.l_stack_m) / (self.w_read_m / self.l_read_m)
 
         def mismatch(i_sat_read):
-            return self._stack_current(np.zeros(1), np.zeros(1), self.vdd_v, i_sat_read, ratio * i_sat_read)[0] - self.i_read_a
+            nominal = self._stack_current(np.zeros(1), np.zeros(1), self.vdd_v, i_sat_read, ratio * i_sat_read)
+            return nominal[0] - self.i_read_a
         i_sat_read = brentq(mismatch, 0.5 * self.i_read_a, 100 * self.i_read_a, xtol=1e-15, rtol=1e-13)
         return i_sat_read, ratio * i_sat_read
 

@@ -28,6 +28,30 @@ def test_ideal_array_gives_the_exact_integer_product(scheme, rows, cols, bits):
     assert np.array_equal(array.matvec(instance, x), x @ states)
 
 
+def test_ideal_bit_serial_cycles_collapse_to_one_product_and_others_do_not():
+    rng = np.random.default_rng(4)
+    array = ResistiveArray(rows=64, cols=16, input_bits=4, ohmic=True, device=PASSIVE, adc=ColumnADC(bits=10))
+    states, x = problem(rng, 64, 16, 4)
+    ideal = array.sample_instance(states, rng, variation=False)
+    weights = array._stacked_weights(np.concatenate([PASSIVE.read(ideal.cells), PASSIVE.read(ideal.reference)], 1),
+                                     array.v_read_v, None)
+    assert array._cycles_collapse(weights, ideal.adcs, array.full_scale_count())
+    # the same integers cycle by cycle: an ADC offset far below one LSB keeps every count
+    nudged = dataclasses.replace(ideal.adcs, offset_lsb=ideal.adcs.offset_lsb + 1e-6)
+    tiny_offset = dataclasses.replace(ideal, adcs=nudged)
+    assert not array._cycles_collapse(weights, tiny_offset.adcs, array.full_scale_count())
+    assert np.array_equal(array.matvec(ideal, x), array.matvec(tiny_offset, x))
+    # too few ADC bits: each cycle saturates or rounds, so the cycles stay separate
+    coarse = dataclasses.replace(array, adc=ColumnADC(bits=5))
+    assert not coarse._cycles_collapse(weights, ideal.adcs, coarse.full_scale_count())
+    assert not np.array_equal(coarse.matvec(coarse.sample_instance(states, rng, variation=False), x), x @ states)
+    # variation: cells are not whole level steps
+    varied = array.sample_instance(states, rng)
+    varied_weights = array._stacked_weights(np.concatenate([PASSIVE.read(varied.cells),
+                                                            PASSIVE.read(varied.reference)], 1), array.v_read_v, None)
+    assert not array._cycles_collapse(varied_weights, ideal.adcs, array.full_scale_count())
+
+
 def test_largest_ideal_array_stays_exact_through_the_float32_gemm():
     rng = np.random.default_rng(0)
     array = ResistiveArray(rows=4096, cols=8, input_bits=4, ohmic=True, device=PASSIVE, adc=ColumnADC(bits=16))
