@@ -145,7 +145,8 @@ class Report:
         lines = [
             f"imc simulate: {c['model']} on {c['dataset']} ({self.n_test} test images), "
             f"{c['chips']} chips, seed {c['seed']}, variation {'on' if c['variation'] else 'off'}",
-            f"design: SRAM arrays {arr['rows']}x{arr['cols']}, {c['mapping']['encoding']} encoding, "
+            f"design: {arr['device'].get('kind', 'sram6t')} arrays {arr['rows']}x{arr['cols']}, "
+            f"{c['mapping']['encoding']} encoding, "
             f"V_WL {arr['v_wl_v']:.2f} V, {arr['adc']['bits']}-bit column ADCs"
             f"{', sense amplifiers on single-tile sign layers' if arr['sensing'] == 'sense_amp' else ''}",
             "",
