@@ -1,4 +1,4 @@
-"""An array of 6T SRAM cells computing binary matrix-vector products on its bit lines."""
+"""An array of SRAM cells (6T, 8T or two-port XNOR) computing binary matrix-vector products on its bit lines."""
 
 from __future__ import annotations
 

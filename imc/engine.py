@@ -52,14 +52,7 @@ def hardware_logits(plan: MappingPlan, array: SRAMArray, x: np.ndarray, chips: l
     kernel discharges the bit lines, converts with the chip's ADCs, decodes and adds the partial
     sums of the row tiles (`SRAMArray.accumulate_counts`).
     """
-    encoding = ENCODINGS[plan.encoding]()
-    cells_all = np.stack([chip.cells for chip in chips])
-    tiles = [[_TileState(tile, *encoding.fold(tile.states * cells_all[:, tile.array_index, :tile.states.shape[0],
-                                                                       :tile.states.shape[1]]),
-                         encoding.decoding(tile.weights),
-                         array.column_conversion([chip.adcs[tile.array_index] for chip in chips],
-                                                 tile.states.shape[1]))
-              for tile in placement.tiles] for placement in plan.layers]
+    tiles = _tile_states(plan, array, chips)
 
     def matvec(index, layer, x_layer):
         placement = plan.layers[index]
@@ -104,6 +97,23 @@ class _TileState:
     base: np.ndarray
     decoding: CountDecoding
     conversion: ColumnConversion
+
+
+def _tile_states(plan: MappingPlan, array: SRAMArray, chips: list[ArrayInstance]) -> list[list[_TileState]]:
+    """Every tile of every layer across the chips: its cells folded by the plan's encoding, its
+    count decoding and its column conversion."""
+    encoding = ENCODINGS[plan.encoding]()
+    cells_all = np.stack([chip.cells for chip in chips])
+    states = []
+    for placement in plan.layers:
+        layer = []
+        for tile in placement.tiles:
+            rows, cols = tile.states.shape
+            weights, base = encoding.fold(tile.states * cells_all[:, tile.array_index, :rows, :cols])
+            conversion = array.column_conversion([chip.adcs[tile.array_index] for chip in chips], cols)
+            layer.append(_TileState(tile, weights, base, encoding.decoding(tile.weights), conversion))
+        states.append(layer)
+    return states
 
 
 def _latch_tile(array: SRAMArray, placement, layer, tile, cell_sum: np.ndarray, chips: list[ArrayInstance],
