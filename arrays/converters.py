@@ -193,10 +193,6 @@ class ColumnConversion:
     offset_lsb: np.ndarray
     thresholds_lsb: np.ndarray
 
-    @property
-    def chips(self) -> int:
-        return self.inv_lsb.shape[0]
-
     def chip(self, index: int) -> "ColumnConversion":
         """The conversion of one chip, as a one-chip table (views)."""
         window = slice(index, index + 1)

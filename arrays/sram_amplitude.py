@@ -159,9 +159,8 @@ def sample_amplitude_instance(array: SRAMArray, n_arrays: int, rng: np.random.Ge
                               variation: bool = True) -> AmplitudeInstance:
     """Static state of ``n_arrays`` arrays of one chip for amplitude reads.
 
-    Draws the cells' threshold shifts and then the column ADCs in the order of
-    `SRAMArray.sample_instance`, so the same ``rng`` state gives the same silicon as a binary chip:
-    level N (V = V_WL) is N times its relative cell currents. Without variation every cell is the
+    Draws through `SRAMArray.sample_silicon`, so the same ``rng`` state gives the same silicon as a
+    binary chip: level N (V = V_WL) is N times its relative cell currents. Without variation every cell is the
     nominal one (``steps[c]`` at code c) and the ADCs lose their random offset, gain and DNL.
     Memory: N float32 copies of the array, 4 N rows cols bytes per array.
     """
@@ -169,16 +168,14 @@ def sample_amplitude_instance(array: SRAMArray, n_arrays: int, rng: np.random.Ge
     levels = word_line_levels(array)
     top = levels.steps.size - 1
     steps = levels.steps[1:].astype(np.float32).reshape(1, top, 1, 1)
-    adc = array.adc if variation else array.adc.nominal()
-    if variation:
-        device = array.device.sample_instance(np.ones((n_arrays, array.rows, array.cols), dtype=np.int8), rng)
-        cells = np.stack([array.device.relative_current_tabulated(device, float(v)) for v in levels.voltages_v[1:]],
-                         axis=1)
+    mismatch, adcs = array.sample_silicon(n_arrays, rng, variation)
+    if mismatch is not None:
+        cells = np.stack([array.device.relative_current_tabulated(mismatch, float(v))
+                          for v in levels.voltages_v[1:]], axis=1)
         cells *= steps
     else:
         cells = np.broadcast_to(steps, (n_arrays, top, array.rows, array.cols)).copy()
-    n_adcs = adc.n_adcs(array.cols)
-    return AmplitudeInstance(cells, [adc.sample_instance(n_adcs, rng) for _ in range(n_arrays)])
+    return AmplitudeInstance(cells, adcs)
 
 
 def level_column_sums(codes: np.ndarray, cells: np.ndarray) -> np.ndarray:

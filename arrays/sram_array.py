@@ -10,7 +10,7 @@ from imc.arrays import _kernels_sram
 from imc.arrays.converters import ADCInstance, ColumnADC, ColumnConversion, SenseAmp, WordLineDAC, input_cost
 from imc.arrays.periphery import DigitalCosts
 from imc.devices import _kernels as device_kernels
-from imc.devices.sram import SRAM6T, SRAMBitCell
+from imc.devices.sram import SRAM6T, SRAMBitCell, SRAMInstance
 from imc.devices.validation import ParameterError, int_in_range, positive, require
 
 SETTLE_TIME_CONSTANTS = 5.0
@@ -142,20 +142,27 @@ class SRAMArray:
         """Static state of ``n_arrays`` arrays of one chip: cell currents relative to nominal
         (all ones without variation) and each array's column ADCs (without variation their
         random offset, gain and DNL are zero; the systematic INL stays)."""
-        shape = (n_arrays, self.rows, self.cols)
-        adc = self.adc if variation else self.adc.nominal()
-        if variation:
-            cells = self.device.relative_current_tabulated(
-                self.device.sample_instance(np.ones(shape, dtype=np.int8), rng), self.v_wl_v)
+        mismatch, adcs = self.sample_silicon(n_arrays, rng, variation)
+        if mismatch is not None:
+            cells = self.device.relative_current_tabulated(mismatch, self.v_wl_v)
             if self.device.ports > 1:  # (ports, n, rows, cols) -> logical rows port-interleaved
                 cells = np.ascontiguousarray(np.moveaxis(cells, 0, -2).reshape(n_arrays, self.logical_rows, self.cols))
         else:
             cells = np.ones((n_arrays, self.logical_rows, self.cols), dtype=np.float32)
-        n_adcs = adc.n_adcs(self.cols)
-        adcs = [adc.sample_instance(n_adcs, rng) for _ in range(n_arrays)]
         offsets = (self.sense_amp.sample_instance(n_arrays * self.cols, rng).reshape(n_arrays, self.cols)
                    if variation and self.sensing == "sense_amp" else np.zeros((n_arrays, self.cols)))
         return ArrayInstance(cells, adcs, offsets)
+
+    def sample_silicon(self, n_arrays: int, rng: np.random.Generator,
+                       variation: bool = True) -> tuple[SRAMInstance | None, list[ADCInstance]]:
+        """The random draws every read mode of one chip shares, in a fixed order: the threshold
+        shifts of all cells (None without variation), then each array's column ADCs (nominal
+        without variation). Binary and amplitude reads of the same ``rng`` state see the same
+        silicon."""
+        mismatch = (self.device.sample_instance(np.ones((n_arrays, self.rows, self.cols), dtype=np.int8), rng)
+                    if variation else None)
+        adc = self.adc if variation else self.adc.nominal()
+        return mismatch, [adc.sample_instance(adc.n_adcs(self.cols), rng) for _ in range(n_arrays)]
 
     def column_sums(self, word_lines: np.ndarray, cells: np.ndarray) -> np.ndarray:
         """Column current sums in nominal-cell units, float32 (..., batch, c).
