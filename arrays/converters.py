@@ -20,7 +20,7 @@ from numbers import Real
 import numpy as np
 
 from imc.arrays import _kernels_converters as kernels
-from imc.devices.validation import (ParameterError, int_in_range, non_negative, positive, probability,
+from imc.errors import (ParameterError, int_in_range, non_negative, positive, probability,
                                     require)
 
 ARCHITECTURES = ("sar", "flash")

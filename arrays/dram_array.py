@@ -32,14 +32,14 @@ functional path of ARCHITECTURE.md); tests hold the two to the same integers.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from imc.arrays.base import ARRAYS, Array, ArrayGeometry, OpCost
 from imc.arrays.periphery import DigitalCosts
-from imc.arrays.sram_array import OpCost
 from imc.devices.dram import DRAM1T1C, DRAMInstance
-from imc.devices.validation import ParameterError, int_in_range, positive, require
+from imc.errors import ParameterError, int_in_range, non_negative, positive, require
 
 CHUNK_BIT_LINES = 1 << 19
 """Bit lines (input x weight-row pairs x cols) per call of the device model: bounds its temporaries
@@ -162,8 +162,17 @@ class DRAMArrayInstance:
     tables: np.ndarray
 
 
+@dataclass(frozen=True, eq=False)
+class DRAMTileState:
+    """One tile on one chip: its weight vectors programmed into a subarray (``instance``)."""
+
+    tile: object
+    instance: DRAMArrayInstance
+
+
+@ARRAYS.register("dram")
 @dataclass(frozen=True)
-class DRAMBitwiseArray:
+class DRAMBitwiseArray(Array):
     """DRAM subarrays of ``rows`` x ``cols`` 1T1C cells computing binary dot products by Ambit XNOR
     and a popcount unit at each bank's column I/O (layout and schedule: module docstring).
 
@@ -181,6 +190,19 @@ class DRAMBitwiseArray:
       across banks are not modelled.
     * ``digital``: popcount and partial-sum adders, ``e_add_bit_j`` per full adder and one
       adder-tree level per clock (`DigitalCosts`, Horowitz ISSCC 2014).
+    * ``refresh_interval_s`` = 64 ms: every row is refreshed within 64 ms (JEDEC JESD79-3, tREFW at
+      normal temperature), so a weight cell has leaked for ``time_s`` mod 64 ms when it is read; 0
+      turns refresh off (the cells leak for the whole ``time_s``).
+    * ``cell_area_m2`` = 6 F^2 at F = 32 nm: the 6F^2 commodity-DRAM cell of CACTI's ``comm_dram``
+      model (Thoziyoor et al., ISCA 2008); F = 32 nm is an engineering assumption for a DDR3-1600
+      die. `area_m2` counts the data cells only (sense amplifiers, decoders and the popcount unit
+      are not modelled).
+
+    As a protocol array (`imc.arrays.base`), a subarray is one tile: its 1-bit cell computes XNOR
+    on the bit line, so it counts as the two complementary word lines of the ``xnor`` encoding
+    (``geometry().word_lines`` = 2 ``cols``: a vector of up to ``cols`` bits), and holds up to
+    ``rows`` - 1 weight vectors beside their input row (more are packed per row when they are
+    short: `BinaryLayout`).
     """
 
     rows: int = 512
@@ -190,6 +212,10 @@ class DRAMBitwiseArray:
     burst_bits: int = 64
     t_ccd_s: float = 5e-9
     banks: int = 8
+    refresh_interval_s: float = 64e-3
+    cell_area_m2: float = 6 * 32e-9 ** 2
+
+    cell_kinds = ("dram",)
 
     def __post_init__(self) -> None:
         int_in_range("rows", self.rows, 2, 4096)
@@ -197,6 +223,8 @@ class DRAMBitwiseArray:
         int_in_range("burst_bits", self.burst_bits, 1)
         int_in_range("banks", self.banks, 1)
         positive("t_ccd_s", self.t_ccd_s)
+        non_negative("refresh_interval_s", self.refresh_interval_s)
+        positive("cell_area_m2", self.cell_area_m2)
         require("device", self.device, isinstance(self.device, DRAM1T1C), "must be a DRAM1T1C")
         require("digital", self.digital, isinstance(self.digital, DigitalCosts), "must be a DigitalCosts")
 
@@ -209,6 +237,47 @@ class DRAMBitwiseArray:
                 f"a vector of n bits takes ceil(n / cols) = {layout.segments} input rows; at most "
                 f"rows - 1 = {self.rows - 1} fit beside a weight row (n <= {(self.rows - 1) * self.cols})")
         return layout
+
+    # ----------------------------------------------------------------- array protocol
+
+    def geometry(self) -> ArrayGeometry:
+        """2 ``cols`` word lines (the bit-line XNOR holds both complementary rows), ``rows`` - 1 weight
+        vectors, 1-bit cells, binary inputs, popcount read-out, the ``xnor`` encoding."""
+        return ArrayGeometry(2 * self.cols, self.rows - 1, 2, ("binary",), ("popcount",), ("xnor",))
+
+    def program(self, tiles: list, rng: np.random.Generator, variation: bool = True) -> list[DRAMTileState]:
+        """Each tile's weight vectors (its ``xnor`` states' even rows are the bits [w = +1]) written into
+        a subarray of their own (`sample_instance`), in tile order."""
+        array = self if variation else replace(self, device=self.device.nominal())
+        return [DRAMTileState(tile, array.sample_instance(2 * tile.states[0::2].T.astype(np.int8) - 1, rng))
+                for tile in tiles]
+
+    def age(self, states: list[DRAMTileState], elapsed_s: float, rng: np.random.Generator) -> list[DRAMTileState]:
+        """The weight cells' leakage since their last refresh, ``elapsed_s`` mod ``refresh_interval_s``."""
+        non_negative("elapsed_s", elapsed_s)
+        leaked_s = math.fmod(elapsed_s, self.refresh_interval_s) if self.refresh_interval_s > 0 else elapsed_s
+        if leaked_s == 0:
+            return states
+        return [DRAMTileState(state.tile, self.age_instance(state.instance, leaked_s)) for state in states]
+
+    def accumulate(self, state: DRAMTileState, x: np.ndarray, out: np.ndarray,
+                   rng: np.random.Generator | None = None) -> None:
+        """The popcount unit's dot products (`dot`) added into the layer's outputs: the table path
+        without read noise, every XNOR through the device with kT/C noise when ``rng`` is given
+        (`simulate_dot`, about a microsecond per bit line: use it on small test sets)."""
+        out[:, state.tile.outputs] += self.dot(state.instance, x, rng).astype(np.int32)
+
+    def design_summary(self) -> str:
+        refresh = f"refresh every {self.refresh_interval_s * 1e3:g} ms" if self.refresh_interval_s > 0 else "no refresh"
+        return f"Ambit XNOR + popcount, {self.banks} banks, {refresh}"
+
+    def op_cost(self, tile, x: np.ndarray) -> OpCost:
+        """`dot_cost` of one input vector of the tile (independent of the data)."""
+        return self.dot_cost(1, *tile.weights.shape)
+
+    def area_m2(self) -> float:
+        """Data cells of one subarray (m^2), ``rows`` x ``cols`` x ``cell_area_m2``."""
+        return self.rows * self.cols * self.cell_area_m2
 
     # ----------------------------------------------------------------- functional path
 
@@ -230,7 +299,7 @@ class DRAMBitwiseArray:
         cells = self.device.sample_instance(states, rng)
         return DRAMArrayInstance(cells, layout, self.match_tables(cells, layout))
 
-    def age(self, instance: DRAMArrayInstance, elapsed_s: float) -> DRAMArrayInstance:
+    def age_instance(self, instance: DRAMArrayInstance, elapsed_s: float) -> DRAMArrayInstance:
         """The instance ``elapsed_s`` s after programming without refresh: the weight cells leak
         (`DRAM1T1C.age`); the input rows are rewritten for every input anyway."""
         cells = self.device.age(instance.cells, elapsed_s)
@@ -334,7 +403,7 @@ class DRAMBitwiseArray:
         It counts a burst per clock, faster than bursts arrive, so only its depth adds latency."""
         return (math.ceil(math.log2(self.burst_bits)) + 1) / self.digital.f_clk_hz
 
-    def op_cost(self, batch: int, n: int, n_out: int) -> OpCost:
+    def dot_cost(self, batch: int, n: int, n_out: int) -> OpCost:
         """Energy (J) by component and latency (s) of ``batch`` binary dot products of an (n_out, n) layer.
 
         Energy components:

@@ -42,7 +42,7 @@ from scipy.sparse.linalg import splu
 from threadpoolctl import threadpool_limits
 
 from imc.arrays import _kernels_ir as kernels
-from imc.devices.validation import int_in_range, non_negative, positive, require
+from imc.errors import int_in_range, non_negative, positive, require
 
 # Interconnect at the 65 nm node, from the DNN+NeuroSim V1.3 source (Param.cpp; framework: Peng,
 # Huang, Luo, Sun & Yu, IEDM 2019): wire width 105 nm, aspect ratio 1.7 and an effective Cu

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from imc.devices.validation import positive
+from imc.errors import int_in_range, positive
+
+
+def accumulator_bits(n_in: int) -> int:
+    """Bits of a signed accumulator holding a dot product of n_in binary terms, |z| <= n_in."""
+    return math.ceil(math.log2(2 * n_in + 1))
 
 
 @dataclass(frozen=True)
@@ -26,3 +32,20 @@ class DigitalCosts:
         positive("e_add_bit_j", self.e_add_bit_j)
         positive("e_buffer_bit_j", self.e_buffer_bit_j)
         positive("f_clk_hz", self.f_clk_hz)
+
+    def accumulate_energy_j(self, n_in: int, n_out: int, row_tiles: int) -> float:
+        """Adding a layer's partial sums (J per input): (row_tiles + 1) adds of an
+        `accumulator_bits`(n_in)-bit word per output (the row tiles' sums and the threshold
+        comparison), ``e_add_bit_j`` per bit."""
+        int_in_range("row_tiles", row_tiles, 1)
+        return n_out * (row_tiles + 1) * accumulator_bits(n_in) * self.e_add_bit_j
+
+    def buffer_energy_j(self, bits: float) -> float:
+        """Moving ``bits`` through the layer buffers (J): ``e_buffer_bit_j`` per bit."""
+        return bits * self.e_buffer_bit_j
+
+    def adder_tree_latency_s(self, row_tiles: int) -> float:
+        """Latency (s) of the adder tree over ``row_tiles`` partial sums plus the output stage:
+        ceil(log2(row_tiles)) + 1 levels, one per clock."""
+        int_in_range("row_tiles", row_tiles, 1)
+        return (math.ceil(math.log2(row_tiles)) + 1) / self.f_clk_hz

@@ -22,7 +22,7 @@ an ADC with 2^bits - 1 >= the largest column count) the array returns the exact 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -30,9 +30,10 @@ from imc.arrays import _kernels_resistive as kernels
 from imc.arrays.converters import ADCInstance, ColumnADC, InputScheme, array_cycles, input_cost
 from imc.arrays.ir_drop import CrossbarWires, solve_fast, transfer_matrix
 from imc.arrays.periphery import DigitalCosts
-from imc.arrays.sram_array import OpCost
+from imc.arrays.base import ARRAYS, Array, ArrayGeometry, Conditions, OpCost
+from imc.devices import Device
 from imc.devices.rram import RRAM
-from imc.devices.validation import int_in_range, positive, require
+from imc.errors import int_in_range, positive, require
 
 SCHEMES = tuple(s.value for s in InputScheme if s is not InputScheme.BINARY)
 BLOCK_VALUES = 2 ** 17  # drive values per GEMM block (512 KiB of float32): small buffers, reused and cache-resident
@@ -48,8 +49,25 @@ class ResistiveInstance:
     adcs: ADCInstance
 
 
+@dataclass(frozen=True, eq=False)
+class ResistiveTileState:
+    """One tile on one chip: the programmed cells and reference column (``instance``), and the
+    folded GEMM operands of its column signals in counts: ``weights`` (n, c) float32 and ``base``
+    (c,), signal = fold_inputs(x) @ weights + base; with read noise, ``variance`` (n, c) and
+    ``variance_base`` (c,) fold the same way into each column's read-noise variance (counts^2);
+    None for a device whose reads are noiseless."""
+
+    tile: object
+    instance: ResistiveInstance
+    weights: np.ndarray
+    base: np.ndarray
+    variance: np.ndarray | None
+    variance_base: np.ndarray | None
+
+
+@ARRAYS.register("resistive")
 @dataclass(frozen=True)
-class ResistiveArray:
+class ResistiveArray(Array):
     """``rows`` x ``cols`` conductance cells plus one reference column, drivers and column ADCs.
 
     ``device``: any conductance device with ``level_conductances_s`` and ``read`` in siemens
@@ -64,7 +82,7 @@ class ResistiveArray:
 
     rows: int = 128
     cols: int = 128
-    device: RRAM = field(default_factory=RRAM)
+    device: Device = field(default_factory=RRAM)
     input_scheme: str = "bit_serial"
     input_bits: int = 4
     adc: ColumnADC = field(default_factory=ColumnADC)
@@ -74,7 +92,12 @@ class ResistiveArray:
     cell_area_m2: float = 48 * 65e-9 ** 2
     digital: DigitalCosts = field(default_factory=DigitalCosts)
 
+    cell_kinds = ("rram", "skyrmion")
+    has_wires = True
+
     def __post_init__(self) -> None:
+        require("device", type(self.device).__name__, getattr(self.device, "key", None) in self.cell_kinds,
+                f"a resistive crossbar holds conductance cells: {list(self.cell_kinds)}")
         int_in_range("rows", self.rows, 1, 4096)
         int_in_range("cols", self.cols, 1, 4096)
         require("input_scheme", self.input_scheme, self.input_scheme in SCHEMES, f"allowed: {SCHEMES}")
@@ -99,6 +122,101 @@ class ResistiveArray:
     @property
     def t_read_s(self) -> float:
         return float(self.device.t_read_s)
+
+    def geometry(self) -> ArrayGeometry:
+        """``rows`` word lines, ``cols`` bit lines (the analog reference column comes on top), cells
+        of the device's levels; 1-bit drives on every input scheme (one evaluation at V_read) and
+        the configured multi-bit scheme; column ADCs; both sign encodings."""
+        return ArrayGeometry(self.rows, self.cols, self.device.levels, ("binary", self.input_scheme), ("adc",),
+                             ("xnor", "offset"))
+
+    @property
+    def binary_level(self) -> int:
+        """The cell state of a stored 1 in a 1-bit tile: the top level (largest read margin over the
+        level-0 reference)."""
+        return self.device.levels - 1
+
+    def binary_unit_steps(self) -> float:
+        """Signal (level steps at V_read) of one nominal stored 1 over the reference: the count unit of
+        1-bit tiles. Levels - 1 for Ohmic cells; less through a saturating I-V (e.g. 13.26 for the
+        default 1T1R RRAM, whose access transistor costs its top level 11.6 % of its current), which
+        the read-out is calibrated for, so a nominal column reports whole counts."""
+        g = self.level_conductances_s[[0, self.binary_level]]
+        current = self._cell_current(g, self.v_read_v)
+        return float(current[1] - current[0]) / self._level_step_current(self.v_read_v)
+
+    def under(self, conditions: Conditions) -> "ResistiveArray":
+        """Faults as the conditions have them; wires (default `CrossbarWires`: 1T1R at 65 nm) only
+        when ``ir_drop`` is on."""
+        array = super().under(conditions)
+        wires = (array.wires or CrossbarWires()) if conditions.ir_drop else None
+        return replace(array, wires=wires)
+
+    def program(self, tiles: list, rng: np.random.Generator, variation: bool = True) -> list[ResistiveTileState]:
+        """Each tile's 1-bit states written as levels 0 / `binary_level` with write-verify into its
+        own array plus reference column (`sample_instance`), in tile order."""
+        return [self._tile_state(tile, self.sample_instance(tile.states.astype(np.int64) * self.binary_level, rng,
+                                                            variation))
+                for tile in tiles]
+
+    def age(self, states: list[ResistiveTileState], elapsed_s: float,
+            rng: np.random.Generator) -> list[ResistiveTileState]:
+        """Every tile's cells after ``elapsed_s`` of the device's time effects (`age_instance`)."""
+        if elapsed_s == 0:
+            return states
+        return [self._tile_state(state.tile, self.age_instance(state.instance, elapsed_s, rng)) for state in states]
+
+    def _tile_state(self, tile, instance: ResistiveInstance) -> ResistiveTileState:
+        """The folded operands of a programmed tile: each cell's noiseless signal at V_read in counts
+        (level steps / `binary_unit_steps`, through the wires when set), and the read-noise variance."""
+        conductance = np.concatenate([self.device.read(instance.cells), self.device.read(instance.reference)], axis=1)
+        scale = 1.0 / self.binary_unit_steps()
+        weights, base = tile.encoding.fold(self._weights(conductance, self.v_read_v, self.v_read_v) * np.float32(scale))
+        variance = variance_base = None
+        sigma_cells, sigma_reference = self.device.read_std(instance.cells), self.device.read_std(instance.reference)
+        if sigma_cells is not None:
+            sensitivity = self._current_slope(conductance) / self._level_step_current(self.v_read_v) * scale
+            sigma = np.concatenate([sigma_cells, sigma_reference], axis=1) * sensitivity
+            cell_variance = sigma[:, :-1] ** 2 + sigma[:, -1:] ** 2  # each column less the reference column
+            variance, variance_base = tile.encoding.fold(cell_variance.astype(np.float32))
+        return ResistiveTileState(tile, instance, np.ascontiguousarray(weights, dtype=np.float32),
+                                  np.asarray(base, dtype=np.float32), variance, variance_base)
+
+    def _current_slope(self, conductance: np.ndarray) -> np.ndarray:
+        """dI/dG (A/S = V) of every cell at V_read: V_read for Ohmic cells, else a central difference
+        of the device's I-V (the first-order response of the current to a conductance fluctuation)."""
+        if self.linear_cells:
+            return np.full(conductance.shape, self.v_read_v)
+        step = 1e-4 * conductance
+        return (self.device.current_a(conductance + step, self.v_read_v)
+                - self.device.current_a(conductance - step, self.v_read_v)) / (2 * step)
+
+    def accumulate(self, state: ResistiveTileState, x: np.ndarray, out: np.ndarray,
+                   rng: np.random.Generator | None = None) -> None:
+        """One GEMM of the drives with the folded cells; with ``rng``, each read's noise: every input
+        is its own read, and a column's noise, a sum of independent per-cell Gaussians, is drawn as one
+        Gaussian of the summed variance (a second GEMM) -- exact in distribution for Gaussian cell
+        noise on linear cells, first order through a non-linear I-V (the wires' effect on the noise is
+        neglected). Then the column ADCs, decoding and accumulation."""
+        tile = state.tile
+        drive = tile.encoding.fold_inputs(x)
+        signal = drive @ state.weights + state.base
+        if rng is not None and state.variance is not None:
+            sigma = np.sqrt(np.maximum(drive @ state.variance + state.variance_base, 0.0))
+            signal += sigma * rng.standard_normal(signal.shape, dtype=np.float32)
+        counts = np.zeros(signal.shape, dtype=np.int64)
+        self._convert(signal, 1, state.instance.adcs, tile.full_scale_count, counts)
+        out[:, tile.outputs] += tile.decoding.apply(counts).astype(np.int32)
+
+    def design_summary(self) -> str:
+        wires = "IR drop" if self.wires is not None else "ideal wires"
+        return f"V_read {self.v_read_v:.2f} V, {self.adc.bits}-bit column ADCs, {wires}"
+
+    def op_cost(self, tile, x: np.ndarray) -> OpCost:
+        """`read_cost` of the tile's 1-bit word-line drives at the mean nominal conductance of its cells."""
+        word_lines = tile.encoding.word_lines(x).astype(np.int64)
+        levels = self.level_conductances_s[tile.states.astype(np.int64) * self.binary_level]
+        return replace(self, input_bits=1).read_cost(word_lines, float(levels.mean()), tile.states.shape[1])
 
     def full_scale_count(self, rows: int | None = None) -> int:
         """Largest column count of one conversion: every row at its largest input step and state."""
@@ -167,7 +285,7 @@ class ResistiveArray:
             self._convert(signal[:n], cycles, instance.adcs, full_scale, total[start:start + x_block.shape[0]])
         return total
 
-    def age(self, instance: ResistiveInstance, elapsed_s: float, rng: np.random.Generator | None = None):
+    def age_instance(self, instance: ResistiveInstance, elapsed_s: float, rng: np.random.Generator | None = None):
         """The chip after ``elapsed_s`` seconds of the device's time effects (e.g. RRAM drift)."""
         return ResistiveInstance(self.device.age(instance.cells, elapsed_s, rng),
                                  self.device.age(instance.reference, elapsed_s, rng), instance.adcs)
@@ -194,12 +312,16 @@ class ResistiveArray:
             return conductance * volts
         return self.device.current_a(conductance, volts)
 
+    def _level_step_current(self, step_v: float) -> float:
+        """Current (A) of one nominal level step at ``step_v``: I(G_1) - I(G_0)."""
+        g0, g1 = self.level_conductances_s[:2]
+        step = self._cell_current(np.array([g0, g1]), step_v)
+        return float(step[1] - step[0])
+
     def _in_level_steps(self, currents: np.ndarray, step_v: float) -> np.ndarray:
         """Column currents (..., c + 1) less the reference column's, over the nominal level step's
         current at ``step_v``: (..., c) in level steps."""
-        g0, g1 = self.level_conductances_s[:2]
-        step = self._cell_current(np.array([g0, g1]), step_v)
-        return (currents[..., :-1] - currents[..., -1:]) / float(step[1] - step[0])
+        return (currents[..., :-1] - currents[..., -1:]) / self._level_step_current(step_v)
 
     def _weights(self, conductance: np.ndarray, volts: float, step_v: float) -> np.ndarray:
         """Signal (level steps at ``step_v``) each cell adds to its column when its row sits at
@@ -258,7 +380,7 @@ class ResistiveArray:
             float(self.adc.top_code), full_scale_count / self.adc.top_code, out)
         require("x", f"{not_finite} NaN/inf values", not_finite == 0, "column values must be finite")
 
-    def op_cost(self, x: np.ndarray, mean_conductance_s: float, used_cols: int) -> OpCost:
+    def read_cost(self, x: np.ndarray, mean_conductance_s: float, used_cols: int) -> OpCost:
         """Energy by component and latency of one input vector, averaged over the inputs ``x`` (batch, r).
 
         Components: ``cells`` V^2 G t of every conducting cell-cycle (Joule heating of the cells
@@ -269,21 +391,21 @@ class ResistiveArray:
         """
         x = np.asarray(x, dtype=np.int64)
         rows, bits, cycles = x.shape[1], self.input_bits, array_cycles(self.input_scheme, self.input_bits)
+        scheme = InputScheme.BINARY.value if bits == 1 else self.input_scheme  # 1 bit: one pulse at V_read
         ones = sum(((x >> b) & 1).sum(1).mean() for b in range(bits))
         v_unit = self.v_read_v / (2 ** bits - 1)
-        cell_time_v2 = {"bit_serial": ones * self.v_read_v ** 2 * self.t_read_s,
-                        "pulse_width": x.sum(1).mean() * self.v_read_v ** 2 * self.t_read_s,
-                        "amplitude": ((x * v_unit) ** 2).sum(1).mean() * self.t_read_s}[self.input_scheme]
+        cell_time_v2 = {"pulse_width": x.sum(1).mean() * self.v_read_v ** 2 * self.t_read_s,
+                        "amplitude": ((x * v_unit) ** 2).sum(1).mean() * self.t_read_s,
+                        }.get(scheme, ones * self.v_read_v ** 2 * self.t_read_s)
         width = int(np.ceil(np.log2(self.full_scale_count(rows) * 2 ** bits + 1)))
-        shift_add = used_cols * width * self.digital.e_add_bit_j if self.input_scheme == "bit_serial" else None
-        drivers, t_inputs = input_cost(self.input_scheme, bits, rows, self.cols * self.c_wl_cell_f, self.v_read_v,
+        shift_add = used_cols * width * self.digital.e_add_bit_j if scheme == "bit_serial" else None
+        drivers, t_inputs = input_cost(scheme, bits, rows, self.cols * self.c_wl_cell_f, self.v_read_v,
                                        self.t_read_s, p_one=float(ones / (rows * bits)), e_shift_add_j=shift_add)
         energy = {"cells": float((used_cols + 1) * mean_conductance_s * cell_time_v2),
                   "drivers": float(drivers),
                   "adc": cycles * (used_cols + 1) * self.adc.energy_per_conversion_j}
         return OpCost(energy, t_inputs + cycles * self.adc.array_conversion_time_s(used_cols + 1))
 
-    @property
     def area_m2(self) -> float:
         """Cells (with the reference column) plus column ADCs (m^2)."""
         return self.rows * (self.cols + 1) * self.cell_area_m2 + self.adc.array_cost(self.cols + 1).area_m2

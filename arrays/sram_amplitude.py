@@ -70,10 +70,11 @@ import numpy as np
 from scipy.optimize import brentq
 
 from imc.arrays.converters import ADCInstance, WordLineDAC
-from imc.arrays.sram_array import OpCost, SRAMArray
+from imc.arrays.base import OpCost
+from imc.arrays.sram_array import SRAMArray
 from imc.devices.base import check_states
 from imc.devices.sram import SRAMBitCell
-from imc.devices.validation import ParameterError, int_in_range, require
+from imc.errors import ParameterError, int_in_range, require
 
 WORD_LINE_FLOOR_V = float(np.finfo(np.float64).tiny)  # smallest positive float: the bottom of (0, vdd_v] V
 
@@ -223,7 +224,7 @@ def amplitude_op_cost(array: SRAMArray, codes, states, full_scale_steps: int | N
     """Energy by component and latency of one amplitude op, averaged over the input vectors ``codes``
     (batch, r) on the 0/1 ``states`` (r, c) of the nominal array.
 
-    `SRAMArray.op_cost` with amplitude inputs: ``wordline`` is one `WordLineDAC` per row through
+    `SRAMArray.read_cost` with amplitude inputs: ``wordline`` is one `WordLineDAC` per row through
     `input_cost("amplitude", ...)` at the mean level voltage (the word-line charge C_WL V(c) V_WL
     plus the string's static draw over settling and pulse), ``bitline`` C_BL V_DD dV of the nominal
     column sums in code steps (with linear levels the smaller currents they really draw),
@@ -235,7 +236,7 @@ def amplitude_op_cost(array: SRAMArray, codes, states, full_scale_steps: int | N
     full_scale = rows * _top_code(array) if full_scale_steps is None else full_scale_steps
     int_in_range("full_scale_steps", full_scale, 1)
     sums = levels.steps[codes] @ states
-    return array.op_cost(rows, sums.mean(axis=0), full_scale, mean_word_line_v=float(levels.voltages_v[codes].mean()))
+    return array.read_cost(rows, sums.mean(axis=0), full_scale, mean_word_line_v=float(levels.voltages_v[codes].mean()))
 
 
 def bit_serial_op_cost(array: SRAMArray, codes, states) -> OpCost:
@@ -244,7 +245,7 @@ def bit_serial_op_cost(array: SRAMArray, codes, states) -> OpCost:
 
     Cycle b raises the rows whose bit b is 1 to V_WL and converts every column, full scale r
     cells; the digital periphery shifts and adds the k partial sums (ISAAC: Shafiee et al., ISCA
-    2016). Energy: the k binary `SRAMArray.op_cost`s by component, plus ``shift_add``, one add of
+    2016). Energy: the k binary `SRAMArray.read_cost`s by component, plus ``shift_add``, one add of
     ceil(log2(r N + 1)) bits per column per cycle at ``digital.e_add_bit_j``. Latency: the k op
     latencies plus the last add, 1 / ``digital.f_clk_hz`` (each earlier add overlaps the next cycle).
     """
@@ -255,7 +256,7 @@ def bit_serial_op_cost(array: SRAMArray, codes, states) -> OpCost:
     latency_s = 0.0
     for bit in range(array.input_bits):
         plane = (codes >> bit) & 1
-        cost = binary.op_cost(float(plane.sum(axis=1).mean()), (plane @ states).mean(axis=0), rows)
+        cost = binary.read_cost(float(plane.sum(axis=1).mean()), (plane @ states).mean(axis=0), rows)
         for name, value in cost.energy_j.items():
             energy_j[name] = energy_j.get(name, 0.0) + value
         latency_s += cost.latency_s

@@ -7,28 +7,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from imc.arrays import _kernels_sram
+from imc.arrays.base import ARRAYS, Array, ArrayGeometry, OpCost
 from imc.arrays.converters import ADCInstance, ColumnADC, ColumnConversion, SenseAmp, WordLineDAC, input_cost
 from imc.arrays.periphery import DigitalCosts
 from imc.devices import _kernels as device_kernels
 from imc.devices.sram import SRAM6T, SRAMBitCell, SRAMInstance
-from imc.devices.validation import ParameterError, int_in_range, positive, require
+from imc.errors import ParameterError, int_in_range, positive, require
 
 SETTLE_TIME_CONSTANTS = 5.0
 SENSING = ("adc", "sense_amp")  # exp(-5) < 1 %: precharge settled to within 1 % of V_DD
 DAC_LEVELS = ("linear", "current_linear")  # word-line DAC level choice, see imc.arrays.sram_amplitude
 MAX_INPUT_BITS = 8
-
-
-@dataclass(frozen=True)
-class OpCost:
-    """Cost of one array operation: energy (J) per component and latency (s)."""
-
-    energy_j: dict[str, float]
-    latency_s: float
-
-    @property
-    def total_energy_j(self) -> float:
-        return float(sum(self.energy_j.values()))
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,8 +31,22 @@ class ArrayInstance:
     sense_offsets_v: np.ndarray
 
 
+@dataclass(frozen=True, eq=False)
+class SRAMTileState:
+    """One tile on one chip: its cells folded by the tile's encoding (``weights`` (n, c) float32,
+    ``base`` (1, c): word_lines(x) @ cells == active(x) @ weights + base), the column conversion of
+    its ADCs and the input-referred offsets (V) of its columns' latches (c,)."""
+
+    tile: object
+    weights: np.ndarray
+    base: np.ndarray
+    conversion: ColumnConversion
+    sense_offsets_v: np.ndarray
+
+
+@ARRAYS.register("sram")
 @dataclass(frozen=True)
-class SRAMArray:
+class SRAMArray(Array):
     """``rows`` x ``cols`` SRAM cells, word-line drivers, column ADCs (shared through a mux when
     ``adc.columns_per_adc`` > 1).
 
@@ -84,6 +87,8 @@ class SRAMArray:
     dac_levels: str = "current_linear"
     dac_r_string_ohm: float = WordLineDAC.r_string_ohm
 
+    cell_kinds = ("sram6t", "sram8t", "sram_xnor")
+
     def __post_init__(self) -> None:
         int_in_range("rows", self.rows, 2, 4096)
         int_in_range("cols", self.cols, 1, 4096)
@@ -98,6 +103,59 @@ class SRAMArray:
                 "amplitude inputs (input_bits > 1) need a single-port 6T/8T cell; the XNOR cell takes +-1 inputs")
         require("dac_levels", self.dac_levels, self.dac_levels in DAC_LEVELS, f"allowed: {DAC_LEVELS}")
         positive("dac_r_string_ohm", self.dac_r_string_ohm)
+
+    def geometry(self) -> ArrayGeometry:
+        """``logical_rows`` word lines, ``cols`` bit lines of 1-bit cells; binary word lines (or
+        word-line DAC amplitudes when ``input_bits`` > 1); column ADCs plus latches when ``sensing``
+        is "sense_amp"; a two-port XNOR cell supports only the ``xnor`` encoding."""
+        return ArrayGeometry(self.logical_rows, self.cols, 2, ("binary",) if self.input_bits == 1 else ("amplitude",),
+                             ("adc", "sense_amp") if self.sensing == "sense_amp" else ("adc",),
+                             ("xnor",) if self.device.ports > 1 else ("xnor", "offset"))
+
+    def program(self, tiles: list, rng: np.random.Generator, variation: bool = True) -> list[SRAMTileState]:
+        """One chip: the silicon of every array the tiles use (`sample_instance`, the same draws as
+        for the whole chip), each tile's stored bits times its cells' relative read currents folded
+        by its encoding, its ADCs' conversion table and its latches' offsets."""
+        chip = self.sample_instance(max(tile.array_index for tile in tiles) + 1, rng, variation)
+        states = []
+        for tile in tiles:
+            rows, cols = tile.states.shape
+            weights, base = tile.encoding.fold(tile.states * chip.cells[tile.array_index, :rows, :cols])
+            states.append(SRAMTileState(tile, np.ascontiguousarray(weights, dtype=np.float32), base[None, :],
+                                        self.column_conversion([chip.adcs[tile.array_index]], cols),
+                                        chip.sense_offsets_v[tile.array_index, :cols]))
+        return states
+
+    def accumulate(self, state: SRAMTileState, x: np.ndarray, out: np.ndarray,
+                   rng: np.random.Generator | None = None) -> None:
+        """One GEMM of the input signs with the folded cells, then either the fused sensing kernel
+        (bit-line discharge, ADC, decoding, accumulation: `accumulate_counts`) or, for a latched
+        tile, the latches' decisions turned into the layer's pre-activations. SRAM reads have no
+        dynamic noise in this model, so ``rng`` is not used."""
+        tile = state.tile
+        cell_sum = np.matmul(tile.encoding.fold_inputs(x), state.weights)
+        if tile.latch is not None:
+            passed = self.latch_decisions(cell_sum + state.base, tile.full_scale_count, tile.latch.count_thresholds,
+                                          state.sense_offsets_v)
+            out[:, tile.outputs] += tile.latch.apply(passed)
+            return
+        decoding = tile.decoding
+        self.accumulate_counts(cell_sum[None], state.base, tile.full_scale_count, state.conversion, out[None],
+                               tile.outputs.start, decoding.gain, decoding.column_offset, decoding.reference_gain)
+
+    def design_summary(self) -> str:
+        return (f"V_WL {self.v_wl_v:.2f} V, {self.adc.bits}-bit column ADCs"
+                f"{', sense amplifiers on single-tile sign layers' if self.sensing == 'sense_amp' else ''}")
+
+    def reliability(self) -> dict[str, float]:
+        return {"read-disturb P(flip) per cell op at full scale": self.read_disturb_probability()}
+
+    def op_cost(self, tile, x: np.ndarray) -> OpCost:
+        """`read_cost` of the tile's word lines and column counts, averaged over the inputs x."""
+        word_lines = tile.encoding.word_lines(x)
+        counts = word_lines @ tile.states.astype(np.float32)
+        return self.read_cost(float(word_lines.sum(-1).mean()), counts.mean(0), tile.full_scale_count,
+                              sense_amp=tile.latch is not None)
 
     @property
     def logical_rows(self) -> int:
@@ -115,7 +173,6 @@ class SRAMArray:
         """Word-line capacitance (F)."""
         return self.cols * self.device.c_wl_cell_f
 
-    @property
     def area_m2(self) -> float:
         """Area of the cell matrix plus its column ADCs (m^2); drivers and digital logic are not
         modelled yet."""
@@ -256,8 +313,8 @@ class SRAMArray:
             out, out_start)
         require("cell_sum", f"NaN/inf in {not_finite} rows", not_finite == 0, "column sums must be finite")
 
-    def op_cost(self, active_rows: float, column_counts: np.ndarray, full_scale_count: int,
-                sense_amp: bool = False, mean_word_line_v: float | None = None) -> OpCost:
+    def read_cost(self, active_rows: float, column_counts: np.ndarray, full_scale_count: int,
+                  sense_amp: bool = False, mean_word_line_v: float | None = None) -> OpCost:
         """Energy by component and latency of one operation.
 
         active_rows: word lines raised (mean over inputs); column_counts: mean conducting

@@ -5,7 +5,7 @@ on the default DDR3 subarray (8 weight rows of 32 vectors each), against a float
 shape on this machine: `dot` without noise (the device's XNOR tables, then GEMMs) with an ideal
 and a varied device; `simulate_dot`, every Ambit XNOR (6 AAP + 2 AP per bit line) through the
 device model, without and with kT/C sense noise (the latter is what `dot` does given an rng).
-Also prints the simulated hardware's own throughput and energy from `op_cost`.
+Also prints the simulated hardware's own throughput and energy from `dot_cost`.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def main() -> None:
     array = DRAMBitwiseArray()
     sampling = best_time(lambda: array.sample_instance(weights, np.random.default_rng(1)), args.repeats)
     print(f"sample_instance: {sampling * 1e3:.1f} ms")
-    cost = array.op_cost(args.batch, N, N_OUT)
+    cost = array.dot_cost(args.batch, N, N_OUT)
     print(f"simulated chip: {products / cost.latency_s:.3e} dot products/s, "
           f"{cost.total_energy_j / products * 1e12:.1f} pJ per dot product "
           + ", ".join(f"{k} {v / cost.total_energy_j:.1%}" for k, v in cost.energy_j.items()))

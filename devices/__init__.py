@@ -8,7 +8,7 @@ from imc.devices.dram import DRAM1T1C
 from imc.devices.rram import RRAM
 from imc.devices.skyrmion import SkyrmionRacetrack
 from imc.devices.sram import SRAM6T, SRAM8T, XNORSRAM, SRAMBitCell
-from imc.devices.validation import ParameterError
+from imc.errors import ParameterError
 
 __all__ = ["DEVICES", "DRAM1T1C", "RRAM", "CellCost", "Device", "ParameterError", "SRAM6T", "SRAM8T",
            "SRAMBitCell", "SkyrmionRacetrack", "XNORSRAM", "describe", "register"]

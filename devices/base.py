@@ -18,18 +18,11 @@ from typing import ClassVar
 
 import numpy as np
 
-from imc.devices.validation import ParameterError
+from imc.errors import ParameterError
+from imc.registry import Registry
 
-DEVICES: dict[str, type] = {}
-
-
-def register(key: str):
-    """Class decorator: make a device model available under ``key``."""
-    def decorate(cls):
-        cls.key = key
-        DEVICES[key] = cls
-        return cls
-    return decorate
+DEVICES = Registry("device kind")
+register = DEVICES.register  # class decorator: make a device model available under a key
 
 
 @dataclass(frozen=True)
@@ -48,6 +41,7 @@ class Device(ABC):
     key: ClassVar[str]
     response_unit: ClassVar[str]  # unit of what `read` returns: "A", "S", "V", "skyrmions", ...
     variation_fields: ClassVar[tuple[str, ...]] = ()  # parameters of random variation, faults and noise
+    fault_fields: ClassVar[tuple[str, ...]] = ()      # the fault probabilities among them
 
     @property
     @abstractmethod
@@ -62,6 +56,11 @@ class Device(ABC):
     def read(self, instance, rng: np.random.Generator | None = None) -> np.ndarray:
         """Physical response of every cell of ``instance`` in one read (unit: `response_unit`)."""
 
+    def read_std(self, instance) -> np.ndarray | None:
+        """Std of every cell's response in one read (unit `response_unit`), the Gaussian dynamic
+        noise `read` draws; None for a device whose reads are noiseless."""
+        return None
+
     def age(self, instance, elapsed_s: float, rng: np.random.Generator | None = None):
         """The instance after ``elapsed_s`` seconds; devices without time effects return it unchanged."""
         return instance
@@ -74,6 +73,10 @@ class Device(ABC):
         """The same device with every parameter in ``variation_fields`` set to 0: no random
         variation, faults or noise -- its nominal behaviour."""
         return replace(self, **dict.fromkeys(self.variation_fields, 0.0))
+
+    def without_faults(self):
+        """The same device with its fault probabilities (``fault_fields``) set to 0."""
+        return replace(self, **dict.fromkeys(self.fault_fields, 0.0))
 
     def describe(self) -> dict:
         """Parameter name -> value (SI units are in the names)."""

@@ -30,7 +30,7 @@ from scipy.special import ndtr
 
 from imc.devices import _kernels_dram
 from imc.devices.base import CellCost, Device, check_states, register
-from imc.devices.validation import ParameterError, non_negative, positive, require
+from imc.errors import ParameterError, non_negative, positive, require
 
 BOLTZMANN_J_K = 1.380649e-23
 

@@ -22,7 +22,7 @@ from scipy.special import ndtr, ndtri
 
 from imc.devices import _kernels_rram as kernels
 from imc.devices.base import CellCost, Device, check_states, register
-from imc.devices.validation import int_in_range, non_negative, positive, probability, require
+from imc.errors import int_in_range, non_negative, positive, probability, require
 
 D2D_DISTRIBUTIONS = ("lognormal", "gaussian")
 GAUSSIAN_D2D_SIGMA_MAX = 0.25  # 4 sigma below the mean stays positive for all but 3.2e-5 of cells
@@ -113,6 +113,7 @@ class RRAM(Device):
     response_unit = "S"
     variation_fields = ("sigma_d2d_rel", "sigma_read_rel", "sigma_pulse_rel",
                         "nu_sigma", "p_stuck_hrs", "p_stuck_lrs")
+    fault_fields = ("p_stuck_hrs", "p_stuck_lrs")
 
     g_on_s: float = 10e-6
     g_off_s: float = 1e-6
@@ -267,6 +268,10 @@ class RRAM(Device):
             return instance.conductance_s.copy()
         noise = rng.standard_normal(instance.conductance_s.shape)
         return instance.conductance_s * (1.0 + self.sigma_read_rel * noise)
+
+    def read_std(self, instance: RRAMInstance) -> np.ndarray | None:
+        """Std (S) of the conductance one read sees: sigma_read_rel G (`read`)."""
+        return self.sigma_read_rel * instance.conductance_s if self.sigma_read_rel > 0 else None
 
     def current_a(self, conductance_s: np.ndarray, v_v: float) -> np.ndarray:
         """Current (A) of cells of small-signal conductance ``conductance_s`` at cell voltage ``v_v``.

@@ -41,7 +41,7 @@ from scipy.stats import binom
 
 from imc.devices import _kernels_skyrmion as kernels
 from imc.devices.base import CellCost, Device, check_states, register
-from imc.devices.validation import int_in_range, non_negative, positive, probability, require
+from imc.errors import int_in_range, non_negative, positive, probability, require
 
 BOLTZMANN_J_PER_K = 1.380649e-23
 ELECTRON_CHARGE_C = 1.602176634e-19
@@ -157,6 +157,7 @@ class SkyrmionRacetrack(Device):
     response_unit = "S"
     variation_fields = ("p_nucleation_fail", "p_nucleation_extra", "p_shift_loss",
                         "p_delete_fail", "sigma_ra_rel", "sigma_tmr_rel")
+    fault_fields = ("p_nucleation_fail", "p_nucleation_extra", "p_shift_loss", "p_delete_fail")
 
     max_skyrmions: int = 1
     segments_per_track: int = 64
@@ -371,6 +372,10 @@ class SkyrmionRacetrack(Device):
                                      self.read_noise_scale if rng is not None else 0.0,
                                      np.empty(counts.size, dtype=np.float64))
         return g.reshape(instance.counts.shape)
+
+    def read_std(self, instance: SkyrmionInstance) -> np.ndarray:
+        """Std (S) of the conductance one read sees: read_noise_scale sqrt(G) at the noiseless G (`read`)."""
+        return self.read_noise_scale * np.sqrt(self.read(instance))
 
     def sense(self, instance: SkyrmionInstance, rng: np.random.Generator | None = None) -> np.ndarray:
         """Sensed skyrmion count (int): the nominal level nearest to the read conductance."""

@@ -22,7 +22,7 @@ from scipy.stats import norm
 
 from imc.devices import _kernels
 from imc.devices.base import CellCost, Device, check_states, register
-from imc.devices.validation import int_in_range, non_negative, positive, require
+from imc.errors import int_in_range, non_negative, positive, require
 
 BOLTZMANN_J_PER_K = 1.380649e-23
 ELECTRON_CHARGE_C = 1.602176634e-19

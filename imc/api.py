@@ -27,13 +27,14 @@ def simulate(config: SimConfig | dict | str | Path | None = None, progress: bool
     if not isinstance(config, SimConfig):
         config = load_config(config)
     model, _ = zoo.load(config.model)
-    data = load_dataset(config.dataset)
+    data = load_dataset(config.dataset, config.dataset_path)
     x = model.encode(data.x_test)
-    plan = map_layers(model.ops, config.array.logical_rows, config.array.cols, config.mapping.encoding)
+    array = config.chip_array
+    plan = map_layers(model.ops, array.geometry(), config.mapping.encoding)
     software = float(np.mean(model.predict(data.x_test) == data.y_test))
-    accuracy = engine.chip_accuracies(plan, config.array, x, data.y_test, config.seed, config.chips,
-                                      config.variation, progress=progress, workers=workers)
-    perf = performance.estimate(plan, config.array, x)
+    accuracy = engine.chip_accuracies(plan, array, x, data.y_test, config.seed, config.chips, config.variation,
+                                      config.conditions, progress=progress, workers=workers)
+    perf = performance.estimate(plan, array, x)
     return Report(
         config=to_dict(config),
         n_test=len(data.y_test),
@@ -46,7 +47,8 @@ def simulate(config: SimConfig | dict | str | Path | None = None, progress: bool
         macs_per_inference=perf.macs,
         mapping=plan.summary(),
         n_arrays=plan.n_arrays,
-        array_area_m2=plan.n_arrays * config.array.area_m2,
-        read_disturb_probability=config.array.read_disturb_probability(),
+        array_area_m2=plan.n_arrays * array.area_m2(),
+        design=array.design_summary(),
+        reliability=array.reliability(),
         runtime_s=time.perf_counter() - started,
     )

@@ -1,16 +1,19 @@
 """Simulation configuration: nested frozen dataclasses, loaded from TOML or dicts.
 
 A TOML file mirrors the dataclasses: top-level keys of `SimConfig`, then the tables
-``[array]``, ``[array.device]``, ``[array.adc]`` (and ``[array.adc.comparator]``),
-``[array.digital]`` and ``[mapping]``.
+``[array]`` (with its own tables such as ``[array.device]``, ``[array.adc]``,
+``[array.digital]``), ``[mapping]`` and ``[conditions]``.
 Unknown keys, wrong types and out-of-range values raise `ConfigError` naming the full
 field path (e.g. ``array.adc.bits``), the value and what is allowed.
 
-A device table such as ``[array.device]`` also picks the model: ``kind`` is its name in the
-`imc.devices.DEVICES` registry (for the SRAM array one of the SRAM cells "sram6t", the default,
-"sram8t" and "sram_xnor"), ``node`` an optional technology node whose parameters the cell starts
-from (`imc.devices.sram.NODES`), and the other keys override fields of that model. `to_dict`
-records ``kind``, so a saved configuration (e.g. a report's) loads back into the same design.
+The ``[array]`` and ``[array.device]`` tables also pick their model: ``kind`` is its name in
+the `imc.arrays.ARRAYS` registry ("sram", the default, "resistive" or "dram") or in the
+`imc.devices.DEVICES` registry (the cells the array can hold: `Array.cell_kinds`; for SRAM
+"sram6t", the default, "sram8t" and "sram_xnor", for the resistive crossbar "rram" and
+"skyrmion"); a device's ``node`` is an optional technology node whose parameters the cell
+starts from (`imc.devices.sram.NODES`), and the other keys override fields of that model.
+`to_dict` records every ``kind``, so a saved configuration (e.g. a report's) loads back into
+the same design.
 """
 
 from __future__ import annotations
@@ -22,11 +25,14 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from imc.arrays import SRAMArray
+from imc.arrays import ARRAYS, Array, Conditions, SRAMArray
 from imc.devices import DEVICES, Device
-from imc.devices.validation import ParameterError, int_in_range, require
+from imc.errors import ParameterError, int_in_range, require
 from imc.mapping import ENCODINGS
 from imc.nn.data import DATASETS
+from imc.registry import Registry
+
+SELECTED = ((Array, ARRAYS), (Device, DEVICES))  # field types whose model a table's ``kind`` picks
 
 ConfigError = ParameterError
 
@@ -38,7 +44,7 @@ class MappingConfig:
     encoding: str = "xnor"
 
     def __post_init__(self) -> None:
-        require("encoding", self.encoding, self.encoding in ENCODINGS, f"allowed: {sorted(ENCODINGS)}")
+        ENCODINGS.get(self.encoding, "encoding")
 
 
 @dataclass(frozen=True)
@@ -52,26 +58,41 @@ class SimConfig:
 
     model: str = "bnn_mlp_digits"
     dataset: str = "digits"
+    dataset_path: str | None = None
     chips: int = 100
     seed: int = 0
     variation: bool = True
-    array: SRAMArray = field(default_factory=SRAMArray)
+    array: Array = field(default_factory=SRAMArray)
     mapping: MappingConfig = field(default_factory=MappingConfig)
+    conditions: Conditions = field(default_factory=Conditions)
 
     def __post_init__(self) -> None:
         require("model", self.model, isinstance(self.model, str) and self.model != "",
                 "must be a zoo model name or a path to a .npz model file")
         require("dataset", self.dataset, self.dataset in DATASETS, f"allowed: {sorted(DATASETS)}")
+        if self.dataset == "digits":
+            require("dataset_path", self.dataset_path, self.dataset_path is None, "digits is built in: give no path")
+        else:
+            require("dataset_path", self.dataset_path, isinstance(self.dataset_path, str)
+                    and Path(self.dataset_path).expanduser().exists(),
+                    f"dataset = {self.dataset!r} is read from local files: give the path of an existing "
+                    "directory or file (nothing is downloaded)")
         int_in_range("chips", self.chips, 1, 100_000)
         int_in_range("seed", self.seed, 0)
-        cell = self.array.device
-        require("mapping.encoding", self.mapping.encoding, cell.ports == 1 or self.mapping.encoding == "xnor",
-                f"the {cell.ports}-port cell array.device.kind = {_device_kind(cell)!r} stores the complementary "
-                "rows of the 'xnor' encoding in its ports; allowed: 'xnor'")
-        require("array.input_bits", self.array.input_bits, self.array.input_bits == 1,
+        geometry, kind = self.array.geometry(), _kind(self.array)
+        require("mapping.encoding", self.mapping.encoding, self.mapping.encoding in geometry.encodings,
+                f"the {kind!r} array of {_kind(self.array.device)!r} cells supports the encodings "
+                f"{list(geometry.encodings)}")
+        require("array.input_bits", getattr(self.array, "input_bits", 1), "binary" in geometry.input_schemes,
                 "the simulator maps binary layers (1-bit inputs) so far, so it drives binary word "
                 "lines; allowed: 1 (multi-bit word-line amplitude runs at array level: "
                 "imc.arrays.sram_amplitude)")
+        self.array.under(self.conditions)  # conditions the array cannot meet (e.g. IR drop without wires)
+
+    @property
+    def chip_array(self) -> Array:
+        """The array as the conditions have it (`Array.under`): what the engines simulate."""
+        return self.array.under(self.conditions)
 
     def replace(self, **changes) -> "SimConfig":
         """A copy with top-level fields changed, the changes checked like a loaded config."""
@@ -79,18 +100,21 @@ class SimConfig:
         return dataclasses.replace(self, **{key: getattr(checked, key) for key in changes})
 
 
-def _device_kind(device: Device) -> str:
-    """The `DEVICES` name of a device's model; an unregistered model gets its class name, which
-    `from_dict` rejects rather than loading another model."""
-    model = type(device)
-    key = getattr(model, "key", None)
-    return key if DEVICES.get(key) is model else model.__name__
+def _registry_of(cls: type) -> Registry | None:
+    """The registry whose ``kind`` selects the model of a field declared ``cls`` (None: not selected)."""
+    return next((registry for base, registry in SELECTED if isinstance(cls, type) and issubclass(cls, base)), None)
+
+
+def _kind(obj) -> str:
+    """The registry name of a device's or array's model; an unregistered model gets its class name,
+    which `from_dict` rejects rather than loading another model."""
+    return _registry_of(type(obj)).key_of(obj) or type(obj).__name__
 
 
 def to_dict(config) -> dict:
-    """Nested plain-dict form of a config dataclass (what `from_dict` and TOML take); device
-    tables start with their model's ``kind``."""
-    table = {"kind": _device_kind(config)} if isinstance(config, Device) else {}
+    """Nested plain-dict form of a config dataclass (what `from_dict` and TOML take); device and
+    array tables start with their model's ``kind``."""
+    table = {"kind": _kind(config)} if _registry_of(type(config)) else {}
     for f in dataclasses.fields(config):
         value = getattr(config, f.name)
         table[f.name] = to_dict(value) if dataclasses.is_dataclass(value) else value
@@ -131,10 +155,11 @@ def from_dict(cls, data: dict, prefix: str = "", *, make=None, selectors: tuple[
         if key not in fields:
             raise ConfigError(path, value, f"unknown key; allowed keys for {cls.__name__}: {[*selectors, *fields]}")
         expected = hints[key]
-        if isinstance(expected, type) and issubclass(expected, Device):
-            kwargs[key] = _device_from_dict(cls, fields[key], expected, value, f"{path}.")
-        elif dataclasses.is_dataclass(expected):
-            kwargs[key] = from_dict(expected, value, f"{path}.")
+        table = _table_class(expected, value)
+        if _registry_of(expected):
+            kwargs[key] = _selected_from_dict(cls, fields[key], expected, value, f"{path}.")
+        elif table is not None:
+            kwargs[key] = from_dict(table, value, f"{path}.")
         else:
             kwargs[key] = _check_type(path, value, expected)
     try:
@@ -143,24 +168,35 @@ def from_dict(cls, data: dict, prefix: str = "", *, make=None, selectors: tuple[
         raise exc.within(prefix[:-1]) if prefix else exc
 
 
-def _device_from_dict(owner, field_: dataclasses.Field, base: type, data: dict, prefix: str) -> Device:
-    """The device of field ``owner.field_`` (declared a ``base``) from its table.
+def _table_class(expected, value) -> type | None:
+    """The dataclass a field of type ``expected`` (a dataclass, or an optional one given a table)
+    builds from ``value``; None for plain values."""
+    if dataclasses.is_dataclass(expected):
+        return expected
+    options = [t for t in typing.get_args(expected) if dataclasses.is_dataclass(t)]
+    return options[0] if options and isinstance(value, dict) else None
 
-    ``kind``: the model's `DEVICES` name (default: the model of the field's default), one of
-    the subclasses of ``base``; ``node``: for models with ``at_node``, the technology node whose
-    parameters the device starts from; every other key overrides a field of the model.
+
+def _selected_from_dict(owner, field_: dataclasses.Field, base: type, data: dict, prefix: str):
+    """The model (device or array) of field ``owner.field_``, declared a ``base``, from its table.
+
+    ``kind``: the model's registry name (default: the model of the field's default), one of the
+    registered subclasses of ``base`` (for a device, one of the owner array's ``cell_kinds``);
+    ``node``: for models with ``at_node``, the technology node whose parameters it starts from;
+    every other key overrides a field of the model.
     """
     _check_table(base, data, prefix)
-    allowed = sorted(key for key, model in DEVICES.items() if issubclass(model, base))
+    registry = _registry_of(base)
+    cell_kinds = getattr(owner, "cell_kinds", None) if registry is DEVICES else None
+    allowed = sorted(cell_kinds or [key for key, model in registry.items() if issubclass(model, base)])
     if "kind" in data:
         kind = _check_type(f"{prefix}kind", data["kind"], str)
     else:
-        kind = _device_kind(field_.default_factory() if field_.default is dataclasses.MISSING else field_.default)
-    require(f"{prefix}kind", kind, kind in DEVICES, f"allowed: {allowed}")
-    model = DEVICES[kind]
-    require(f"{prefix}kind", kind, issubclass(model, base),
-            f"{kind!r} is a {model.__name__}, but {owner.__name__}.{field_.name} needs one of the "
-            f"{base.__name__} models: {allowed}")
+        kind = _kind(field_.default_factory() if field_.default is dataclasses.MISSING else field_.default)
+    require(f"{prefix}kind", kind, kind in registry, f"allowed: {allowed}")
+    model = registry[kind]
+    require(f"{prefix}kind", kind, issubclass(model, base) and kind in allowed,
+            f"{kind!r} is a {model.__name__}, but {owner.__name__}.{field_.name} holds one of {allowed}")
     selectors = ("kind", "node") if hasattr(model, "at_node") else ("kind",)
     make = model
     if "node" in selectors and "node" in data:

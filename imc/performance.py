@@ -1,23 +1,23 @@
 """Closed-form energy, latency and throughput of a mapped network on the nominal chip.
 
-Energy is data dependent: every tile's word-line activity and column counts are taken
-from the test set run through the exact integer network, and each tile op is priced by
-`SRAMArray.op_cost`. Layers run one after another for one input (latency) and as a
-pipeline over a stream of inputs (throughput = 1 / slowest layer), every layer owning
-its arrays and every array its column ADCs. The SimPy chip engine refines this estimate.
+Energy is data dependent: every tile's inputs are taken from the test set run through the
+exact integer network, and each tile op is priced by the array (`Array.op_cost`), the digital
+periphery by its `DigitalCosts`. Layers run one after another for one input (latency) and as a
+pipeline over a stream of inputs (throughput = 1 / slowest layer), every layer owning its
+arrays (its tiles run in parallel) and every array its column read-out. The SimPy chip engine
+refines this estimate.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from imc.arrays import SRAMArray
-from imc.engine import uses_sense_amp
-from imc.mapping import ENCODINGS, MappingPlan
+from imc.arrays.base import Array, OpCost
+from imc.arrays.periphery import accumulator_bits
+from imc.mapping import MappingPlan
 from imc.mapping.spec import exact_integer_matmul, run_layers
 
 
@@ -55,39 +55,33 @@ class Performance:
         return 2 * self.macs / self.energy_per_inference_j / 1e12
 
 
-def accumulator_bits(n_in: int) -> int:
-    """Bits of a signed accumulator holding a dot product of n_in binary terms, |z| <= n_in."""
-    return math.ceil(math.log2(2 * n_in + 1))
+def layer_cost(plan: MappingPlan, array: Array, index: int, x_layer: np.ndarray) -> OpCost:
+    """One input's cost of matrix layer ``index`` for its matrix inputs ``x_layer`` (..., n_in):
+    its tiles side by side (`OpCost.alongside`), then the digital partial-sum adds, output stage
+    and buffer traffic (`DigitalCosts`), once per output position."""
+    placement = plan.layers[index]
+    layer, digital = placement.spec, array.digital
+    flat = x_layer.reshape(-1, layer.n_in)
+    tiles = OpCost({}, 0.0)
+    for tile in placement.tiles:
+        tiles = tiles.alongside(array.op_cost(tile, flat[:, tile.inputs]))
+    output_bits = int(np.ceil(np.log2(layer.levels.size))) if layer.thresholds is not None else accumulator_bits(layer.n_in)
+    periphery = OpCost({"digital": digital.accumulate_energy_j(layer.n_in, layer.n_out, placement.row_tiles),
+                        "buffer": digital.buffer_energy_j(layer.n_in + layer.n_out * output_bits)},
+                       digital.adder_tree_latency_s(placement.row_tiles))
+    return layer.output_positions * (tiles + periphery)
 
 
-def estimate(plan: MappingPlan, array: SRAMArray, x: np.ndarray) -> Performance:
-    """Closed-form performance of ``plan`` on ``array`` for first-layer inputs ``x`` (batch, n_in)."""
-    encoding = ENCODINGS[plan.encoding]()
-    digital = array.digital
+def estimate(plan: MappingPlan, array: Array, x: np.ndarray) -> Performance:
+    """Closed-form performance of ``plan`` on ``array`` for first-op inputs ``x`` (batch, ...)."""
     rows, latencies = {}, {}
 
     def matvec(index, layer, x_layer):
-        placement = plan.layers[index]
-        energy = dict.fromkeys(("bitline", "wordline", "adc", "sense_amp"), 0.0)
-        tile_latency = 0.0
-        for tile in placement.tiles:
-            word_lines = encoding.word_lines(x_layer[..., tile.inputs])
-            counts = word_lines @ tile.states.astype(np.float32)
-            cost = array.op_cost(word_lines.sum(-1).mean(), counts.mean(0), placement.full_scale_count,
-                                 sense_amp=uses_sense_amp(array, plan, placement))
-            for component, joules in cost.energy_j.items():
-                energy[component] += joules
-            tile_latency = max(tile_latency, cost.latency_s)
-        width = accumulator_bits(layer.n_in)
-        energy["digital"] = layer.n_out * (placement.row_tiles + 1) * width * digital.e_add_bit_j
-        output_bits = int(np.ceil(np.log2(np.asarray(layer.levels).size))) if layer.thresholds is not None else width
-        energy["buffer"] = (layer.n_in + layer.n_out * output_bits) * digital.e_buffer_bit_j
-        adder_levels = math.ceil(math.log2(placement.row_tiles)) + 1
-        rows[layer.name] = energy
-        latencies[layer.name] = tile_latency + adder_levels / digital.f_clk_hz
+        cost = layer_cost(plan, array, index, x_layer)
+        rows[layer.name], latencies[layer.name] = cost.energy_j, cost.latency_s
         return exact_integer_matmul(x_layer, layer.weights)
 
     run_layers(plan.ops, x, matvec)
-    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame = pd.DataFrame.from_dict(rows, orient="index").fillna(0.0)
     frame.index.name = "layer"
     return Performance(frame, latencies, sum(p.spec.macs for p in plan.layers))

@@ -39,7 +39,8 @@ class Report:
     mapping: pd.DataFrame
     n_arrays: int
     array_area_m2: float
-    read_disturb_probability: float
+    design: str
+    reliability: dict[str, float]
     runtime_s: float
 
     @property
@@ -81,7 +82,8 @@ class Report:
             "macs_per_inference": self.macs_per_inference,
             "n_arrays": self.n_arrays,
             "array_area_m2": self.array_area_m2,
-            "read_disturb_probability": self.read_disturb_probability,
+            "design": self.design,
+            "reliability": self.reliability,
             "mapping": self.mapping.to_dict(orient="records"),
             "runtime_s": self.runtime_s,
         }
@@ -141,19 +143,18 @@ class Report:
         """Human-readable summary, as printed by ``imc simulate``."""
         c, s = self.config, self.accuracy_stats()
         y = self.yield_at(self.default_yield_target)
-        arr = c["array"]
+        arr, conditions = c["array"], c["conditions"]
+        figures = "".join(f", {name} {value:.2g}" for name, value in self.reliability.items())
         lines = [
             f"imc simulate: {c['model']} on {c['dataset']} ({self.n_test} test images), "
-            f"{c['chips']} chips, seed {c['seed']}, variation {'on' if c['variation'] else 'off'}",
-            f"design: {arr['device'].get('kind', 'sram6t')} arrays {arr['rows']}x{arr['cols']}, "
-            f"{c['mapping']['encoding']} encoding, "
-            f"V_WL {arr['v_wl_v']:.2f} V, {arr['adc']['bits']}-bit column ADCs"
-            f"{', sense amplifiers on single-tile sign layers' if arr['sensing'] == 'sense_amp' else ''}",
+            f"{c['chips']} chips, seed {c['seed']}, variation {'on' if c['variation'] else 'off'}"
+            + (f", {conditions['time_s']:.3g} s after programming" if conditions["time_s"] > 0 else ""),
+            f"design: {arr['device']['kind']} arrays {arr['rows']}x{arr['cols']}, "
+            f"{c['mapping']['encoding']} encoding, {self.design}",
             "",
             "mapping",
             self.mapping.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
-            f"  {self.n_arrays} arrays, {self.array_area_m2 * 1e12:.0f} um^2 of cells and ADCs, "
-            f"read-disturb P(flip) per cell op at full scale {self.read_disturb_probability:.2g}",
+            f"  {self.n_arrays} arrays, {self.array_area_m2 * 1e12:.0f} um^2 of cells and periphery{figures}",
             "",
             "accuracy",
             f"  software        {100 * self.software_accuracy:6.2f} %",

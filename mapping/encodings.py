@@ -18,6 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from imc.errors import require
+from imc.registry import Registry
+
 
 @dataclass(frozen=True, eq=False)
 class CountDecoding:
@@ -34,6 +37,14 @@ class CountDecoding:
     def n_out(self) -> int:
         return self.column_offset.shape[0]
 
+    def count_thresholds(self, thresholds: np.ndarray) -> np.ndarray:
+        """Smallest count per column whose decoded z reaches ``thresholds`` (n_out,): z >= t is
+        count >= ceil((t - column_offset) / gain), for a decoding without a reference column and
+        a positive gain (what a per-column latch compares against)."""
+        require("decoding", (self.gain, self.reference_gain), self.gain > 0 and self.reference_gain == 0,
+                "a latch threshold needs a positive gain and no reference column")
+        return np.ceil((np.asarray(thresholds) - self.column_offset) / self.gain).astype(np.int64)
+
     def apply(self, counts: np.ndarray) -> np.ndarray:
         """Counts (..., n_out [+ 1 reference]) -> int64 partial dot products (..., n_out)."""
         counts = np.asarray(counts, dtype=np.int64)
@@ -41,6 +52,26 @@ class CountDecoding:
         if self.reference_gain:
             z += self.reference_gain * counts[..., self.n_out:self.n_out + 1]
         return z
+
+
+@dataclass(frozen=True, eq=False)
+class LatchDecision:
+    """A sign layer's columns read by 1-bit latches instead of ADCs: column j passes when its count
+    reaches ``count_thresholds[j]``; the layer then sees z_j = ``passed_z[j]`` or ``failed_z[j]``
+    (its threshold t_j or t_j - 1), which its sign stage turns back into the latch's decision."""
+
+    count_thresholds: np.ndarray
+    passed_z: np.ndarray
+    failed_z: np.ndarray
+
+    @classmethod
+    def for_thresholds(cls, decoding: CountDecoding, thresholds: np.ndarray) -> "LatchDecision":
+        t = np.asarray(thresholds, dtype=np.int64)
+        return cls(decoding.count_thresholds(t), t.astype(np.int32), (t - 1).astype(np.int32))
+
+    def apply(self, passed: np.ndarray) -> np.ndarray:
+        """Decisions (..., n_out) bool -> int32 pre-activations (..., n_out)."""
+        return np.where(passed, self.passed_z, self.failed_z)
 
 
 def active(x: np.ndarray) -> np.ndarray:
@@ -51,7 +82,7 @@ def active(x: np.ndarray) -> np.ndarray:
 class SignEncoding(ABC):
     """How a tile of {-1,+1} weights and inputs uses 0/1 cells and word lines."""
 
-    name: str
+    key: str
     rows_per_input: int
     reference_columns: int
 
@@ -72,6 +103,10 @@ class SignEncoding(ABC):
     def decoding(self, w: np.ndarray) -> CountDecoding:
         """The affine map from a tile's column counts to its partial dot products."""
 
+    def fold_inputs(self, x: np.ndarray) -> np.ndarray:
+        """The left operand of the folded product: the inputs' signs `active` (float32)."""
+        return active(x)
+
     def full_scale_count(self, n_inputs: int) -> int:
         """Largest count a column can reach: one conducting cell per input."""
         return n_inputs
@@ -81,6 +116,10 @@ class SignEncoding(ABC):
         return self.decoding(w).apply(counts)
 
 
+ENCODINGS = Registry("sign encoding")
+
+
+@ENCODINGS.register("xnor")
 class XnorEncoding(SignEncoding):
     """Complementary rows: each weight uses two cells (w and not-w), each input two word lines.
 
@@ -91,7 +130,6 @@ class XnorEncoding(SignEncoding):
     "XNOR-SRAM", VLSI 2018), realised with single-ended 6T bit-line reads.
     """
 
-    name = "xnor"
     rows_per_input = 2
     reference_columns = 0
 
@@ -119,6 +157,7 @@ class XnorEncoding(SignEncoding):
         return CountDecoding(2, np.full(w.shape[1], -w.shape[0], dtype=np.int32))
 
 
+@ENCODINGS.register("offset")
 class OffsetReferenceEncoding(SignEncoding):
     """One row per input storing b = (w+1)/2, plus one reference column of ones.
 
@@ -129,7 +168,6 @@ class OffsetReferenceEncoding(SignEncoding):
     unipolar cells, as in the biased weight encoding of Shafiee et al., "ISAAC", ISCA 2016).
     """
 
-    name = "offset"
     rows_per_input = 1
     reference_columns = 1
 
@@ -150,4 +188,3 @@ class OffsetReferenceEncoding(SignEncoding):
         return CountDecoding(4, (w.shape[0] - 2 * column_ones).astype(np.int32), reference_gain=-2)
 
 
-ENCODINGS = {cls.name: cls for cls in (XnorEncoding, OffsetReferenceEncoding)}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imc.mapping.errors import MappingError
+from imc.errors import MappingError
 
 BINARY_LEVELS = (-1, 1)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from imc.devices.validation import ParameterError, int_in_range, require
+from imc.errors import ParameterError, int_in_range, require
 
 DIGITS_TEST_FRACTION = 0.2
 DIGITS_SPLIT_SEED = 0

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from imc.devices.validation import ParameterError
+from imc.errors import ParameterError
 from imc.mapping.spec import ConvGeometry, FlattenSpec, LayerSpec, PoolSpec
 from imc.nn import layers as L
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from imc.devices.validation import ParameterError
+from imc.errors import ParameterError
 from imc.nn.network import Sequential, load_state_dict, state_dict
 
 FORMAT_VERSION = 2

@@ -21,7 +21,7 @@ from typing import ClassVar
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from imc.devices.validation import int_in_range, non_negative, positive, require
+from imc.errors import int_in_range, non_negative, positive, require
 from imc.nn.quantizers import Quantizer
 
 

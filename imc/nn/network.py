@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imc.devices.validation import int_in_range, require
+from imc.errors import int_in_range, require
 from imc.mapping.spec import ConvGeometry, LayerSpec, matrix_layers, run_layers
 from imc.nn import layers as L
 from imc.nn.data import thermometer_encode

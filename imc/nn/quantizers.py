@@ -29,7 +29,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from imc.devices.validation import ParameterError, int_in_range, positive, require
+from imc.errors import ParameterError, int_in_range, positive, require
 
 MAX_BITS = 16
 

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
-from imc.devices.validation import int_in_range, non_negative, positive, require
+from imc.errors import int_in_range, non_negative, positive, require
 from imc.nn.data import validation_split
 from imc.nn.network import Sequential, load_state_dict, state_dict
 

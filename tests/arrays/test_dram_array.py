@@ -69,8 +69,8 @@ def test_aged_chip_loses_stored_ones_and_both_paths_agree():
     array = DRAMBitwiseArray(rows=8, cols=64, device=dataclasses.replace(DRAM1T1C(), sigma_sa_offset_v=0.0))
     weights, x = random_layer(np.random.default_rng(14), 6, 40, 5)
     instance = array.sample_instance(weights, np.random.default_rng(15))
-    assert np.array_equal(array.dot(array.age(instance, 0.01), x), x @ weights.T)  # within refresh
-    aged = array.age(instance, 60.0)  # 30 median retention times: every stored 1 reads as 0
+    assert np.array_equal(array.dot(array.age_instance(instance, 0.01), x), x @ weights.T)  # within refresh
+    aged = array.age_instance(instance, 60.0)  # 30 median retention times: every stored 1 reads as 0
     assert np.array_equal(array.dot(aged, x), array.simulate_dot(aged, x))
     assert np.array_equal(array.dot(aged, x), x @ -np.ones_like(weights).T)
 
@@ -122,7 +122,7 @@ def test_same_seed_gives_the_same_instance():
 def test_costs_of_a_packed_layer_equal_the_closed_form():
     array = DRAMBitwiseArray()
     d, batch = array.device, 10
-    cost = array.op_cost(batch, 256, 256)  # 8 weight rows of 32 vectors, one input row of 32 copies
+    cost = array.dot_cost(batch, 256, 256)  # 8 weight rows of 32 vectors, one input row of 32 copies
     assert cost.energy_j["xnor"] == pytest.approx(batch * 8 * 8192 * d.op_cost("xnor").read_energy_j, rel=1e-12)
     assert cost.energy_j["input_write"] == pytest.approx(batch * 8192 * d.cost().write_energy_j, rel=1e-12)
     assert cost.energy_j["popcount"] == pytest.approx(batch * 256 * 256 * 3.1e-15, rel=1e-12)
@@ -138,7 +138,7 @@ def test_costs_of_a_split_layer_over_banks_equal_the_closed_form(banks):
     array = DRAMBitwiseArray(rows=8, cols=16, burst_bits=8, banks=banks,
                              digital=DigitalCosts(f_clk_hz=2e9))
     d, batch = array.device, 3
-    cost = array.op_cost(batch, 37, 5)  # segments of 16, 16, 5 bits; 3 subarrays of 5 weight rows
+    cost = array.dot_cost(batch, 37, 5)  # segments of 16, 16, 5 bits; 3 subarrays of 5 weight rows
     e_xnor, e_write, e_act = d.op_cost("xnor").read_energy_j, d.cost().write_energy_j, d.activation_energy_j(1)
     assert cost.energy_j["xnor"] == pytest.approx(batch * 15 * 16 * e_xnor, rel=1e-12)
     input_rows_j = sum(bits * e_write + (16 - bits) * e_act for bits in (16, 16, 5))
@@ -156,8 +156,8 @@ def test_latency_is_parallel_over_banks_and_serial_over_inputs():
     array = DRAMBitwiseArray(rows=8, cols=16, burst_bits=8)
     one_bank = dataclasses.replace(array, banks=1)
     depth = array.popcount_depth_s()
-    assert array.op_cost(4, 37, 5).latency_s - depth == pytest.approx(4 * (array.op_cost(1, 37, 5).latency_s - depth))
-    assert one_bank.op_cost(1, 37, 5).latency_s > 2.5 * (array.op_cost(1, 37, 5).latency_s - depth)
+    assert array.dot_cost(4, 37, 5).latency_s - depth == pytest.approx(4 * (array.dot_cost(1, 37, 5).latency_s - depth))
+    assert one_bank.dot_cost(1, 37, 5).latency_s > 2.5 * (array.dot_cost(1, 37, 5).latency_s - depth)
 
 
 @pytest.mark.parametrize("weights", [np.array([[1, 0, -1]]), np.array([1, -1]), np.array([[0.5, 1.0]]),
@@ -185,7 +185,7 @@ def test_vectors_longer_than_the_subarray_holds_are_rejected():
     assert info.value.field == "n" and "48" in str(info.value)
     for field, args in (("batch", (0, 4, 4)), ("n_out", (1, 4, 0))):
         with pytest.raises(ParameterError) as info:
-            array.op_cost(*args)
+            array.dot_cost(*args)
         assert info.value.field == field
 
 

@@ -184,7 +184,7 @@ def test_drift_lowers_the_products_over_time():
     array = ResistiveArray(rows=64, cols=16, input_bits=2, ohmic=True, device=device, adc=ColumnADC(bits=14))
     chip = array.sample_instance(states, rng)
     fresh = array.matvec(chip, x)
-    aged = array.matvec(array.age(chip, 1e6), x)
+    aged = array.matvec(array.age_instance(chip, 1e6), x)
     assert np.array_equal(fresh, x @ states) and aged.sum() < fresh.sum()
 
 
@@ -201,12 +201,12 @@ def test_op_cost_closed_forms():
     rng = np.random.default_rng(7)
     array = ResistiveArray(rows=64, cols=16, input_bits=3, ohmic=True, device=PASSIVE)
     x = rng.integers(0, 8, (10, 64))
-    cost = array.op_cost(x, 5e-6, used_cols=16)
+    cost = array.read_cost(x, 5e-6, used_cols=16)
     ones = sum(((x >> b) & 1).sum(1).mean() for b in range(3))
     assert cost.energy_j["cells"] == pytest.approx(17 * 5e-6 * ones * 0.1 ** 2 * array.t_read_s)
     assert cost.energy_j["adc"] == pytest.approx(3 * 17 * array.adc.energy_per_conversion_j)
     assert cost.latency_s == pytest.approx(3 * array.t_read_s + 3 * array.adc.conversion_time_s)
-    assert array.area_m2 > 64 * 17 * array.cell_area_m2
+    assert array.area_m2() > 64 * 17 * array.cell_area_m2
 
 
 @pytest.mark.parametrize("x, message", [

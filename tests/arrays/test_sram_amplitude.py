@@ -149,7 +149,7 @@ def test_bit_serial_cost_is_k_binary_ops_plus_shift_add():
     array = SRAMArray(rows=64, cols=32, input_bits=3, adc=ColumnADC(bits=7))
     codes, states = random_product(np.random.default_rng(9), 20, 64, 32, 3)
     binary = dataclasses.replace(array, input_bits=1)
-    planes = [binary.op_cost(float(((codes >> b) & 1).sum(1).mean()), (((codes >> b) & 1) @ states).mean(0), 64)
+    planes = [binary.read_cost(float(((codes >> b) & 1).sum(1).mean()), (((codes >> b) & 1) @ states).mean(0), 64)
               for b in range(3)]
     cost = bit_serial_op_cost(array, codes, states)
     assert cost.energy_j["adc"] == pytest.approx(sum(p.energy_j["adc"] for p in planes), rel=1e-12)
@@ -159,11 +159,11 @@ def test_bit_serial_cost_is_k_binary_ops_plus_shift_add():
 
 def test_op_cost_wants_the_mean_level_exactly_for_amplitude_inputs():
     with pytest.raises(ParameterError, match="mean_word_line_v"):
-        SRAMArray().op_cost(10, np.ones(4), 256, mean_word_line_v=0.5)
+        SRAMArray().read_cost(10, np.ones(4), 256, mean_word_line_v=0.5)
     with pytest.raises(ParameterError, match="mean_word_line_v"):
-        SRAMArray(input_bits=4).op_cost(10, np.ones(4), 256 * 15)
+        SRAMArray(input_bits=4).read_cost(10, np.ones(4), 256 * 15)
     with pytest.raises(ParameterError, match=r"mean_word_line_v = 0\.8.*\[0, v_wl_v = 0\.7\]"):
-        SRAMArray(input_bits=4).op_cost(10, np.ones(4), 256 * 15, mean_word_line_v=0.8)
+        SRAMArray(input_bits=4).read_cost(10, np.ones(4), 256 * 15, mean_word_line_v=0.8)
 
 
 @pytest.mark.parametrize("codes, match", [

@@ -74,7 +74,7 @@ def test_pulse_width_closed_form():
 def test_op_cost_components_closed_form():
     array = SRAMArray()
     counts = np.array([0.0, 64.0, 128.0])
-    cost = array.op_cost(active_rows=128, column_counts=counts, full_scale_count=128)
+    cost = array.read_cost(active_rows=128, column_counts=counts, full_scale_count=128)
     dv = counts * 0.5 / 128
     assert cost.energy_j["bitline"] == pytest.approx(256e-15 * 1.1 * dv.sum(), rel=1e-12)
     assert cost.energy_j["wordline"] == pytest.approx(128 * 128 * 0.25e-15 * 0.7 ** 2, rel=1e-12)
@@ -101,9 +101,9 @@ def test_shared_adcs_lengthen_the_op():
     shared = SRAMArray(adc=ColumnADC(columns_per_adc=8))
     alone = SRAMArray()
     counts = np.zeros(128)
-    extra = shared.op_cost(128, counts, 128).latency_s - alone.op_cost(128, counts, 128).latency_s
+    extra = shared.read_cost(128, counts, 128).latency_s - alone.read_cost(128, counts, 128).latency_s
     assert extra == pytest.approx(7 * alone.adc.conversion_time_s, rel=1e-9)
-    assert shared.area_m2 < alone.area_m2
+    assert shared.area_m2() < alone.area_m2()
 
 
 def test_zero_variation_instance_is_exactly_nominal():

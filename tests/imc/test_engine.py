@@ -5,7 +5,8 @@ import pytest
 
 from imc import engine
 from imc.arrays import ColumnADC, SRAMArray
-from imc.devices import XNORSRAM, ParameterError
+from imc.devices import XNORSRAM
+from imc.errors import ParameterError
 from imc.mapping import map_layers
 from imc.nn import zoo
 from imc.nn.data import load_digits
@@ -25,7 +26,7 @@ def setup():
 def test_hardware_equals_software_bit_for_bit_without_variation(setup, encoding, rows, cols, bits):
     model, data, x = setup
     array = SRAMArray(rows=rows, cols=cols, adc=ColumnADC(bits=bits))
-    plan = map_layers(model.ops, rows, cols, encoding)
+    plan = map_layers(model.ops, array.geometry(), encoding)
     assert 2 ** bits - 1 >= max(p.full_scale_count for p in plan.layers)
     nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
     hardware = engine.hardware_logits(plan, array, x, nominal)[0]
@@ -36,7 +37,7 @@ def test_zero_mismatch_chips_match_software_even_with_variation_sampling_on(setu
     model, data, x = setup
     ideal_cell = dataclasses.replace(SRAMArray().device, a_vt_v_m=0.0)
     array = SRAMArray(device=ideal_cell)
-    plan = map_layers(model.ops, 256, 128, "xnor")
+    plan = map_layers(model.ops, SRAMArray().geometry(), "xnor")
     accuracy = engine.chip_accuracies(plan, array, x, data.y_test, seed=5, chips=3)
     assert np.all(accuracy == np.mean(model.predict(data.x_test) == data.y_test))
 
@@ -44,14 +45,14 @@ def test_zero_mismatch_chips_match_software_even_with_variation_sampling_on(setu
 def test_too_few_adc_bits_break_exactness(setup):
     model, data, x = setup
     array = SRAMArray(adc=ColumnADC(bits=3))
-    plan = map_layers(model.ops, 256, 128, "xnor")
+    plan = map_layers(model.ops, SRAMArray().geometry(), "xnor")
     nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
     assert not np.array_equal(engine.hardware_logits(plan, array, x, nominal)[0], model.logits(data.x_test))
 
 
 def test_same_seed_same_chips_other_seed_other_chips(setup):
     model, data, x = setup
-    array, plan = SRAMArray(), map_layers(model.ops, 256, 128, "xnor")
+    array, plan = SRAMArray(), map_layers(model.ops, SRAMArray().geometry(), "xnor")
     a = engine.chip_accuracies(plan, array, x, data.y_test, seed=11, chips=6)
     b = engine.chip_accuracies(plan, array, x, data.y_test, seed=11, chips=6)
     c = engine.chip_accuracies(plan, array, x, data.y_test, seed=12, chips=6)
@@ -61,7 +62,7 @@ def test_same_seed_same_chips_other_seed_other_chips(setup):
 
 def test_results_do_not_depend_on_chunking_workers_or_chip_count(setup):
     model, data, x = setup
-    array, plan = SRAMArray(), map_layers(model.ops, 256, 128, "xnor")
+    array, plan = SRAMArray(), map_layers(model.ops, SRAMArray().geometry(), "xnor")
     whole = engine.chip_accuracies(plan, array, x, data.y_test, seed=3, chips=7, chunk=7, workers=1)
     pieces = engine.chip_accuracies(plan, array, x, data.y_test, seed=3, chips=7, chunk=2, workers=3)
     first = engine.chip_accuracies(plan, array, x, data.y_test, seed=3, chips=4, workers=2)
@@ -70,7 +71,7 @@ def test_results_do_not_depend_on_chunking_workers_or_chip_count(setup):
 
 def test_input_blocks_do_not_change_the_outputs(setup):
     model, _, x = setup
-    array, plan = SRAMArray(), map_layers(model.ops, 256, 128, "xnor")
+    array, plan = SRAMArray(), map_layers(model.ops, SRAMArray().geometry(), "xnor")
     chips = engine.sample_chips(array, plan, engine.chip_seeds(0, 2), variation=True)
     assert np.array_equal(engine.hardware_logits(plan, array, x, chips, block=37),
                           engine.hardware_logits(plan, array, x, chips))
@@ -83,7 +84,7 @@ def test_bad_worker_count_is_named():
 
 def test_static_variation_is_reused_across_the_test_set(setup):
     model, _, x = setup
-    array, plan = SRAMArray(), map_layers(model.ops, 256, 128, "xnor")
+    array, plan = SRAMArray(), map_layers(model.ops, SRAMArray().geometry(), "xnor")
     chips = engine.sample_chips(array, plan, engine.chip_seeds(0, 2), variation=True)
     full = engine.hardware_logits(plan, array, x, chips)
     half = engine.hardware_logits(plan, array, x[:100], chips)
@@ -92,7 +93,7 @@ def test_static_variation_is_reused_across_the_test_set(setup):
 
 def test_larger_mismatch_lowers_mean_accuracy(setup):
     model, data, x = setup
-    plan = map_layers(model.ops, 256, 128, "xnor")
+    plan = map_layers(model.ops, SRAMArray().geometry(), "xnor")
     software = np.mean(model.predict(data.x_test) == data.y_test)
     means = []
     for a_vt in (0.5e-9, 9e-9):
@@ -109,7 +110,7 @@ def test_larger_mismatch_lowers_mean_accuracy(setup):
 def test_exactness_over_array_geometries(setup, encoding, rows, cols):
     """Bit-exact hardware for every geometry, with the fewest ADC bits that resolve a column."""
     model, data, x = setup
-    plan = map_layers(model.ops, rows, cols, encoding)
+    plan = map_layers(model.ops, SRAMArray(rows=rows, cols=cols).geometry(), encoding)
     bits = int(np.ceil(np.log2(max(p.full_scale_count for p in plan.layers) + 1)))
     array = SRAMArray(rows=rows, cols=cols, adc=ColumnADC(bits=bits))
     nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
@@ -121,11 +122,11 @@ def test_xnor_cells_hold_both_complementary_rows_in_one_physical_row(setup):
     xnor = SRAMArray(rows=128, cols=128, v_wl_v=0.7, device=XNORSRAM())
     six_t = SRAMArray(rows=128, cols=128, v_wl_v=0.7)
     assert xnor.logical_rows == 256 and six_t.logical_rows == 128
-    plan = map_layers(model.ops, xnor.logical_rows, xnor.cols, "xnor")
-    assert plan.n_arrays < map_layers(model.ops, six_t.logical_rows, six_t.cols, "xnor").n_arrays
+    plan = map_layers(model.ops, xnor.geometry(), "xnor")
+    assert plan.n_arrays < map_layers(model.ops, six_t.geometry(), "xnor").n_arrays
     nominal = engine.sample_chips(xnor, plan, engine.chip_seeds(0, 1), variation=False)
     assert np.array_equal(engine.hardware_logits(plan, xnor, x, nominal)[0], model.logits(data.x_test))
-    chip = engine.sample_chips(xnor, plan, engine.chip_seeds(0, 1), variation=True)[0]
+    chip = xnor.sample_instance(plan.n_arrays, np.random.default_rng(engine.chip_seeds(0, 1)[0]))
     assert chip.cells.shape == (plan.n_arrays, 256, 128)
     # the two ports of a physical row have independent mismatch
     assert abs(np.corrcoef(chip.cells[0, 0::2].ravel(), chip.cells[0, 1::2].ravel())[0, 1]) < 0.05
@@ -136,12 +137,13 @@ def test_xnor_cells_hold_both_complementary_rows_in_one_physical_row(setup):
 def test_sense_amplifiers_replace_adcs_on_single_tile_sign_layers(setup):
     model, data, x = setup
     array = SRAMArray(rows=512, cols=128, sensing="sense_amp", adc=ColumnADC(bits=9))
-    plan = map_layers(model.ops, array.logical_rows, array.cols, "xnor")
-    assert [engine.uses_sense_amp(array, plan, p) for p in plan.layers] == [True, True, False]
+    plan = map_layers(model.ops, array.geometry(), "xnor")
+    assert [p.tiles[0].sensing for p in plan.layers] == ["sense_amp", "sense_amp", "adc"]
     nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
     assert np.array_equal(engine.hardware_logits(plan, array, x, nominal)[0], model.logits(data.x_test))
     from imc.performance import estimate
-    latch, adc = estimate(plan, array, x), estimate(plan, dataclasses.replace(array, sensing="adc"), x)
+    adc_array = dataclasses.replace(array, sensing="adc")
+    latch, adc = estimate(plan, array, x), estimate(map_layers(model.ops, adc_array.geometry(), "xnor"), adc_array, x)
     assert latch.energy.loc["dense0", "adc"] == 0 and latch.energy.loc["dense0", "sense_amp"] > 0
     assert latch.energy_per_inference_j < adc.energy_per_inference_j
     assert latch.latency_s < adc.latency_s
@@ -150,7 +152,7 @@ def test_sense_amplifiers_replace_adcs_on_single_tile_sign_layers(setup):
 def test_sense_amplifier_offsets_cost_accuracy(setup):
     model, data, x = setup
     array = SRAMArray(rows=512, cols=128, sensing="sense_amp", adc=ColumnADC(bits=9))
-    plan = map_layers(model.ops, array.logical_rows, array.cols, "xnor")
+    plan = map_layers(model.ops, array.geometry(), "xnor")
     ideal_latch = dataclasses.replace(array.sense_amp, a_vt_v_m=0.0)
     exact = engine.chip_accuracies(plan, dataclasses.replace(array, sense_amp=ideal_latch), x, data.y_test, 0, 4)
     offset = engine.chip_accuracies(plan, array, x, data.y_test, 0, 4)
@@ -166,17 +168,21 @@ def test_fused_engine_agrees_with_the_plain_word_line_path_under_variation(setup
     from imc.mapping import ENCODINGS
     model, _, x = setup
     array = SRAMArray(adc=ColumnADC(sigma_offset_lsb=0.5, sigma_gain_rel=0.01, inl_lsb=0.5, sigma_dnl_lsb=0.2))
-    plan = map_layers(model.ops, array.logical_rows, array.cols, encoding)
-    chips = engine.sample_chips(array, plan, engine.chip_seeds(3, 2), variation=True)
+    plan = map_layers(model.ops, array.geometry(), encoding)
+    seeds = engine.chip_seeds(3, 2)
+    chips = engine.sample_chips(array, plan, seeds, variation=True)
     layer = plan.layers[0].spec
     linear = dataclasses.replace(layer, thresholds=None, levels=(0,), scale=np.ones(layer.n_out),
                                  offset=np.zeros(layer.n_out))  # the engine then returns z itself
     first = dataclasses.replace(plan, ops=[plan.ops[0], linear], layers=plan.layers[:1])
-    engine_z = engine.hardware_logits(first, array, x, chips)
+    first_tiles = len(plan.layers[0].tiles)
+    engine_z = engine.hardware_logits(first, array, x, [dataclasses.replace(chip, states=chip.states[:first_tiles])
+                                                        for chip in chips])
     enc = ENCODINGS[encoding]()
     signs = x.reshape(len(x), -1)
     z = np.zeros((2, len(x), layer.n_out), np.int64)
-    for c, chip in enumerate(chips):
+    for c, seed in enumerate(seeds):
+        chip = array.sample_instance(plan.n_arrays, np.random.default_rng(seed))  # the same draws as `program`
         for tile in first.layers[0].tiles:
             rows, cols = tile.states.shape
             counts = array.column_counts(enc.word_lines(signs[:, tile.inputs]),

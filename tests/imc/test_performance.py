@@ -3,7 +3,8 @@ import pytest
 
 from imc.arrays import SRAMArray
 from imc.mapping import LayerSpec, map_layers
-from imc.performance import accumulator_bits, estimate
+from imc.arrays import accumulator_bits
+from imc.performance import estimate
 
 
 def two_layer_plan(rows=64, cols=16):
@@ -13,7 +14,7 @@ def two_layer_plan(rows=64, cols=16):
     layers = [LayerSpec("h", w1, thresholds=np.zeros(20, np.int32)),
               LayerSpec("o", w2, scale=np.ones(3), offset=np.zeros(3))]
     x = np.where(rng.random((30, 40)) < 0.5, 1, -1).astype(np.int8)
-    return map_layers(layers, rows, cols, "xnor"), x
+    return map_layers(layers, SRAMArray(rows=rows, cols=cols).geometry(), "xnor"), x
 
 
 def test_array_energy_equals_sum_of_array_op_costs():
@@ -28,7 +29,9 @@ def test_array_energy_equals_sum_of_array_op_costs():
         word_lines = np.repeat(x_tile > 0, 2, axis=1).astype(np.float32)
         word_lines[:, 1::2] = x_tile < 0
         counts = word_lines @ tile.states
-        total += array.op_cost(word_lines.sum(1).mean(), counts.mean(0), placement.full_scale_count).total_energy_j
+        total += array.read_cost(word_lines.sum(1).mean(), counts.mean(0), placement.full_scale_count).total_energy_j
+        assert array.op_cost(tile, x_tile).total_energy_j == pytest.approx(
+            array.read_cost(word_lines.sum(1).mean(), counts.mean(0), placement.full_scale_count).total_energy_j)
     analog = perf.energy.loc["h", ["bitline", "wordline", "adc"]].sum()
     assert analog == pytest.approx(total, rel=1e-12)
 
@@ -51,7 +54,7 @@ def test_latency_throughput_and_efficiency_definitions():
     perf = estimate(plan, array, x)
     assert perf.latency_s == pytest.approx(sum(perf.layer_latency_s.values()))
     assert perf.throughput_inf_per_s == pytest.approx(1 / max(perf.layer_latency_s.values()))
-    op = array.op_cost(0, np.zeros(1), plan.layers[0].full_scale_count)
+    op = array.read_cost(0, np.zeros(1), plan.layers[0].full_scale_count)
     assert perf.layer_latency_s["h"] == pytest.approx(op.latency_s + 2 / array.digital.f_clk_hz)
     assert perf.macs == 40 * 20 + 20 * 3
     assert perf.tops_per_w == pytest.approx(2 * perf.macs / perf.energy_per_inference_j / 1e12)

@@ -1,9 +1,14 @@
 import numpy as np
 import pytest
 
-from imc.devices import ParameterError
+from imc.arrays import ArrayGeometry
+from imc.errors import ParameterError
 from imc.mapping import (ENCODINGS, ConvGeometry, FlattenSpec, LayerSpec, MappingError, PoolSpec, map_layers,
                          run_layers)
+
+
+def geometry(rows, cols, encodings=("xnor", "offset"), sensing=("adc",)):
+    return ArrayGeometry(rows, cols, 2, ("binary",), sensing, encodings)
 
 
 def binary(rng, shape):
@@ -19,7 +24,7 @@ def spec(n_in, n_out, seed=0, name="layer"):
 @pytest.mark.parametrize("rows, cols", [(256, 128), (64, 32), (37, 5)])
 def test_tiles_cover_every_weight_exactly_once(encoding, rows, cols):
     layers = [spec(300, 70, 1, "a"), spec(70, 10, 2, "b")]
-    plan = map_layers(layers, rows, cols, encoding)
+    plan = map_layers(layers, geometry(rows, cols), encoding)
     for layer, placement in zip(layers, plan.layers):
         covered = np.zeros(layer.weights.shape, dtype=int)
         for tile in placement.tiles:
@@ -31,12 +36,12 @@ def test_tiles_cover_every_weight_exactly_once(encoding, rows, cols):
 
 
 def test_array_count_and_utilisation_closed_form():
-    plan = map_layers([spec(300, 70)], 256, 128, "xnor")
+    plan = map_layers([spec(300, 70)], geometry(256, 128), "xnor")
     placement = plan.layers[0]
     # 128 inputs and 128 outputs per array: ceil(300/128) = 3 row tiles, 1 column tile
     assert (placement.row_tiles, placement.col_tiles, placement.n_arrays) == (3, 1, 3)
     assert placement.utilisation == pytest.approx(2 * 300 * 70 / (3 * 256 * 128))
-    offset = map_layers([spec(300, 70)], 256, 128, "offset").layers[0]
+    offset = map_layers([spec(300, 70)], geometry(256, 128), "offset").layers[0]
     # 256 inputs and 127 outputs (+1 reference column) per array: 2 x 1 tiles
     assert (offset.row_tiles, offset.col_tiles) == (2, 1)
     assert offset.utilisation == pytest.approx(300 * 71 / (2 * 256 * 128))
@@ -68,25 +73,53 @@ def test_bad_layer_specs_raise_naming_the_layer(kwargs, message):
     assert "'bad'" in str(info.value)
 
 
-@pytest.mark.parametrize("rows, cols, encoding, field", [
-    (0, 8, "xnor", "rows"), (8, -2, "xnor", "cols"), (8, 8, "nope", "encoding"),
-    (1, 8, "xnor", "rows x cols"), (8, 1, "offset", "rows x cols"),
-])
-def test_bad_geometry_raises_naming_the_field(rows, cols, encoding, field):
+@pytest.mark.parametrize("rows, cols, field", [(0, 8, "word_lines"), (8, -2, "bit_lines")])
+def test_bad_geometry_raises_naming_the_field(rows, cols, field):
     with pytest.raises(ParameterError) as info:
-        map_layers([spec(4, 4)], rows, cols, encoding)
+        geometry(rows, cols)
     assert info.value.field == field
+
+
+@pytest.mark.parametrize("rows, cols, encoding, field", [
+    (8, 8, "nope", "encoding"), (1, 8, "xnor", "rows x cols"), (8, 1, "offset", "rows x cols"),
+])
+def test_bad_mapping_raises_naming_the_field(rows, cols, encoding, field):
+    with pytest.raises(ParameterError) as info:
+        map_layers([spec(4, 4)], geometry(rows, cols), encoding)
+    assert info.value.field == field
+
+
+def test_an_encoding_the_cells_do_not_support_is_refused_naming_what_they_do():
+    with pytest.raises(ParameterError, match=r"support the encodings \['xnor'\]") as info:
+        map_layers([spec(4, 4)], geometry(8, 8, encodings=("xnor",)), "offset")
+    assert info.value.field == "encoding"
+
+
+def test_latches_read_single_tile_sign_layers_when_the_array_has_them():
+    layers = [spec(300, 70, 1, "wide"), spec(70, 10, 2, "narrow")]
+    latched = map_layers(layers, geometry(256, 128, sensing=("adc", "sense_amp")), "xnor")
+    wide, narrow = latched.layers
+    assert {t.sensing for t in wide.tiles} == {"adc"} and wide.row_tiles == 3  # partial sums need ADCs
+    (tile,) = narrow.tiles
+    assert tile.sensing == "sense_amp"
+    # XNOR: z = 2 count - n >= t  <=>  count >= ceil((t + n) / 2); here t = 0, n = 70
+    assert np.array_equal(tile.latch.count_thresholds, np.full(10, 35))
+    assert np.array_equal(tile.latch.apply(np.array([True, False] * 5)), [0, -1] * 5)
+    no_latches = map_layers(layers, geometry(256, 128), "xnor")
+    assert {t.sensing for t in no_latches.tiles} == {"adc"}
+    offset = map_layers(layers, geometry(256, 128, sensing=("adc", "sense_amp")), "offset")
+    assert {t.sensing for t in offset.tiles} == {"adc"}  # its reference column needs a conversion
 
 
 def test_multi_bit_and_convolution_layers_are_refused_by_the_mapper_for_now():
     four_bit = LayerSpec("q4", np.arange(-4, 4).reshape(4, 2), weight_bits=4, input_bits=4,
                          scale=np.ones(2), offset=np.zeros(2))
     with pytest.raises(MappingError, match="only binary dense"):
-        map_layers([four_bit], 64, 16, "xnor")
+        map_layers([four_bit], geometry(64, 16), "xnor")
     conv = LayerSpec("c", np.ones((9, 2), dtype=np.int8), scale=np.ones(2), offset=np.zeros(2),
                      conv=ConvGeometry((3, 3), 1, 1, (4, 4, 1)))
     with pytest.raises(MappingError, match="convolution"):
-        map_layers([conv], 64, 16, "xnor")
+        map_layers([conv], geometry(64, 16), "xnor")
 
 
 def test_multi_level_output_stage_counts_thresholds_passed():

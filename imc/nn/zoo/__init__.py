@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from imc.devices.validation import ParameterError
+from imc.errors import ParameterError
 from imc.nn.data import load_dataset
 from imc.nn.io import load_model, save_model
 from imc.nn.network import IntegerModel, Sequential

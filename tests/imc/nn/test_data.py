@@ -4,7 +4,7 @@ import pickle
 import numpy as np
 import pytest
 
-from imc.devices.validation import ParameterError
+from imc.errors import ParameterError
 from imc.nn.data import (DATASETS, MNIST_FILES, Dataset, load_cifar10, load_dataset, load_digits, load_mnist,
                          read_idx, validation_split)
 

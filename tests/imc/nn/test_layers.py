@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from imc.devices.validation import ParameterError
+from imc.errors import ParameterError
 from imc.nn.layers import (AvgPool2d, BatchNorm, Conv2d, Dense, Flatten, HardTanh, Layer,
                            MaxPool2d, QuantizeActivation, ReLU)
 from imc.nn.quantizers import make_quantizer

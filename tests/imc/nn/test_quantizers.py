@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from imc.devices.validation import ParameterError
+from imc.errors import ParameterError
 from imc.nn.quantizers import (
     PACT, QUANTIZERS, TTQ, TWN, ActivationQuantizer, DoReFaActivation, DoReFaWeight, Quantizer,
     QuantizedTensor, SignSTE, Uniform, XNORActivation, XNORWeight, make_quantizer)

@@ -1,4 +1,5 @@
-"""Parameter validation shared by every layer of imc.
+"""Error types and parameter validation shared by every layer of imc (a leaf module: it imports
+nothing from imc, so devices, arrays, mapping and the system may all import it).
 
 Every check raises `ParameterError`, whose message names the field, the value and what
 is allowed. Nested configurations re-raise it with the enclosing field path prepended.
@@ -47,3 +48,7 @@ def int_in_range(field: str, value: int, low: int, high: int | None = None) -> N
     ok = ok and (high is None or value <= high)
     bound = f">= {low}" if high is None else f"in [{low}, {high}]"
     require(field, value, ok, f"must be an integer {bound}")
+
+
+class MappingError(ValueError):
+    """A layer cannot be mapped as asked; the message names the layer and the reason."""

@@ -1,0 +1,184 @@
+"""The array protocol: what every array kind offers the mapper and the engines.
+
+An array kind is a frozen dataclass of its parameters (SI units in the names) that subclasses
+`Array` and registers in `ARRAYS`. The system layer talks to it only through this protocol:
+
+* `Array.geometry` -> `ArrayGeometry`: what the mapper may use (word lines with read ports
+  counted, bit lines, states per cell, input schemes, sensing circuits, sign encodings);
+* `Array.program(tiles, rng, variation)`: one chip's arrays holding a plan's tiles. Static
+  randomness -- the silicon's variation and faults and the programming's own errors -- is
+  drawn here, once per chip, in tile order from the chip's generator;
+* `Array.age(states, elapsed_s, rng)`: the same chip ``elapsed_s`` after programming (drift,
+  retention, thermal loss); arrays without time effects return the states unchanged;
+* `Array.accumulate(state, x, out, rng)`: one tile's decoded partial sums for a batch of
+  input codes, added into the layer's integer pre-activations; ``rng`` draws the dynamic read
+  noise of every read (None: noiseless reads);
+* `Array.op_cost(tile, x)` -> `OpCost`: the mean cost of one tile operation over inputs x;
+  `Array.area_m2`: one array with its periphery.
+
+Each array also carries the digital periphery beside it (``digital``: `DigitalCosts`).
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+import numpy as np
+
+from imc.errors import int_in_range, non_negative, require
+from imc.registry import Registry
+
+ARRAYS = Registry("array kind")
+
+
+@dataclass(frozen=True)
+class OpCost:
+    """Energy (J) by component and latency (s) of one operation, the action record every array,
+    the closed-form estimate and the chip engine share.
+
+    ``a + b``: the two one after the other (energies add by component, latencies add);
+    ``k * a``: k of them one after the other; ``a.alongside(b)``: the two at once (energies add,
+    the latency is the longer one).
+    """
+
+    energy_j: dict[str, float]
+    latency_s: float
+
+    def __post_init__(self) -> None:
+        non_negative("latency_s", self.latency_s)
+        for component, joules in self.energy_j.items():
+            non_negative(f"energy_j[{component!r}]", joules)
+
+    @property
+    def total_energy_j(self) -> float:
+        return float(sum(self.energy_j.values()))
+
+    def _energies(self, other: "OpCost") -> dict[str, float]:
+        return {key: self.energy_j.get(key, 0.0) + other.energy_j.get(key, 0.0)
+                for key in dict.fromkeys([*self.energy_j, *other.energy_j])}
+
+    def __add__(self, other: "OpCost") -> "OpCost":
+        return OpCost(self._energies(other), self.latency_s + other.latency_s)
+
+    def __mul__(self, times: float) -> "OpCost":
+        non_negative("times", times)
+        return OpCost({key: joules * times for key, joules in self.energy_j.items()}, self.latency_s * times)
+
+    __rmul__ = __mul__
+
+    def alongside(self, other: "OpCost") -> "OpCost":
+        return OpCost(self._energies(other), max(self.latency_s, other.latency_s))
+
+
+@dataclass(frozen=True)
+class ArrayGeometry:
+    """What the mapper may use of one array.
+
+    ``word_lines``: input rows it can drive, read ports counted (a two-port XNOR cell, or a DRAM
+    bit line computing XNOR, counts as the two complementary rows of the ``xnor`` encoding);
+    ``bit_lines``: columns for outputs and the encodings' reference columns; ``cell_levels``:
+    states one cell holds (2: one bit); ``input_schemes``: how inputs may reach the word lines
+    (`imc.arrays.InputScheme` values); ``sensing``: the column read-out circuits present
+    ("adc", "sense_amp" latches, "popcount" logic); ``encodings``: the sign encodings its cells
+    support (`imc.mapping.ENCODINGS` keys).
+    """
+
+    word_lines: int
+    bit_lines: int
+    cell_levels: int
+    input_schemes: tuple[str, ...]
+    sensing: tuple[str, ...]
+    encodings: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        int_in_range("word_lines", self.word_lines, 1)
+        int_in_range("bit_lines", self.bit_lines, 1)
+        int_in_range("cell_levels", self.cell_levels, 2)
+
+    @property
+    def cell_bits(self) -> int:
+        """Whole bits one cell holds: floor(log2(cell_levels))."""
+        return int(math.floor(math.log2(self.cell_levels)))
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """Operating conditions of a simulated chip: time since programming and which dynamic and
+    fault effects are on (with ``variation`` off every chip is nominal and these are moot).
+
+    * ``time_s``: seconds since the weights were programmed: RRAM conductance drift, skyrmion
+      thermal annihilation, DRAM charge leakage (since the last refresh, see
+      `imc.arrays.DRAMBitwiseArray.refresh_interval_s`); 0: just programmed.
+    * ``read_noise``: dynamic noise drawn afresh for every read, on for the devices that have it
+      (RRAM cycle-to-cycle conductance noise, MTJ shot noise of skyrmion reads, DRAM kT/C sense
+      noise; SRAM reads have none in this model).
+    * ``faults``: the devices' stuck-at and write faults (their ``fault_fields``); False zeroes them.
+    * ``ir_drop``: wire resistance of resistive crossbars through the fast superposition solver
+      (`imc.arrays.ir_drop.transfer_matrix`: one linear solve of the crossbar network per tile and
+      chip, about as costly as programming it; refused by arrays without wires).
+    """
+
+    time_s: float = 0.0
+    read_noise: bool = True
+    faults: bool = True
+    ir_drop: bool = False
+
+    def __post_init__(self) -> None:
+        non_negative("time_s", self.time_s)
+        for name in ("read_noise", "faults", "ir_drop"):
+            require(name, getattr(self, name), isinstance(getattr(self, name), bool), "must be true or false")
+
+
+class Array(ABC):
+    """One array kind (see the module docstring). Subclasses are frozen dataclasses with at least
+    ``rows``, ``cols``, ``device`` and ``digital`` fields."""
+
+    key: ClassVar[str]
+    cell_kinds: ClassVar[tuple[str, ...]]  # `imc.devices.DEVICES` keys of the cells it can hold
+    has_wires: ClassVar[bool] = False      # whether it models IR drop (`Conditions.ir_drop`)
+
+    @abstractmethod
+    def geometry(self) -> ArrayGeometry:
+        """What the mapper may use of this array."""
+
+    @abstractmethod
+    def program(self, tiles: list, rng: np.random.Generator, variation: bool = True) -> list:
+        """One chip's arrays holding ``tiles`` (`imc.mapping.Tile`): one state per tile, static
+        randomness drawn from ``rng`` in tile order (without ``variation``: the nominal cells)."""
+
+    def age(self, states: list, elapsed_s: float, rng: np.random.Generator) -> list:
+        """The chip ``elapsed_s`` seconds after programming; no time effects by default."""
+        non_negative("elapsed_s", elapsed_s)
+        return states
+
+    @abstractmethod
+    def accumulate(self, state, x: np.ndarray, out: np.ndarray, rng: np.random.Generator | None = None) -> None:
+        """Add one tile's decoded partial sums for input codes ``x`` (batch, tile inputs) into
+        ``out[:, tile.outputs]`` (out: C-contiguous int32 (batch, layer outputs)); ``rng``: read noise."""
+
+    @abstractmethod
+    def op_cost(self, tile, x: np.ndarray) -> OpCost:
+        """Mean energy by component and latency of one operation of ``tile`` over its inputs x (batch, n)."""
+
+    @abstractmethod
+    def area_m2(self) -> float:
+        """Area of one array with its periphery (m^2)."""
+
+    @abstractmethod
+    def design_summary(self) -> str:
+        """One line on the operating point and read-out, for reports (e.g. "V_WL 0.70 V, 8-bit column ADCs")."""
+
+    def reliability(self) -> dict[str, float]:
+        """Figures of the cells' reliability at this operating point, by a readable name (none by default)."""
+        return {}
+
+    def under(self, conditions: Conditions):
+        """This array as the conditions have it: device faults removed when ``faults`` is off;
+        subclasses with wires switch IR drop."""
+        require("conditions.ir_drop", conditions.ir_drop, not conditions.ir_drop or self.has_wires,
+                f"the {self.key!r} array has no wire-resistance model; allowed: false "
+                f"(IR drop is modelled for: {sorted(k for k, a in ARRAYS.items() if a.has_wires)})")
+        return self if conditions.faults else replace(self, device=self.device.without_faults())
