@@ -168,8 +168,9 @@ class Report:
         ]
         total = self.energy_per_inference_j
         components = self.energy_j.sum(axis=0)
+        width = max([10, *map(len, components.index)])
         for component, joules in components[components > 0].sort_values(ascending=False).items():
-            lines.append(f"  {component:<10} {joules * 1e12:9.2f} pJ  {100 * joules / total:5.1f} %")
+            lines.append(f"  {component:<{width}} {joules * 1e12:9.2f} pJ  {100 * joules / total:5.1f} %")
         lines += [
             "",
             f"latency     {self.latency_s * 1e9:.1f} ns",

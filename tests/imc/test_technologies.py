@@ -1,0 +1,191 @@
+"""The system's invariants for every array kind and every cell it can hold (ARCHITECTURE.md):
+a new array kind or cell is tested by adding its design to DESIGNS."""
+
+import dataclasses
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.special import ndtr
+
+import imc
+from imc import engine
+from imc.arrays import ARRAYS, ColumnADC, Conditions, ResistiveArray
+from imc.cli import main
+from imc.devices import RRAM
+from imc.mapping import map_layers
+from imc.nn import zoo
+from imc.nn.data import load_digits
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+N_TEST = 60  # test images per check: DRAM read noise runs every XNOR through the device model
+
+DESIGNS = {  # (array kind, cell kind) -> the config table of a small design of it
+    ("sram", "sram6t"): {},
+    ("sram", "sram8t"): {"device": {"kind": "sram8t"}},
+    ("sram", "sram_xnor"): {"device": {"kind": "sram_xnor"}},
+    ("resistive", "rram"): {"kind": "resistive"},
+    ("resistive", "skyrmion"): {"kind": "resistive", "device": {"kind": "skyrmion"}},
+    ("dram", "dram"): {"kind": "dram"},
+}
+
+
+@pytest.fixture(scope="module")
+def network():
+    model, _ = zoo.load("bnn_mlp_digits")
+    data = load_digits()
+    x, y = model.encode(data.x_test[:N_TEST]), data.y_test[:N_TEST]
+    return model, x, y, model.logits(data.x_test[:N_TEST])
+
+
+def design(key, **conditions):
+    """The design's array as the conditions have it, and its plan of the zoo BNN."""
+    config = imc.load_config({"array": DESIGNS[key], "conditions": conditions})
+    array = config.chip_array
+    model, _ = zoo.load("bnn_mlp_digits")
+    return array, map_layers(model.ops, array.geometry(), config.mapping.encoding)
+
+
+def exact_adcs(array, plan):
+    """The array with column ADCs that resolve every count of the plan (arrays without ADCs as they are)."""
+    if not hasattr(array, "adc"):
+        return array
+    bits = math.ceil(math.log2(max(p.full_scale_count for p in plan.layers) + 1))
+    return dataclasses.replace(array, adc=ColumnADC(bits=max(bits, array.adc.bits)))
+
+
+def test_every_registered_array_and_cell_has_a_design():
+    assert set(DESIGNS) == {(kind, cell) for kind, array in ARRAYS.items() for cell in array.cell_kinds}
+
+
+@pytest.mark.parametrize("key", sorted(DESIGNS))
+def test_nominal_chips_reproduce_the_software_network_bit_for_bit(network, key):
+    _, x, _, logits = network
+    array, plan = design(key)
+    array = exact_adcs(array, plan)
+    nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
+    assert np.array_equal(engine.hardware_logits(plan, array, x, nominal)[0], logits)
+
+
+@pytest.mark.parametrize("key", sorted(DESIGNS))
+def test_same_seed_same_chips_whatever_the_workers_or_chunking(network, key):
+    _, x, y, _ = network
+    array, plan = design(key)
+    one = engine.chip_accuracies(plan, array, x, y, seed=4, chips=3, chunk=3, workers=1)
+    split = engine.chip_accuracies(plan, array, x, y, seed=4, chips=3, chunk=1, workers=2)
+    assert np.array_equal(one, split)
+    assert np.array_equal(one[:2], engine.chip_accuracies(plan, array, x, y, seed=4, chips=2, workers=2))
+
+
+@pytest.mark.parametrize("key", sorted(DESIGNS))
+def test_static_variation_is_drawn_once_per_chip_and_reused_for_every_input(network, key):
+    _, x, _, logits = network
+    array, plan = design(key, read_noise=False)
+    chips = engine.sample_chips(array, plan, engine.chip_seeds(1, 2), variation=True, conditions=Conditions(read_noise=False))
+    full = engine.hardware_logits(plan, array, x, chips)
+    assert np.array_equal(full[:, :N_TEST // 2], engine.hardware_logits(plan, array, x[:N_TEST // 2], chips))
+    assert np.array_equal(full[0], engine.hardware_logits(plan, array, x, chips[:1])[0])
+
+
+@pytest.mark.parametrize("key", [("resistive", "rram"), ("resistive", "skyrmion")])
+def test_read_noise_is_drawn_for_every_read(network, key):
+    """The same inputs read twice in one batch see the same cells but their own noise."""
+    _, x, _, _ = network
+    array, plan = design(key)
+    twice = np.concatenate([x, x])
+    seeds = engine.chip_seeds(2, 1)
+    noisy = engine.hardware_logits(plan, array, twice, engine.sample_chips(array, plan, seeds, True, Conditions()))[0]
+    quiet_conditions = Conditions(read_noise=False)
+    quiet = engine.hardware_logits(plan, array, twice, engine.sample_chips(array, plan, seeds, True, quiet_conditions))[0]
+    assert np.array_equal(quiet[:N_TEST], quiet[N_TEST:])
+    assert not np.array_equal(noisy[:N_TEST], noisy[N_TEST:])
+    assert np.abs(noisy - quiet).mean() < 0.2 * np.abs(quiet).mean()  # noise, not a different chip
+
+
+def test_sram_reads_have_no_dynamic_noise(network):
+    _, x, _, _ = network
+    array, plan = design(("sram", "sram6t"))
+    chip = engine.sample_chips(array, plan, engine.chip_seeds(2, 1), True, Conditions())
+    out = engine.hardware_logits(plan, array, np.concatenate([x, x]), chip)[0]
+    assert np.array_equal(out[:N_TEST], out[N_TEST:])
+
+
+def test_rram_drift_scales_every_tile_by_the_power_law(network):
+    """Nominal Ohmic cells all drift with nu = nu_mean: every cell and the reference column lose the
+    same factor ((t0 + t) / t0)^-nu, so every folded weight of every tile scales by it."""
+    model, _, _, _ = network
+    array = ResistiveArray(device=RRAM(nu_mean=0.02), ohmic=True)
+    plan = map_layers(model.ops, array.geometry(), "xnor")
+    fresh = array.program(plan.tiles, np.random.default_rng(0), variation=False)
+    elapsed = 1e6
+    aged = array.age(fresh, elapsed, np.random.default_rng(1))
+    factor = ((array.device.t0_s + elapsed) / array.device.t0_s) ** -0.02
+    for before, after in zip(fresh, aged):
+        np.testing.assert_allclose(after.weights, factor * before.weights, rtol=1e-5, atol=1e-6)
+
+
+def test_rram_mean_conductance_loss_matches_the_truncated_normal_closed_form():
+    """E[(t/t0)^-nu] for nu ~ N(mu, s^2) truncated at 0, L = ln(t/t0):
+    exp(-mu L + s^2 L^2 / 2) Phi(mu/s - s L) / Phi(mu/s)."""
+    array = ResistiveArray(rows=512, cols=512, device=RRAM(p_stuck_hrs=0, p_stuck_lrs=0))
+    device = array.device
+    states = np.full((512, 512), device.levels - 1)  # the mean of 262,144 cells: std error 6e-5
+    chip = array.sample_instance(states, np.random.default_rng(3))
+    elapsed = 3.15e8
+    aged = array.age_instance(chip, elapsed).cells
+    ratio = (aged.conductance_s / aged.programmed_s).mean()
+    mu, s, L = device.nu_mean, device.nu_sigma, math.log((device.t0_s + elapsed) / device.t0_s)
+    closed = math.exp(-mu * L + s ** 2 * L ** 2 / 2) * ndtr(mu / s - s * L) / ndtr(mu / s)
+    assert ratio == pytest.approx(closed, abs=3e-4)
+
+
+def test_accuracy_falls_with_time_since_programming_on_rram():
+    base = {"chips": 6, "array": {"kind": "resistive", "device": {"nu_mean": 0.01}}}
+    accuracy = [imc.simulate({**base, "conditions": {"time_s": t}}).chip_accuracy.mean() for t in (0.0, 1e4, 3.15e8)]
+    assert accuracy[0] > 0.95
+    assert accuracy[0] >= accuracy[1] >= accuracy[2] and accuracy[2] < accuracy[0] - 0.1
+
+
+def test_dram_cells_leak_since_their_last_refresh(network):
+    _, x, _, logits = network
+    array, plan = design(("dram", "dram"))
+    chip = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), False, Conditions(read_noise=False))
+    aged = array.age(chip[0].states, 100 * array.refresh_interval_s + 0.03, np.random.default_rng(0))
+    within = engine.hardware_logits(plan, array, x, [dataclasses.replace(chip[0], states=aged)])[0]
+    assert np.array_equal(within, logits)  # 30 ms after a refresh: every cell still holds its charge
+    unrefreshed = dataclasses.replace(array, refresh_interval_s=0.0)
+    lost = unrefreshed.age(chip[0].states, 60.0, np.random.default_rng(0))  # 30 median retention times
+    assert not np.array_equal(engine.hardware_logits(plan, array, x, [dataclasses.replace(chip[0], states=lost)])[0],
+                              logits)
+
+
+def test_faults_off_removes_the_stuck_cells():
+    config = imc.load_config({"array": {"kind": "resistive"}, "conditions": {"faults": False}})
+    assert config.chip_array.device.p_stuck_hrs == 0 and config.chip_array.device.p_stuck_lrs == 0
+    assert imc.load_config({"array": {"kind": "resistive"}}).chip_array.device.p_stuck_hrs == 1e-3
+
+
+def test_ir_drop_condition_puts_wires_on_resistive_arrays_and_costs_accuracy(network):
+    _, x, _, logits = network
+    array, plan = design(("resistive", "rram"), ir_drop=True)
+    assert array.wires is not None and design(("resistive", "rram"))[0].wires is None
+    nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), False)
+    assert not np.array_equal(engine.hardware_logits(plan, array, x, nominal)[0], logits)
+
+
+@pytest.mark.parametrize("example", ["sram6t_65nm", "rram_1t1r", "skyrmion_mtj", "sram_xnor_22nm"])
+def test_example_designs_run_from_the_cli(example, capsys):
+    assert main(["simulate", str(EXAMPLES / f"{example}.toml"), "--chips", "2", "--json", "-q"]) == 0
+    assert "per_chip" in capsys.readouterr().out
+
+
+def test_example_dram_design_runs_without_read_noise():
+    config = imc.load_config(EXAMPLES / "dram_ambit.toml")
+    report = imc.simulate(dataclasses.replace(config, chips=2, conditions=Conditions(time_s=0.03, read_noise=False)))
+    assert report.chip_accuracy.min() > 0.9 and report.energy_j["xnor"].sum() > 0
+
+
+@pytest.mark.slow
+def test_example_dram_design_runs_with_read_noise(capsys):
+    assert main(["simulate", str(EXAMPLES / "dram_ambit.toml"), "--chips", "1", "--json", "-q"]) == 0
