@@ -51,6 +51,9 @@ class Registry(Mapping):
         target = obj if obj in self._entries.values() else type(obj)
         return next((key for key, entry in self._entries.items() if entry is target), None)
 
+    def __contains__(self, key) -> bool:
+        return isinstance(key, str) and key in self._entries
+
     def __getitem__(self, key: str):
         return self._entries[key]
 

@@ -3,7 +3,8 @@
 Every data set holds integer images of shape (n, H, W, C) as ``uint8`` (all levels fit in
 0..255; convert before doing arithmetic) and ``int64`` labels. The built-in set is
 scikit-learn's bundled copy of the UCI optical digits; MNIST, Fashion-MNIST and CIFAR-10
-are read from files the user already has. Nothing is ever downloaded.
+are read from files the user already has. Nothing is ever downloaded. ``DATASETS`` maps each
+name to its loader; `load_dataset` checks the name and the path.
 
 A missing, truncated or mis-shaped file raises `ParameterError` with field ``path``, the
 offending path as value, and what was expected.
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from imc.errors import ParameterError, int_in_range, require
+from imc.registry import Registry
 
 DIGITS_TEST_FRACTION = 0.2
 DIGITS_SPLIT_SEED = 0
@@ -40,6 +42,8 @@ MNIST_IMAGE_SHAPES = ((28, 28), (28, 28, 1))
 CIFAR10_TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 CIFAR10_TEST_BATCH = "test_batch"
 CIFAR10_ROW = 3 * 32 * 32
+
+DATASETS = Registry("dataset")
 
 # Exceptions that unpickling corrupt bytes may raise (the pickle docs list the first five).
 _UNPICKLING_ERRORS = (pickle.UnpicklingError, AttributeError, EOFError, ImportError, IndexError,
@@ -80,6 +84,7 @@ class Dataset:
         return tuple(int(s) for s in self.x_train.shape[1:])
 
 
+@DATASETS.register("digits")
 def load_digits() -> Dataset:
     """scikit-learn digits with the project's fixed split, as (n, 8, 8, 1) images, levels 0..16.
 
@@ -233,6 +238,10 @@ def load_mnist(path: str | PathLike, name: str = "mnist") -> Dataset:
     return Dataset(name, **split, n_classes=10, max_level=BYTE_MAX_LEVEL)
 
 
+DATASETS.register("mnist")(partial(load_mnist, name="mnist"))
+DATASETS.register("fashion_mnist")(partial(load_mnist, name="fashion_mnist"))
+
+
 def _read_cifar10_batch(directory: Path, batch_name: str) -> tuple[np.ndarray, np.ndarray]:
     """One CIFAR-10 python batch as ((n, 32, 32, 3) uint8 images, (n,) int64 labels)."""
     path = directory / batch_name
@@ -255,6 +264,7 @@ def _read_cifar10_batch(directory: Path, batch_name: str) -> tuple[np.ndarray, n
     return images, labels
 
 
+@DATASETS.register("cifar10")
 def load_cifar10(path: str | PathLike) -> Dataset:
     """CIFAR-10 from its "python version" directory, as (n, 32, 32, 3) uint8 RGB images.
 
@@ -277,27 +287,19 @@ def load_cifar10(path: str | PathLike) -> Dataset:
     return Dataset("cifar10", x_train, y_train, x_test, y_test, n_classes=10, max_level=BYTE_MAX_LEVEL)
 
 
-_FILE_LOADERS = {
-    "mnist": partial(load_mnist, name="mnist"),
-    "fashion_mnist": partial(load_mnist, name="fashion_mnist"),
-    "cifar10": load_cifar10,
-}
-DATASETS = ("digits", *_FILE_LOADERS)
-
-
 def load_dataset(name: str, path: str | PathLike | None = None) -> Dataset:
-    """Load a data set by name (see ``DATASETS``).
+    """Load a data set by name (see ``DATASETS``, name -> loader).
 
     "digits" is built in and takes no path; "mnist" and "fashion_mnist" need the IDX
     directory or .npz file, "cifar10" the python-batches directory.
     """
-    require("dataset", name, name in DATASETS, f"unknown; allowed: {list(DATASETS)}")
+    loader = DATASETS.get(name, "dataset")
     if name == "digits":
         require("path", path, path is None, "digits is built in: give no path")
-        return load_digits()
+        return loader()
     require("path", path, path is not None,
             f"{name} is read from local files: give the path to its directory or file (nothing is downloaded)")
-    return _FILE_LOADERS[name](path)
+    return loader(path)
 
 
 def validation_split(x: np.ndarray, y: np.ndarray, fraction: float, rng: np.random.Generator

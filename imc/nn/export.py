@@ -69,7 +69,7 @@ def export_integer(model, name: str):
             _fail(i, layer, "has float weights: give it a weight_quantizer to export it")
         quantized = quantizer.quantize(layer.params["weight"])
         if np.any(np.asarray(quantized.offset) != 0):
-            _fail(i, layer, f"weight quantizer {quantizer.name!r} has a non-zero offset; export needs "
+            _fail(i, layer, f"weight quantizer {quantizer.key!r} has a non-zero offset; export needs "
                             "symmetric weight codes")
         n_out = layer.params["weight"].shape[-1]
         weights = quantized.codes.reshape(-1, n_out).astype(np.int64)
@@ -93,7 +93,7 @@ def export_integer(model, name: str):
         if j < len(layers) and isinstance(layers[j], L.QuantizeActivation):
             activation = layers[j].quantizer
             if not hasattr(activation, "thresholds"):
-                _fail(j, layers[j], f"activation quantizer {activation.name!r} has a data-dependent scale "
+                _fail(j, layers[j], f"activation quantizer {activation.key!r} has a data-dependent scale "
                                     "and no integer thresholds")
             boundaries = np.asarray(activation.thresholds(), dtype=np.float64)
             levels = np.asarray(activation.integer_levels())

@@ -10,6 +10,9 @@ Every layer follows one protocol, given by the base class `Layer`:
   ``rng`` (a ``numpy.random.Generator``) is used only by layers that draw weight noise.
 - ``backward(grad) -> grad_input`` takes the loss gradient w.r.t. the output and fills ``grads``.
 - ``after_update()`` runs after every optimiser step (latent-weight clipping).
+
+``LAYER_TYPES`` maps a network description's layer ``type`` to its class, which builds the layer
+from its table with ``from_description`` (see `imc.nn.network`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,10 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from imc.errors import int_in_range, non_negative, positive, require
-from imc.nn.quantizers import Quantizer
+from imc.nn.quantizers import Quantizer, quantizer_from
+from imc.registry import Registry
+
+LAYER_TYPES = Registry("layer type")
 
 
 def _require_shape(field: str, shape: tuple[int, ...], expected: tuple[int | None, ...]) -> None:
@@ -120,6 +126,13 @@ class Layer(ABC):
     def after_update(self) -> None:
         """Hook run after each optimiser step; nothing to do by default."""
 
+    @classmethod
+    def from_description(cls, description: dict, shape: tuple[int, ...], rng: np.random.Generator,
+                         field: str) -> tuple["Layer", tuple[int, ...]]:
+        """The layer a network description's table asks for on per-sample inputs of ``shape``, and
+        its per-sample output shape; errors name ``field``. Default: no options, shape kept."""
+        return cls(), shape
+
     @abstractmethod
     def _forward(self, x: np.ndarray, train: bool, rng: np.random.Generator | None) -> np.ndarray:
         """Implemented by each subclass."""
@@ -211,6 +224,7 @@ class _WeightLayer(Layer):
             np.clip(self._params["weight"], -clip, clip, out=self._params["weight"])
 
 
+@LAYER_TYPES.register("dense")
 class Dense(_WeightLayer):
     """Fully connected layer: (batch, n_in) -> (batch, n_out) = x @ Q(W) [+ b]; W has shape (n_in, n_out).
 
@@ -225,6 +239,13 @@ class Dense(_WeightLayer):
         self.n_in, self.n_out = n_in, n_out
         super().__init__((n_in, n_out), n_in, n_out, rng, weight_quantizer, bias, weight_noise_rel)
 
+    @classmethod
+    def from_description(cls, description, shape, rng, field):
+        require(field, shape, len(shape) == 1, "a dense layer needs flat inputs: add a flatten layer first")
+        weights = quantizer_from(description.get("weight_quantizer"), f"{field}.weight_quantizer")
+        layer = cls(shape[0], description["units"], rng, weights, bias=description.get("bias", False))
+        return layer, (layer.n_out,)
+
     def _forward(self, x: np.ndarray, train: bool, rng: np.random.Generator | None) -> np.ndarray:
         _require_shape("x", x.shape, (None, self.n_in))
         return self._gemm(x, train, rng)
@@ -233,6 +254,7 @@ class Dense(_WeightLayer):
         return self._gemm_backward(grad)
 
 
+@LAYER_TYPES.register("conv")
 class Conv2d(_WeightLayer):
     """2-D convolution (cross-correlation), NHWC: (n, h, w, c_in) -> (n, ho, wo, c_out).
 
@@ -259,6 +281,15 @@ class Conv2d(_WeightLayer):
         super().__init__((kh, kw, c_in, c_out), kh * kw * c_in, kh * kw * c_out, rng,
                          weight_quantizer, bias, weight_noise_rel)
         self._input_shape: tuple[int, ...] | None = None
+
+    @classmethod
+    def from_description(cls, description, shape, rng, field):
+        require(field, shape, len(shape) == 3, "a convolution needs (H, W, C) inputs")
+        weights = quantizer_from(description.get("weight_quantizer"), f"{field}.weight_quantizer")
+        layer = cls(shape[2], description["channels"], description["kernel"], rng,
+                    stride=description.get("stride", 1), padding=description.get("padding", 0),
+                    weight_quantizer=weights, bias=description.get("bias", False))
+        return layer, layer.output_shape((1, *shape))[1:]
 
     def _padded_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         _require_shape("x", input_shape, (None, None, None, self.c_in))
@@ -299,6 +330,7 @@ class Conv2d(_WeightLayer):
         return padded[:, ph:ph + h, pw:pw + w]
 
 
+@LAYER_TYPES.register("batchnorm")
 class BatchNorm(Layer):
     """Batch normalisation over every axis but the last: (n, c) or (n, h, w, c) with c = ``n`` features.
 
@@ -323,6 +355,10 @@ class BatchNorm(Layer):
         self.running_mean = np.zeros(n)
         self.running_var = np.ones(n)
         self._cache: tuple[np.ndarray, np.ndarray, bool] | None = None
+
+    @classmethod
+    def from_description(cls, description, shape, rng, field):
+        return cls(shape[-1]), shape
 
     def _forward(self, x: np.ndarray, train: bool, rng: np.random.Generator | None) -> np.ndarray:
         require("x.shape", x.shape, x.ndim >= 2 and x.shape[-1] == self.n,
@@ -364,6 +400,12 @@ class _Pool2d(Layer):
         self.stride = self.size if stride is None else _pair("stride", stride, 1)
         self._input_shape: tuple[int, ...] | None = None
 
+    @classmethod
+    def from_description(cls, description, shape, rng, field):
+        require(field, shape, len(shape) == 3, "pooling needs (H, W, C) inputs")
+        layer = cls(description["size"], description.get("stride"))
+        return layer, (*_window_grid((1, *shape), None, layer.size, layer.stride), shape[2])
+
     def _window_matrix(self, x: np.ndarray) -> np.ndarray:
         """Windows of x as (n, ho, wo, kh*kw, c); caches the input shape."""
         ho, wo = _window_grid(x.shape, None, self.size, self.stride)
@@ -377,6 +419,7 @@ class _Pool2d(Layer):
         return _fold_windows(window_grads.reshape(n, ho, wo, *self.size, c), self._input_shape, self.stride)
 
 
+@LAYER_TYPES.register("maxpool")
 class MaxPool2d(_Pool2d):
     """Max pooling, NHWC; the backward pass routes each window's gradient to its (first) maximum.
 
@@ -395,6 +438,7 @@ class MaxPool2d(_Pool2d):
         return self._fold(routed)
 
 
+@LAYER_TYPES.register("avgpool")
 class AvgPool2d(_Pool2d):
     """Average pooling, NHWC; the backward pass spreads each window's gradient evenly over it.
 
@@ -411,6 +455,7 @@ class AvgPool2d(_Pool2d):
         return self._fold(np.broadcast_to(grad[:, :, :, None] / count, (n, ho, wo, count, c)))
 
 
+@LAYER_TYPES.register("flatten")
 class Flatten(Layer):
     """(n, h, w, c) -> (n, h*w*c) in C order (so (h, w, c) order, as in `Conv2d.im2col`), and back.
 
@@ -418,6 +463,10 @@ class Flatten(Layer):
     fully connected layers (LeCun, Bottou, Bengio & Haffner, "Gradient-based learning applied to
     document recognition", Proc. IEEE 86(11), 1998).
     """
+
+    @classmethod
+    def from_description(cls, description, shape, rng, field):
+        return cls(), (int(np.prod(shape)),)
 
     def _forward(self, x: np.ndarray, train: bool, rng: np.random.Generator | None) -> np.ndarray:
         require("x.shape", x.shape, x.ndim >= 2, "must be (batch, ...) with at least 2 dimensions")
@@ -428,6 +477,7 @@ class Flatten(Layer):
         return grad.reshape(self._input_shape)
 
 
+@LAYER_TYPES.register("relu")
 class ReLU(Layer):
     """max(x, 0); gradient 1 where x > 0 (Nair & Hinton, "Rectified Linear Units Improve Restricted
     Boltzmann Machines", ICML 2010)."""
@@ -440,6 +490,7 @@ class ReLU(Layer):
         return grad * (self._x > 0)
 
 
+@LAYER_TYPES.register("hardtanh")
 class HardTanh(Layer):
     """clip(x, -1, 1); gradient 1 where |x| <= 1, else 0 (Htanh in Hubara, Courbariaux, Soudry,
     El-Yaniv & Bengio, "Binarized Neural Networks", NeurIPS 2016)."""
@@ -452,6 +503,7 @@ class HardTanh(Layer):
         return grad * (np.abs(self._x) <= 1)
 
 
+@LAYER_TYPES.register("activation")
 class QuantizeActivation(Layer):
     """Activation quantizer as a layer: Q(x) forward, the quantizer's straight-through gradient backward.
 
@@ -468,6 +520,10 @@ class QuantizeActivation(Layer):
         require("quantizer", quantizer, isinstance(quantizer, Quantizer),
                 "must be a Quantizer instance, e.g. make_quantizer('ste_sign')")
         self.quantizer = quantizer
+
+    @classmethod
+    def from_description(cls, description, shape, rng, field):
+        return cls(quantizer_from(description.get("quantizer"), f"{field}.quantizer")), shape
 
     def _forward(self, x: np.ndarray, train: bool, rng: np.random.Generator | None) -> np.ndarray:
         return self.quantizer.forward(x, train=train)

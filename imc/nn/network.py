@@ -24,13 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from imc.errors import int_in_range, require
-from imc.mapping.spec import ConvGeometry, LayerSpec, matrix_layers, run_layers
+from imc.mapping.spec import LayerSpec, matrix_layers, run_layers
 from imc.nn import layers as L
 from imc.nn.data import thermometer_encode
-from imc.nn.quantizers import make_quantizer
+from imc.nn.layers import LAYER_TYPES
 
 INPUT_ENCODINGS = ("thermometer", "uniform")
-LAYER_TYPES = ("dense", "conv", "batchnorm", "activation", "maxpool", "avgpool", "flatten", "relu", "hardtanh")
 
 
 @dataclass(frozen=True)
@@ -105,15 +104,6 @@ class IntegerModel:
         return sum(layer.macs for layer in self.layers)
 
 
-def _quantizer(description: dict | None, field: str):
-    if description is None:
-        return None
-    require(field, description, isinstance(description, dict) and "name" in description,
-            "must be a table with a 'name' and the quantizer's options")
-    options = {k: v for k, v in description.items() if k != "name"}
-    return make_quantizer(description["name"], **options)
-
-
 class Sequential:
     """A feed-forward quantized network built from a description (see the module docstring)."""
 
@@ -131,38 +121,10 @@ class Sequential:
         shape: tuple[int, ...] = (h, w, self.encoder.channels(c))
         self.layers: list = []
         for i, layer in enumerate(description["layers"]):
-            built, shape = self._build(layer, shape, rng, f"layers[{i}]")
+            field = f"layers[{i}]"
+            kind = LAYER_TYPES.get(layer.get("type"), f"{field}.type")
+            built, shape = kind.from_description(layer, shape, rng, field)
             self.layers.append(built)
-
-    @staticmethod
-    def _build(layer: dict, shape: tuple[int, ...], rng, field: str):
-        kind = layer.get("type")
-        require(f"{field}.type", kind, kind in LAYER_TYPES, f"allowed: {LAYER_TYPES}")
-        if kind == "dense":
-            require(field, shape, len(shape) == 1, "a dense layer needs flat inputs: add a flatten layer first")
-            built = L.Dense(shape[0], layer["units"], rng, _quantizer(layer.get("weight_quantizer"), f"{field}.weight_quantizer"),
-                            bias=layer.get("bias", False))
-            return built, (layer["units"],)
-        if kind == "conv":
-            require(field, shape, len(shape) == 3, "a convolution needs (H, W, C) inputs")
-            geometry = ConvGeometry((layer["kernel"], layer["kernel"]), layer.get("stride", 1),
-                                    layer.get("padding", 0), shape)
-            built = L.Conv2d(shape[2], layer["channels"], layer["kernel"], rng, stride=geometry.stride,
-                             padding=geometry.padding,
-                             weight_quantizer=_quantizer(layer.get("weight_quantizer"), f"{field}.weight_quantizer"),
-                             bias=layer.get("bias", False))
-            return built, (*geometry.out_shape, layer["channels"])
-        if kind == "batchnorm":
-            return L.BatchNorm(shape[-1]), shape
-        if kind == "activation":
-            return L.QuantizeActivation(_quantizer(layer.get("quantizer"), f"{field}.quantizer")), shape
-        if kind in ("maxpool", "avgpool"):
-            size, stride = layer["size"], layer.get("stride", layer["size"])
-            pool = (L.MaxPool2d if kind == "maxpool" else L.AvgPool2d)(size, stride)
-            return pool, ((shape[0] - size) // stride + 1, (shape[1] - size) // stride + 1, shape[2])
-        if kind == "flatten":
-            return L.Flatten(), (int(np.prod(shape)),)
-        return (L.ReLU() if kind == "relu" else L.HardTanh()), shape
 
     def set_weight_noise(self, relative_sigma: float) -> None:
         """Relative Gaussian weight noise used in training forward passes (0: off)."""

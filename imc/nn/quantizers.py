@@ -15,8 +15,9 @@ exactly that way, so a downstream comparator on a monotone pre-activation reprod
 Rounding is half-up, ``floor(v + 0.5)`` (never NumPy's half-to-even ``np.round``), which is
 what counting ``x >= (j - 1/2) step`` thresholds gives.
 
-``make_quantizer(name, **options)`` builds one from the registry ``QUANTIZERS``. Mixed
-precision is one quantizer per layer, each with its own ``bits``.
+``make_quantizer(name, **options)`` builds one from the registry ``QUANTIZERS``
+(``quantizer_from`` from a network description's table). Mixed precision is one quantizer per
+layer, each with its own ``bits``.
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ from typing import ClassVar
 import numpy as np
 
 from imc.errors import ParameterError, int_in_range, positive, require
+from imc.registry import Registry
 
 MAX_BITS = 16
+
+QUANTIZERS = Registry("quantizer")
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,7 +112,7 @@ class Quantizer(ABC):
     None means no clipping.
     """
 
-    name: ClassVar[str]
+    key: ClassVar[str]
     latent_clip: ClassVar[float | None] = None
 
     def __init__(self, bits: int):
@@ -178,6 +182,7 @@ class ActivationQuantizer(Quantizer):
                                np.array(offset, dtype=np.float64), self.bits)
 
 
+@QUANTIZERS.register("ste_sign")
 class SignSTE(ActivationQuantizer):
     """Binary sign, +1 if x >= 0 else -1, with the hard-tanh straight-through estimator.
 
@@ -188,7 +193,6 @@ class SignSTE(ActivationQuantizer):
     g_r = g_q 1_{|r| <= 1}).
     """
 
-    name = "ste_sign"
     latent_clip = 1.0
 
     def __init__(self, bits: int = 1):
@@ -220,7 +224,7 @@ class _ScaledSign(Quantizer):
     """
 
     def __init__(self, bits: int = 1):
-        require("bits", bits, bits == 1, f"{self.name} stores 1-bit codes; must be 1")
+        require("bits", bits, bits == 1, f"{self.key} stores 1-bit codes; must be 1")
         super().__init__(bits)
 
     @abstractmethod
@@ -237,6 +241,7 @@ class _ScaledSign(Quantizer):
         return grad * (1.0 / n + scale * (np.abs(x) <= 1.0))
 
 
+@QUANTIZERS.register("xnor_weight")
 class XNORWeight(_ScaledSign):
     """XNOR-Net / BWN weights: alpha * sign(W), alpha = mean |W| per output channel (last axis).
 
@@ -246,7 +251,6 @@ class XNORWeight(_ScaledSign):
     ECCV 2016, Binary-Weight-Networks).
     """
 
-    name = "xnor_weight"
     latent_clip = 1.0
 
     def _axes(self, x):
@@ -258,6 +262,7 @@ class XNORWeight(_ScaledSign):
         return QuantizedTensor(_sign_codes(x), alpha, np.zeros_like(alpha), self.bits)
 
 
+@QUANTIZERS.register("xnor_activation")
 class XNORActivation(_ScaledSign):
     """XNOR-Net binary inputs: sign(x) times K = mean |x| over the channel (last) axis at each position.
 
@@ -268,8 +273,6 @@ class XNORActivation(_ScaledSign):
     Source: see `_ScaledSign` (Rastegari et al., ECCV 2016: the matrix A and K of XNOR-Networks).
     """
 
-    name = "xnor_activation"
-
     def _axes(self, x):
         require("x", x.shape, x.ndim >= 1 and x.shape[-1] > 0, "needs a channel (last) axis")
         return (x.ndim - 1,)
@@ -279,6 +282,7 @@ class XNORActivation(_ScaledSign):
         return QuantizedTensor(_sign_codes(x), scale, np.zeros_like(scale), self.bits)
 
 
+@QUANTIZERS.register("twn")
 class TWN(Quantizer):
     """Ternary weight networks: codes {-1, 0, +1} times alpha, threshold Delta = 0.7 mean |W|.
 
@@ -290,7 +294,6 @@ class TWN(Quantizer):
     approximate solution Delta* = 0.7 E|W|, alpha* = mean |W_i| over i with |W_i| > Delta*).
     """
 
-    name = "twn"
     DELTA_FACTOR: ClassVar[float] = 0.7
 
     def __init__(self, bits: int = 2, per_channel: bool = True):
@@ -318,6 +321,7 @@ class TWN(Quantizer):
         return grad
 
 
+@QUANTIZERS.register("ttq")
 class TTQ(Quantizer):
     """Trained ternary quantization: values +W_p / 0 / -W_n with learned W_p, W_n (per tensor).
 
@@ -336,8 +340,6 @@ class TTQ(Quantizer):
     Ternary Quantization", ICLR 2017.
     """
 
-    name = "ttq"
-
     def __init__(self, bits: int = 2, threshold: float = 0.05, w_pos: float = 1.0, w_neg: float = 1.0):
         require("bits", bits, bits == 2, "ttq stores 2-bit (ternary) codes; must be 2")
         require("threshold", threshold, isinstance(threshold, (int, float)) and 0.0 < threshold < 1.0,
@@ -353,7 +355,7 @@ class TTQ(Quantizer):
         return f"TTQ(threshold={self.threshold})"
 
     def _quantize(self, x):
-        raise ParameterError("quantizer", self.name,
+        raise ParameterError("quantizer", self.key,
                              "TTQ values +W_p / 0 / -W_n are not affine in its integer codes; "
                              "use ternary_codes(x) and scales()")
 
@@ -381,6 +383,7 @@ class TTQ(Quantizer):
         return grad * np.where(codes > 0, w_pos, np.where(codes < 0, w_neg, 1.0))
 
 
+@QUANTIZERS.register("dorefa_weight")
 class DoReFaWeight(Quantizer):
     """DoReFa-Net k-bit weights through tanh normalisation (per tensor).
 
@@ -394,8 +397,6 @@ class DoReFaWeight(Quantizer):
     latent ones. Source: Zhou, Wu, Ni, Zhou, Wen & Zou, "DoReFa-Net: Training Low Bitwidth
     Convolutional Neural Networks with Low Bitwidth Gradients", arXiv:1606.06160, 2016.
     """
-
-    name = "dorefa_weight"
 
     def __init__(self, bits: int = 1):
         int_in_range("bits", bits, 1, MAX_BITS)
@@ -456,6 +457,7 @@ class _ClippedUniform(ActivationQuantizer):
         return self._upper() / (2 ** self.bits - 1), 0.0
 
 
+@QUANTIZERS.register("dorefa_activation")
 class DoReFaActivation(_ClippedUniform):
     """DoReFa-Net k-bit activations: quantize_k(clip(x, 0, 1)) = round((2^k - 1) x) / (2^k - 1).
 
@@ -463,8 +465,6 @@ class DoReFaActivation(_ClippedUniform):
     ``grad * 1{0 <= x <= 1}`` (the clip's derivative, identity through the rounding).
     Source: Zhou et al., "DoReFa-Net", arXiv:1606.06160, 2016.
     """
-
-    name = "dorefa_activation"
 
     def __init__(self, bits: int = 2):
         super().__init__(bits)
@@ -476,6 +476,7 @@ class DoReFaActivation(_ClippedUniform):
         return grad * ((x >= 0.0) & (x <= 1.0))
 
 
+@QUANTIZERS.register("pact")
 class PACT(_ClippedUniform):
     """PACT: y = clip(x, 0, alpha) with a learned clipping level alpha, then k-bit uniform.
 
@@ -487,8 +488,6 @@ class PACT(_ClippedUniform):
     "PACT: Parameterized Clipping Activation for Quantized Neural Networks", arXiv:1805.06085,
     2018.
     """
-
-    name = "pact"
 
     def __init__(self, bits: int = 4, alpha: float = 10.0):
         positive("alpha", alpha)
@@ -510,6 +509,7 @@ class PACT(_ClippedUniform):
         return grad * ((x >= 0.0) & (x < alpha))
 
 
+@QUANTIZERS.register("uniform")
 class Uniform(Quantizer):
     """k-bit uniform weight quantizer, symmetric or asymmetric, per tensor or per output channel.
 
@@ -522,8 +522,6 @@ class Uniform(Quantizer):
     Adam & Kalenichenko, "Quantization and Training of Neural Networks for Efficient
     Integer-Arithmetic-Only Inference", CVPR 2018 (the affine map r = S (q - Z)).
     """
-
-    name = "uniform"
 
     def __init__(self, bits: int = 8, symmetric: bool = True, per_channel: bool = False):
         _check_bool("symmetric", symmetric)
@@ -553,16 +551,25 @@ class Uniform(Quantizer):
         return grad
 
 
-QUANTIZERS: dict[str, type] = {cls.name: cls for cls in (
-    SignSTE, XNORWeight, XNORActivation, TWN, TTQ, DoReFaWeight, DoReFaActivation, PACT, Uniform)}
+def make_quantizer(name: str, **options) -> Quantizer:
+    """A new quantizer from its registry name and options, e.g. ``make_quantizer("pact", bits=4)``."""
+    return _build(QUANTIZERS.get(name, "quantizer"), options, f"quantizer.{name}")
 
 
-def make_quantizer(name: str, **kwargs) -> Quantizer:
-    """A new quantizer from the registry name and its options, e.g. ``make_quantizer("pact", bits=4)``."""
-    require("quantizer", name, isinstance(name, str) and name in QUANTIZERS,
-            f"must be one of {sorted(QUANTIZERS)}")
-    cls = QUANTIZERS[name]
-    options = inspect.signature(cls).parameters
-    unknown = sorted(set(kwargs) - set(options))
-    require(f"quantizer.{name}", unknown, not unknown, f"unknown options; allowed: {sorted(options)}")
-    return cls(**kwargs)
+def quantizer_from(description: dict | None, field: str) -> Quantizer | None:
+    """The quantizer of a network description's ``{"name": ..., **options}`` table (None: none);
+    errors name ``field``, the table's path in the description."""
+    if description is None:
+        return None
+    require(field, description, isinstance(description, dict) and "name" in description,
+            "must be a table with a 'name' and the quantizer's options")
+    options = {k: v for k, v in description.items() if k != "name"}
+    return _build(QUANTIZERS.get(description["name"], f"{field}.name"), options, field)
+
+
+def _build(cls: type, options: dict, field: str) -> Quantizer:
+    """``cls(**options)``, once every option is one of its parameters."""
+    allowed = inspect.signature(cls).parameters
+    unknown = sorted(set(options) - set(allowed))
+    require(field, unknown, not unknown, f"unknown options; allowed: {sorted(allowed)}")
+    return cls(**options)

@@ -16,6 +16,7 @@ from imc.nn.data import load_dataset
 from imc.nn.io import load_model, save_model
 from imc.nn.network import IntegerModel, Sequential
 from imc.nn.train import TrainConfig, train
+from imc.registry import Registry
 
 ZOO_DIR = Path(__file__).parent
 
@@ -58,43 +59,42 @@ class Recipe:
     train: TrainConfig = field(default_factory=TrainConfig)
 
 
-RECIPES = {
-    "bnn_mlp_digits": Recipe(
-        "digits",
-        {"input": THERMOMETER,
-         "layers": [{"type": "flatten"}, *_block(_dense(256, SIGN), SIGN), *_block(_dense(128, SIGN), SIGN),
-                    _dense(10, SIGN), {"type": "batchnorm"}]},
-        bits="W1/A1", summary="BNN MLP 256-256-128-10, thermometer input (Hubara et al. 2016)"),
-    "xnor_cnn_digits": Recipe(
-        "digits",
-        {"input": THERMOMETER,
-         "layers": [*_block(_conv(32, {"name": "xnor_weight"}), SIGN, pool=True),
-                    *_block(_conv(64, {"name": "xnor_weight"}), SIGN, pool=True),
-                    {"type": "flatten"}, _dense(10, {"name": "xnor_weight"}), {"type": "batchnorm"}]},
-        bits="W1/A1", summary="XNOR-Net CNN: 2 conv (32, 64) + dense, scaled binary weights (Rastegari et al. 2016)",
-        train=TrainConfig(epochs=40)),
-    "ternary_mlp_digits": Recipe(
-        "digits",
-        {"input": {"encoding": "uniform", "bits": 4},
-         "layers": [{"type": "flatten"},
-                    *_block(_dense(256, {"name": "twn"}), {"name": "dorefa_activation", "bits": 2}),
-                    *_block(_dense(128, {"name": "twn"}), {"name": "dorefa_activation", "bits": 2}),
-                    _dense(10, {"name": "twn"}), {"type": "batchnorm"}]},
-        bits="W2(ternary)/A2", summary="TWN MLP 64-256-128-10, ternary weights (Li et al. 2016), 2-bit activations"),
-    "dorefa2_cnn_digits": Recipe(
-        "digits", _dorefa_cnn((2, 2, 2), (2, 2)), bits="W2/A2",
-        summary="DoReFa CNN 16-32 conv + dense, 2-bit weights and activations (Zhou et al. 2016)",
-        train=TrainConfig(epochs=40)),
-    "dorefa4_cnn_digits": Recipe(
-        "digits", _dorefa_cnn((4, 4, 4), (4, 4)), bits="W4/A4",
-        summary="DoReFa CNN 16-32 conv + dense, 4-bit weights and activations (Zhou et al. 2016)",
-        train=TrainConfig(epochs=40)),
-    "mixed_cnn_digits": Recipe(
-        "digits", _dorefa_cnn((8, 2, 4), (4, 2), first_activation="pact"), bits="W8-2-4/A4-2",
-        summary="Mixed precision CNN: 8-bit first conv, 2-bit second conv, 4-bit classifier; PACT then "
-                "DoReFa activations (Choi et al. 2018)",
-        train=TrainConfig(epochs=40)),
-}
+RECIPES = Registry("zoo model")
+RECIPES.register("bnn_mlp_digits")(Recipe(
+    "digits",
+    {"input": THERMOMETER,
+     "layers": [{"type": "flatten"}, *_block(_dense(256, SIGN), SIGN), *_block(_dense(128, SIGN), SIGN),
+                _dense(10, SIGN), {"type": "batchnorm"}]},
+    bits="W1/A1", summary="BNN MLP 256-256-128-10, thermometer input (Hubara et al. 2016)"))
+RECIPES.register("xnor_cnn_digits")(Recipe(
+    "digits",
+    {"input": THERMOMETER,
+     "layers": [*_block(_conv(32, {"name": "xnor_weight"}), SIGN, pool=True),
+                *_block(_conv(64, {"name": "xnor_weight"}), SIGN, pool=True),
+                {"type": "flatten"}, _dense(10, {"name": "xnor_weight"}), {"type": "batchnorm"}]},
+    bits="W1/A1", summary="XNOR-Net CNN: 2 conv (32, 64) + dense, scaled binary weights (Rastegari et al. 2016)",
+    train=TrainConfig(epochs=40)))
+RECIPES.register("ternary_mlp_digits")(Recipe(
+    "digits",
+    {"input": {"encoding": "uniform", "bits": 4},
+     "layers": [{"type": "flatten"},
+                *_block(_dense(256, {"name": "twn"}), {"name": "dorefa_activation", "bits": 2}),
+                *_block(_dense(128, {"name": "twn"}), {"name": "dorefa_activation", "bits": 2}),
+                _dense(10, {"name": "twn"}), {"type": "batchnorm"}]},
+    bits="W2(ternary)/A2", summary="TWN MLP 64-256-128-10, ternary weights (Li et al. 2016), 2-bit activations"))
+RECIPES.register("dorefa2_cnn_digits")(Recipe(
+    "digits", _dorefa_cnn((2, 2, 2), (2, 2)), bits="W2/A2",
+    summary="DoReFa CNN 16-32 conv + dense, 2-bit weights and activations (Zhou et al. 2016)",
+    train=TrainConfig(epochs=40)))
+RECIPES.register("dorefa4_cnn_digits")(Recipe(
+    "digits", _dorefa_cnn((4, 4, 4), (4, 4)), bits="W4/A4",
+    summary="DoReFa CNN 16-32 conv + dense, 4-bit weights and activations (Zhou et al. 2016)",
+    train=TrainConfig(epochs=40)))
+RECIPES.register("mixed_cnn_digits")(Recipe(
+    "digits", _dorefa_cnn((8, 2, 4), (4, 2), first_activation="pact"), bits="W8-2-4/A4-2",
+    summary="Mixed precision CNN: 8-bit first conv, 2-bit second conv, 4-bit classifier; PACT then "
+            "DoReFa activations (Choi et al. 2018)",
+    train=TrainConfig(epochs=40)))
 
 
 def path_of(name: str) -> Path:

@@ -40,7 +40,7 @@ def test_shapes_are_inferred_through_the_network():
     ({"input": {"encoding": "uniform", "bits": 2}, "layers": [{"type": "dense", "units": 3}]}, "layers[0]"),
     ({"input": {"encoding": "uniform", "bits": 2},
       "layers": [{"type": "flatten"}, {"type": "dense", "units": 3, "weight_quantizer": {"name": "nope"}}]},
-     "quantizer"),
+     "layers[1].weight_quantizer.name"),
 ])
 def test_bad_descriptions_name_the_field(description, field):
     with pytest.raises(ParameterError) as info:

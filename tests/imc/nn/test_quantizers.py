@@ -123,7 +123,7 @@ def test_registry_names_match_classes_and_make_quantizer_builds_them():
     assert set(QUANTIZERS) == {"ste_sign", "xnor_weight", "xnor_activation", "twn", "ttq",
                                "dorefa_weight", "dorefa_activation", "pact", "uniform"}
     for name, cls in QUANTIZERS.items():
-        assert cls.name == name and issubclass(cls, Quantizer)
+        assert cls.key == name and issubclass(cls, Quantizer)
         assert type(make_quantizer(name)) is cls
     quantizer = make_quantizer("uniform", bits=3, symmetric=False, per_channel=True)
     assert (quantizer.bits, quantizer.symmetric, quantizer.per_channel) == (3, False, True)
