@@ -1,4 +1,6 @@
-"""Fused Numba kernel of the SRAM array's sensing path, with its NumPy reference."""
+"""Fused Numba kernel of the column read-out (optional bit-line discharge, column ADC, count
+rescaling, decoding, accumulation), shared by the SRAM array (discharge on) and the resistive
+crossbar (a linear column: ``v_knee_v`` = -inf), with its NumPy reference."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from numbers import Real
 import numpy as np
 
 from imc.arrays import _kernels_converters as kernels
+from imc.arrays import _kernels_sensing
 from imc.errors import (ParameterError, int_in_range, non_negative, positive, probability,
                                     require)
 
@@ -449,6 +450,37 @@ class ColumnADC:
         else:
             thresholds = np.stack([self.thresholds_table(instance)[adc_of_col] for instance in instances])
         return ColumnConversion(inv_lsb, offsets, thresholds)
+
+    def accumulate(self, signal: np.ndarray, column_base: np.ndarray | None, unit: float, full_scale_count: int,
+                   conversion: ColumnConversion, out: np.ndarray, out_start: int = 0, gain: int = 1,
+                   column_offset: np.ndarray | None = None, reference_gain: int = 0, v_pre_v: float = 0.0,
+                   v_knee_v: float = -np.inf) -> None:
+        """Convert column signals of several chips, decode and add them to ``out``: the engines' hot path.
+
+        signal: (chips, m, c) column values plus column_base (chips, c) (None: 0), each worth
+        ``unit`` of the converter's input (e.g. V per nominal cell); with a finite ``v_knee_v``
+        the input is a bit line precharged to ``v_pre_v`` whose drop saturates below the knee
+        (`imc.devices._kernels.discharge_v`), else it is linear. conversion: the chips'
+        `column_conversion` in that input unit; codes are rescaled to counts by
+        full_scale_count / (2^bits - 1). Adds ``gain * count_j + column_offset[j] + reference_gain
+        * count_ref`` to out[..., out_start + j] (out: C-contiguous int32 (chips, m, >= out_start +
+        n_out)), n_out = len(column_offset) (default c, zero offsets), the reference being column
+        c - 1 (used when reference_gain != 0). One fused kernel, `_kernels_sensing.sense_accumulate`.
+        """
+        chips, _, cols = signal.shape
+        signal = np.ascontiguousarray(signal)
+        require("out", out.shape, out.flags.c_contiguous and out.dtype == np.int32
+                and out.shape[:2] == signal.shape[:2] and out.shape[2] >= out_start + cols - (reference_gain != 0),
+                f"must be C-contiguous int32 ({chips}, {signal.shape[1]}, >= {out_start} + outputs)")
+        require("conversion", conversion.inv_lsb.shape, conversion.inv_lsb.shape == (chips, cols),
+                f"must cover {chips} chips x {cols} columns")
+        column_offset = np.zeros(cols, np.int32) if column_offset is None else np.asarray(column_offset, np.int32)
+        column_base = np.zeros((chips, cols)) if column_base is None else column_base
+        not_finite = _kernels_sensing.sense_accumulate(
+            signal, column_base, unit, v_pre_v, v_knee_v, conversion.inv_lsb, conversion.offset_lsb,
+            conversion.thresholds_lsb, float(self.top_code), full_scale_count / self.top_code, gain, column_offset,
+            reference_gain, out, out_start)
+        require("signal", f"NaN/inf in {not_finite} rows", not_finite == 0, "column values must be finite")
 
     def _adc_of_columns(self, cols: int, n_adcs: int, adc_index) -> np.ndarray:
         if adc_index is None:

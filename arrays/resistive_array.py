@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from imc.arrays import _kernels_resistive as kernels
-from imc.arrays.converters import ADCInstance, ColumnADC, InputScheme, array_cycles, input_cost
+from imc.arrays.converters import ADCInstance, ColumnADC, ColumnConversion, InputScheme, array_cycles, input_cost
 from imc.arrays.ir_drop import CrossbarWires, solve_fast, transfer_matrix
 from imc.arrays.periphery import DigitalCosts
 from imc.arrays.base import ARRAYS, Array, ArrayGeometry, Conditions, OpCost
@@ -51,11 +51,11 @@ class ResistiveInstance:
 
 @dataclass(frozen=True, eq=False)
 class ResistiveTileState:
-    """One tile on one chip: the programmed cells and reference column (``instance``), and the
-    folded GEMM operands of its column signals in counts: ``weights`` (n, c) float32 and ``base``
-    (c,), signal = fold_inputs(x) @ weights + base; with read noise, ``variance`` (n, c) and
-    ``variance_base`` (c,) fold the same way into each column's read-noise variance (counts^2);
-    None for a device whose reads are noiseless."""
+    """One tile on one chip: the programmed cells and reference column (``instance``), the folded
+    GEMM operands of its column signals in counts: ``weights`` (n, c) float32 and ``base`` (1, c),
+    signal = fold_inputs(x) @ weights + base; with read noise, ``variance`` (n, c) and
+    ``variance_base`` (c,) fold the same way into each column's read-noise variance (counts^2),
+    None for a device whose reads are noiseless; and its ADCs' ``conversion`` table (counts)."""
 
     tile: object
     instance: ResistiveInstance
@@ -63,6 +63,7 @@ class ResistiveTileState:
     base: np.ndarray
     variance: np.ndarray | None
     variance_base: np.ndarray | None
+    conversion: ColumnConversion
 
 
 @ARRAYS.register("resistive")
@@ -179,8 +180,9 @@ class ResistiveArray(Array):
             sigma = np.concatenate([sigma_cells, sigma_reference], axis=1) * sensitivity
             cell_variance = sigma[:, :-1] ** 2 + sigma[:, -1:] ** 2  # each column less the reference column
             variance, variance_base = tile.encoding.fold(cell_variance.astype(np.float32))
+        conversion = self.adc.column_conversion([instance.adcs], tile.states.shape[1], full_scale=tile.full_scale_count)
         return ResistiveTileState(tile, instance, np.ascontiguousarray(weights, dtype=np.float32),
-                                  np.asarray(base, dtype=np.float32), variance, variance_base)
+                                  np.asarray(base, dtype=np.float64)[None, :], variance, variance_base, conversion)
 
     def _current_slope(self, conductance: np.ndarray) -> np.ndarray:
         """dI/dG (A/S = V) of every cell at V_read: V_read for Ohmic cells, else a central difference
@@ -197,16 +199,16 @@ class ResistiveArray(Array):
         is its own read, and a column's noise, a sum of independent per-cell Gaussians, is drawn as one
         Gaussian of the summed variance (a second GEMM) -- exact in distribution for Gaussian cell
         noise on linear cells, first order through a non-linear I-V (the wires' effect on the noise is
-        neglected). Then the column ADCs, decoding and accumulation."""
+        neglected). Then one fused kernel converts, decodes and accumulates (`ColumnADC.accumulate`)."""
         tile = state.tile
         drive = tile.encoding.fold_inputs(x)
-        signal = drive @ state.weights + state.base
+        signal = drive @ state.weights
         if rng is not None and state.variance is not None:
             sigma = np.sqrt(np.maximum(drive @ state.variance + state.variance_base, 0.0))
             signal += sigma * rng.standard_normal(signal.shape, dtype=np.float32)
-        counts = np.zeros(signal.shape, dtype=np.int64)
-        self._convert(signal, 1, state.instance.adcs, tile.full_scale_count, counts)
-        out[:, tile.outputs] += tile.decoding.apply(counts).astype(np.int32)
+        decoding = tile.decoding
+        self.adc.accumulate(signal[None], state.base, 1.0, tile.full_scale_count, state.conversion, out[None],
+                            tile.outputs.start, decoding.gain, decoding.column_offset, decoding.reference_gain)
 
     def design_summary(self) -> str:
         wires = "IR drop" if self.wires is not None else "ideal wires"

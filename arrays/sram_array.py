@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from imc.arrays import _kernels_sram
 from imc.arrays.base import ARRAYS, Array, ArrayGeometry, OpCost
 from imc.arrays.converters import ADCInstance, ColumnADC, ColumnConversion, SenseAmp, WordLineDAC, input_cost
 from imc.arrays.periphery import DigitalCosts
@@ -288,30 +287,12 @@ class SRAMArray(Array):
     def accumulate_counts(self, cell_sum: np.ndarray, column_base: np.ndarray | None, full_scale_count: int,
                           conversion: ColumnConversion, out: np.ndarray, out_start: int = 0, gain: int = 1,
                           column_offset: np.ndarray | None = None, reference_gain: int = 0) -> None:
-        """`sense` for several chips at once, decoded and added to ``out``: the engine's hot path.
-
-        cell_sum: (chips, m, c) column sums (nominal-cell units) plus column_base (chips, c)
-        (None: 0); conversion: the chips' `column_conversion`. Adds
-        ``gain * count_j + column_offset[j] + reference_gain * count_ref`` to
-        out[..., out_start + j] (out: C-contiguous int32 (chips, m, >= out_start + n_out)),
-        n_out = len(column_offset) (default c, zero offsets), the reference being column c - 1
-        (used when reference_gain != 0). One fused kernel, `_kernels_sram.sense_accumulate`.
-        """
-        chips, _, cols = cell_sum.shape
-        cell_sum = np.ascontiguousarray(cell_sum)
-        require("out", out.shape, out.flags.c_contiguous and out.dtype == np.int32
-                and out.shape[:2] == cell_sum.shape[:2] and out.shape[2] >= out_start + cols - (reference_gain != 0),
-                f"must be C-contiguous int32 ({chips}, {cell_sum.shape[1]}, >= {out_start} + outputs)")
-        require("conversion", conversion.inv_lsb.shape, conversion.inv_lsb.shape == (chips, cols),
-                f"must cover {chips} chips x {cols} columns")
-        column_offset = np.zeros(cols, np.int32) if column_offset is None else np.asarray(column_offset, np.int32)
-        column_base = np.zeros((chips, cols)) if column_base is None else column_base
-        not_finite = _kernels_sram.sense_accumulate(
-            cell_sum, column_base, self.v_swing_v / full_scale_count, self.device.vdd_v,
-            self.device.knee_v(self.v_wl_v), conversion.inv_lsb, conversion.offset_lsb, conversion.thresholds_lsb,
-            float(self.adc.top_code), full_scale_count / self.adc.top_code, gain, column_offset, reference_gain,
-            out, out_start)
-        require("cell_sum", f"NaN/inf in {not_finite} rows", not_finite == 0, "column sums must be finite")
+        """`sense` for several chips at once, decoded and added to ``out``: `ColumnADC.accumulate` of
+        column sums (chips, m, c) in nominal-cell units, each swinging its bit line by v_swing_v /
+        full_scale_count, through the bit-line discharge."""
+        self.adc.accumulate(cell_sum, column_base, self.v_swing_v / full_scale_count, full_scale_count, conversion,
+                            out, out_start, gain, column_offset, reference_gain, self.device.vdd_v,
+                            self.device.knee_v(self.v_wl_v))
 
     def read_cost(self, active_rows: float, column_counts: np.ndarray, full_scale_count: int,
                   sense_amp: bool = False, mean_word_line_v: float | None = None) -> OpCost:

@@ -1,16 +1,22 @@
 """Speed of the functional engine: simulated MACs/s against this machine's float32 GEMM rate.
 
-Run: ``python benchmarks/bench_functional.py [--chips 20] [--batch 10000] [--repeats 2] [--json]``.
-The built-in design (binarized MLP on 256 x 128 6T SRAM arrays, XNOR encoding) runs the digits
-test images repeated to ``--batch`` inputs per chip (10,000 = the size of the MNIST and CIFAR
-test sets; ``--batch 0`` runs the 360 digits images once, where sampling each chip's 229k
-cells dominates). Fidelity levels, each adding to the one before:
+Run: ``python benchmarks/bench_functional.py [--chips 20] [--batch 10000] [--repeats 2] [--json]
+[--technology sram resistive ...]``. The built-in binarized MLP runs the digits test images
+repeated to ``--batch`` inputs per chip (10,000 = the size of the MNIST and CIFAR test sets;
+``--batch 0`` runs the 360 digits images once, where programming each chip dominates) through
+``imc.engine`` -- the path of ``imc simulate`` -- on every technology. Fidelity levels, each
+adding to the one before within a technology:
 
-* ideal: one nominal chip, 8-bit ideal column ADCs;
-* static variation: Pelgrom mismatch of every cell, bit-line discharge, ideal 8-bit ADCs;
-* + ADC offset and gain: per-ADC offset (sigma 0.5 LSB) and gain error (sigma 1 %);
-* + ADC INL/DNL: 0.5 LSB bow INL and 0.2 LSB DNL (threshold tables);
-and, instead of ADCs, 1-bit latches with offset on the sign layers (``sensing = "sense_amp"``).
+* sram (256 x 128 6T arrays, XNOR encoding): ideal (one nominal chip, 8-bit ideal ADCs); static
+  variation (Pelgrom mismatch of every cell, bit-line discharge); + ADC offset (sigma 0.5 LSB)
+  and gain (sigma 1 %); + ADC INL (0.5 LSB bow) and DNL (0.2 LSB, threshold tables); and, instead
+  of ADCs, 1-bit latches with offset on the sign layers;
+* resistive (128 x 128 1T1R RRAM crossbars, 8-bit ADCs): ideal; static variation (write-verify,
+  D2D, stuck-at faults) with noiseless reads; + read noise per read; + ADC offset and gain;
+  skyrmion MTJ cells with write errors and shot noise per read;
+* dram (512 x 8192 Ambit subarrays): ideal; static variation (cell capacitance, SA offsets)
+  through the per-chip XNOR tables (no read noise: every noisy XNOR runs the device model).
+
 Simulated MACs = chips x inputs x network MACs per inference (logical binary MACs; the XNOR
 encoding stores two cells per weight). The GEMM reference is a square float32 ``numpy.matmul``
 of the same machine in the same run, counted as n^3 MACs.
@@ -19,16 +25,13 @@ of the same machine in the same run, counted as n^3 MACs.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import platform
 
 import numpy as np
 from timing import best_time
 
-from imc import engine
-from imc.arrays import ColumnADC
-from imc.config import SimConfig
+from imc import engine, load_config
 from imc.mapping import map_layers
 from imc.nn import zoo
 from imc.nn.data import load_digits
@@ -41,52 +44,66 @@ def gemm_macs_per_s(n: int = 1024, repeats: int = 5) -> float:
     return n ** 3 / best_time(lambda: a @ b, repeats)
 
 
+NOISELESS = {"read_noise": False}
+OFFSET_GAIN = {"sigma_offset_lsb": 0.5, "sigma_gain_rel": 0.01}
+LEVELS = {  # technology -> (fidelity level, design, variation)
+    "sram": [
+        ("ideal (1 nominal chip)", {}, False),
+        ("static variation + bit-line + ideal ADC", {}, True),
+        ("+ ADC offset and gain", {"array": {"adc": OFFSET_GAIN}}, True),
+        ("+ ADC INL/DNL", {"array": {"adc": {**OFFSET_GAIN, "inl_lsb": 0.5, "sigma_dnl_lsb": 0.2}}}, True),
+        ("latch sense amps on sign layers", {"array": {"sensing": "sense_amp"}}, True),
+    ],
+    "resistive": [
+        ("RRAM ideal (1 nominal chip)", {"array": {"kind": "resistive"}}, False),
+        ("RRAM static variation + faults", {"array": {"kind": "resistive"}, "conditions": NOISELESS}, True),
+        ("RRAM + read noise per read", {"array": {"kind": "resistive"}}, True),
+        ("RRAM + ADC offset and gain", {"array": {"kind": "resistive", "adc": OFFSET_GAIN}}, True),
+        ("skyrmion static + shot noise per read", {"array": {"kind": "resistive", "device": {"kind": "skyrmion"}}},
+         True),
+    ],
+    "dram": [
+        ("ideal (1 nominal chip)", {"array": {"kind": "dram"}, "conditions": NOISELESS}, False),
+        ("static variation (XNOR tables)", {"array": {"kind": "dram"}, "conditions": NOISELESS}, True),
+    ],
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chips", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--batch", type=int, default=10_000,
                         help="inputs per chip: the digits test set (360) repeated to this many (0: 360 once)")
+    parser.add_argument("--technology", nargs="+", default=sorted(LEVELS), choices=sorted(LEVELS))
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    config = SimConfig()
-    model, _ = zoo.load(config.model)
+    model, _ = zoo.load("bnn_mlp_digits")
     data = load_digits()
     x, labels = model.encode(data.x_test), data.y_test
     if args.batch:
         repeats = -(-args.batch // len(x))
         x, labels = np.tile(x, (repeats, 1, 1, 1))[:args.batch], np.tile(labels, repeats)[:args.batch]
-    base = config.array
-    offset_gain = dataclasses.replace(base, adc=ColumnADC(sigma_offset_lsb=0.5, sigma_gain_rel=0.01))
-    levels = [
-        ("ideal (1 nominal chip)", base, 1, False),
-        ("static variation + bit-line + ideal ADC", base, args.chips, True),
-        ("+ ADC offset and gain", offset_gain, args.chips, True),
-        ("+ ADC INL/DNL", dataclasses.replace(offset_gain, adc=dataclasses.replace(
-            offset_gain.adc, inl_lsb=0.5, sigma_dnl_lsb=0.2)), args.chips, True),
-        ("latch sense amps on sign layers", dataclasses.replace(base, sensing="sense_amp"), args.chips, True),
-    ]
-    plan = map_layers(model.ops, base.logical_rows, base.cols, config.mapping.encoding)
     gemm = gemm_macs_per_s()
     rows = []
-    for name, array, chips, variation in levels:
-        seconds = best_time(lambda: engine.chip_accuracies(plan, array, x, labels, 0, chips, variation),
-                            args.repeats)
-        simulated = chips * len(x) * model.macs / seconds
-        rows.append({"fidelity": name, "chips": chips, "inputs_per_chip": len(x), "seconds": seconds,
-                     "simulated_macs_per_s": simulated, "fraction_of_gemm": simulated / gemm})
-    sampling = best_time(lambda: engine.sample_chips(base, plan, engine.chip_seeds(0, args.chips), True), 1)
-    cells = args.chips * plan.n_arrays * base.rows * base.cols
-    result = {"machine": platform.processor() or platform.machine(), "gemm_f32_macs_per_s": gemm,
-              "levels": rows, "cells_sampled_per_s": cells / sampling}
+    for technology in args.technology:
+        for name, design, variation in LEVELS[technology]:
+            config = load_config(design)
+            array, chips = config.chip_array, args.chips if variation else 1
+            plan = map_layers(model.ops, array.geometry(), config.mapping.encoding)
+            seconds = best_time(lambda: engine.chip_accuracies(plan, array, x, labels, 0, chips, variation,
+                                                               config.conditions), args.repeats)
+            simulated = chips * len(x) * model.macs / seconds
+            rows.append({"technology": technology, "fidelity": name, "chips": chips, "inputs_per_chip": len(x),
+                         "seconds": seconds, "simulated_macs_per_s": simulated, "fraction_of_gemm": simulated / gemm})
+    result = {"machine": platform.processor() or platform.machine(), "gemm_f32_macs_per_s": gemm, "levels": rows}
     if args.json:
         print(json.dumps(result, indent=2))
         return
     print(f"float32 GEMM (1024^3): {gemm / 1e9:.2f} GMAC/s; {len(x)} inputs per chip")
-    print(f"cell sampling: {cells / sampling / 1e6:.1f} M cells/s")
     for r in rows:
-        print(f"{r['fidelity']:<42} {r['chips']:4d} chips {r['seconds']:7.3f} s "
+        print(f"{r['technology']:<10} {r['fidelity']:<42} {r['chips']:4d} chips {r['seconds']:7.3f} s "
               f"{r['simulated_macs_per_s'] / 1e9:7.3f} GMAC/s = {100 * r['fraction_of_gemm']:5.1f} % of GEMM")
 
 

@@ -181,7 +181,7 @@ def test_bad_sensing_mode_is_rejected():
 @pytest.mark.parametrize("table", [False, True])
 @pytest.mark.parametrize("reference_gain", [0, -2])
 def test_fused_sense_kernel_matches_its_numpy_reference(table, reference_gain):
-    from imc.arrays import _kernels_sram
+    from imc.arrays import _kernels_sensing
     rng = np.random.default_rng(10)
     chips, cols = 3, 12
     cell_sum = rng.uniform(-20, 300, (chips, 50, cols)).astype(np.float32)
@@ -194,8 +194,8 @@ def test_fused_sense_kernel_matches_its_numpy_reference(table, reference_gain):
     args = (0.5 / 256, 1.1, 0.22, inv_lsb, offset, thresholds, 255.0, 256 / 255, 4, column_offset,
             reference_gain)
     z = np.full((chips, 50, n_out), 7, np.int32)
-    assert _kernels_sram.sense_accumulate(cell_sum, base, *args, z, 0) == 0
-    assert np.array_equal(z - 7, _kernels_sram.sense_accumulate_reference(cell_sum, base, *args))
+    assert _kernels_sensing.sense_accumulate(cell_sum, base, *args, z, 0) == 0
+    assert np.array_equal(z - 7, _kernels_sensing.sense_accumulate_reference(cell_sum, base, *args))
 
 
 def test_sense_through_an_ideal_threshold_table_equals_the_closed_form():
@@ -209,5 +209,5 @@ def test_sense_through_an_ideal_threshold_table_equals_the_closed_form():
 
 def test_sense_rejects_non_finite_column_sums():
     array = SRAMArray(cols=8)
-    with pytest.raises(ParameterError, match="cell_sum"):
+    with pytest.raises(ParameterError, match="signal = .NaN.inf in 2 rows.: column values must be finite"):
         array.sense(np.full((2, 8), np.nan, np.float32), 64, ideal_adc(array))
