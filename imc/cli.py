@@ -10,8 +10,9 @@ import os
 import sys
 from pathlib import Path
 
-from imc.devices import DEVICES, ParameterError, describe
-from imc.mapping import MappingError
+from imc.arrays import ARRAYS
+from imc.devices import DEVICES, describe
+from imc.errors import MappingError, ParameterError
 from imc.nn.io import ModelFileError
 
 BAD_INPUT = 2
@@ -52,6 +53,9 @@ def _devices(args) -> int:
         for name, value in describe(cls()).items():
             shown = f"{value:.4g}" if isinstance(value, float) else str(value)
             print(f"  {name:<22} {shown}")
+    print("\narray kinds ([array] kind = ...; [array.device] kind = one of its cells):")
+    for key, cls in ARRAYS.items():
+        print(f"  {key}: cells {', '.join(cls.cell_kinds)} -- {cls.__doc__.strip().splitlines()[0]}")
     return 0
 
 
@@ -81,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     train.set_defaults(run=_train)
 
-    devices = commands.add_parser("devices", help="list device models and their default parameters")
+    devices = commands.add_parser("devices", help="list device models, their default parameters, and the array kinds")
     devices.set_defaults(run=_devices)
     return parser
 

@@ -102,3 +102,33 @@ def test_a_multi_bit_zoo_model_is_refused_by_the_mapper_with_exit_2():
     result = run_cli("simulate", path)
     assert result.returncode == 2
     assert "only binary dense layers" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('[array]\nkind = "resistive"\n[array.device]\nkind = "sram6t"\n',
+     "array.device.kind = 'sram6t': 'sram6t' is a SRAM6T, but ResistiveArray.device holds one of ['rram', 'skyrmion']"),
+    ('[array]\nkind = "dram"\nsensing = "sense_amp"\n', "array.sensing = 'sense_amp': unknown key"),
+    ('[conditions]\ntime_s = -5.0\n', "conditions.time_s = -5.0: must be a finite number >= 0"),
+    ('[conditions]\ntime_s = inf\n', "conditions.time_s = inf"),
+    ('[conditions]\nir_drop = true\n', "conditions.ir_drop = True: the 'sram' array has no wire-resistance model"),
+    ('dataset = "mnist"\n', "dataset_path = None: dataset = 'mnist' is read from local files"),
+])
+def test_bad_technology_choices_exit_2_naming_field_value_and_allowed(tmp_path, toml, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(toml)
+    result = run_cli("simulate", str(path))
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_devices_lists_the_array_kinds_and_the_cells_each_holds(capsys):
+    assert main(["devices"]) == 0
+    out = capsys.readouterr().out
+    assert "array kinds" in out and "resistive: cells rram, skyrmion" in out and "dram: cells dram" in out
+
+
+def test_importing_the_lower_layers_does_not_load_the_system():
+    code = ("import sys, imc.devices, imc.arrays, imc.mapping; "
+            "print(sorted(m for m in sys.modules if m.startswith('imc.') and m.split('.')[1] in "
+            "('engine', 'api', 'report', 'config', 'nn', 'performance', 'cli')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tempfile.gettempdir())
+    assert result.returncode == 0 and result.stdout.strip() == "[]", result.stdout + result.stderr
