@@ -156,3 +156,16 @@ def test_toml_selected_cell_simulates_exactly_without_variation_and_runs_with_it
 def test_amplitude_word_lines_are_refused_until_multi_bit_layers_map():
     with pytest.raises(ConfigError, match="array.input_bits = 4"):
         from_dict(SimConfig, {"array": {"input_bits": 4}})
+
+
+@pytest.mark.parametrize("example", sorted(p.stem for p in EXAMPLES.glob("*.toml")))
+def test_every_example_design_saves_and_loads_back(example):
+    config = load_config(EXAMPLES / f"{example}.toml")
+    assert load_config(json.loads(json.dumps(to_dict(config)))) == config
+
+
+def test_optional_wire_table_loads_and_round_trips():
+    config = load_config({"array": {"kind": "resistive", "wires": {"r_wire_row_ohm": 2.0}},
+                          "conditions": {"ir_drop": True}})
+    assert config.chip_array.wires.r_wire_row_ohm == 2.0
+    assert load_config(json.loads(json.dumps(to_dict(config)))) == config
