@@ -118,7 +118,7 @@ class Conditions:
     * ``faults``: the devices' stuck-at and write faults (their ``fault_fields``); False zeroes them.
     * ``ir_drop``: wire resistance of resistive crossbars through the fast superposition solver
       (`imc.arrays.ir_drop.transfer_matrix`: one linear solve of the crossbar network per tile and
-      chip, ~20 ms for 128 x 128 here; refused by arrays without wires).
+      chip, ~35 ms for 128 x 128 here; refused by arrays without wires).
     """
 
     time_s: float = 0.0
