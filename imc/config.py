@@ -51,9 +51,12 @@ class MappingConfig:
 class SimConfig:
     """Everything one `imc.simulate` run needs. The defaults are the built-in design.
 
-    model: a zoo name or a path to a ``.npz`` model file; dataset: its test data;
-    chips: Monte-Carlo chip instances; seed: the root of every random draw;
-    variation: False makes every chip nominal (the hardware then matches software).
+    model: a zoo name or a path to a ``.npz`` model file; dataset: its test data, read from
+    ``dataset_path`` unless built in; chips: Monte-Carlo chip instances; seed: the root of every
+    random draw; variation: False makes every chip nominal (no static variation, faults or read
+    noise: the hardware then matches software); array: any registered array kind with its cell;
+    mapping: how layers are placed; conditions: time since programming and which dynamic and
+    fault effects are on (`imc.arrays.Conditions`).
     """
 
     model: str = "bnn_mlp_digits"
