@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from imc.arrays import ARRAYS, Array, Conditions, SRAMArray
+from imc.arrays import ARRAYS, Array, Conditions
 from imc.devices import DEVICES, Device
 from imc.errors import ParameterError, int_in_range, require
 from imc.mapping import ENCODINGS
@@ -33,6 +33,7 @@ from imc.nn.data import DATASETS
 from imc.registry import Registry
 
 SELECTED = ((Array, ARRAYS), (Device, DEVICES))  # field types whose model a table's ``kind`` picks
+DEFAULT_ARRAY = "sram"  # the built-in design's array kind (its cell: that array's default)
 
 ConfigError = ParameterError
 
@@ -65,7 +66,7 @@ class SimConfig:
     chips: int = 100
     seed: int = 0
     variation: bool = True
-    array: Array = field(default_factory=SRAMArray)
+    array: Array = field(default_factory=lambda: ARRAYS.get(DEFAULT_ARRAY)())
     mapping: MappingConfig = field(default_factory=MappingConfig)
     conditions: Conditions = field(default_factory=Conditions)
 

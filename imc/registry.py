@@ -1,11 +1,11 @@
 """One registry idiom for every pluggable part: devices, arrays, encodings, quantizers, layers,
 data sets and presets.
 
->>> ARRAYS = Registry("array kind")
->>> @ARRAYS.register("sram")
-... class SRAMArray: ...
->>> ARRAYS.get("sram") is SRAMArray
-True
+>>> SHAPES = Registry("shape")
+>>> @SHAPES.register("square")
+... class Square: ...
+>>> SHAPES.get("square") is Square, Square.key
+(True, 'square')
 
 `get` of an unknown key raises `ParameterError` naming the key and the allowed ones (the
 ``@register_alias`` + ``get`` pattern of larq's quantizers). A registry is a read-only mapping
