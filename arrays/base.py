@@ -28,6 +28,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from imc.arrays.converters import ColumnConversion
 from imc.errors import int_in_range, non_negative, require
 from imc.registry import Registry
 
@@ -83,7 +84,9 @@ class ArrayGeometry:
     states one cell holds (2: one bit); ``input_schemes``: how inputs may reach the word lines
     (`imc.arrays.InputScheme` values); ``sensing``: the column read-out circuits present
     ("adc", "sense_amp" latches, "popcount" logic); ``encodings``: the sign encodings its cells
-    support (`imc.mapping.ENCODINGS` keys).
+    support for binary layers (`imc.mapping.ENCODINGS` keys); ``weight_encodings``: how signed
+    multi-bit weights may be sliced onto them (`imc.mapping.slicing.WEIGHT_ENCODINGS` keys; none
+    for cells that compute XNOR with both their ports).
     """
 
     word_lines: int
@@ -92,6 +95,7 @@ class ArrayGeometry:
     input_schemes: tuple[str, ...]
     sensing: tuple[str, ...]
     encodings: tuple[str, ...]
+    weight_encodings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         int_in_range("word_lines", self.word_lines, 1)
@@ -130,6 +134,34 @@ class Conditions:
         non_negative("time_s", self.time_s)
         for name in ("read_noise", "faults", "ir_drop"):
             require(name, getattr(self, name), isinstance(getattr(self, name), bool), "must be true or false")
+
+
+@dataclass(frozen=True, eq=False)
+class ColumnOperands:
+    """One column group of a programmed tile (`imc.mapping.slicing.ColumnGroup`), ready for the
+    engine's hot loop: its folded cells ``weights`` (n, c) float32 and ``base`` (1, c), so that a
+    drive's column signals are drive @ weights + base; its ADCs' ``conversion``; its ``decoding``;
+    and, for arrays with read noise, ``variance`` (n, c) and ``variance_base`` (c,) folded the same way."""
+
+    weights: np.ndarray
+    base: np.ndarray
+    conversion: ColumnConversion
+    decoding: object
+    variance: np.ndarray | None = None
+    variance_base: np.ndarray | None = None
+
+
+def column_operands(tile, weights: np.ndarray, base: np.ndarray, conversion: ColumnConversion,
+                    variance: np.ndarray | None = None, variance_base: np.ndarray | None = None
+                    ) -> tuple[ColumnOperands, ...]:
+    """A programmed tile's folded cells (n, cols), base (cols,), conversion (and variances) cut into
+    its column groups, each contiguous."""
+    def cut(values, group):
+        return None if values is None else np.ascontiguousarray(values[..., group.columns])
+
+    return tuple(ColumnOperands(cut(weights, g).astype(np.float32), cut(base, g).astype(np.float64)[None, :],
+                                conversion.columns(g.columns), g.decoding, cut(variance, g), cut(variance_base, g))
+                 for g in tile.groups)
 
 
 class Array(ABC):

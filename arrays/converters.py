@@ -194,6 +194,11 @@ class ColumnConversion:
     offset_lsb: np.ndarray
     thresholds_lsb: np.ndarray
 
+    def columns(self, columns: slice) -> "ColumnConversion":
+        """The conversion of some of the columns (contiguous copies)."""
+        return ColumnConversion(*(np.ascontiguousarray(table[:, columns])
+                                  for table in (self.inv_lsb, self.offset_lsb, self.thresholds_lsb)))
+
     def chip(self, index: int) -> "ColumnConversion":
         """The conversion of one chip, as a one-chip table (views)."""
         window = slice(index, index + 1)

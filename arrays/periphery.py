@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from imc.errors import int_in_range, positive
 
 
-def accumulator_bits(n_in: int) -> int:
-    """Bits of a signed accumulator holding a dot product of n_in binary terms, |z| <= n_in."""
-    return math.ceil(math.log2(2 * n_in + 1))
+def accumulator_bits(bound: int) -> int:
+    """Bits of a signed accumulator holding every |z| <= bound (bound = n_in for n_in binary terms)."""
+    return math.ceil(math.log2(2 * bound + 1))
 
 
 @dataclass(frozen=True)
@@ -33,19 +33,19 @@ class DigitalCosts:
         positive("e_buffer_bit_j", self.e_buffer_bit_j)
         positive("f_clk_hz", self.f_clk_hz)
 
-    def accumulate_energy_j(self, n_in: int, n_out: int, row_tiles: int) -> float:
-        """Adding a layer's partial sums (J per input): (row_tiles + 1) adds of an
-        `accumulator_bits`(n_in)-bit word per output (the row tiles' sums and the threshold
-        comparison), ``e_add_bit_j`` per bit."""
-        int_in_range("row_tiles", row_tiles, 1)
-        return n_out * (row_tiles + 1) * accumulator_bits(n_in) * self.e_add_bit_j
+    def accumulate_energy_j(self, n_out: int, partial_sums: int, bits: int) -> float:
+        """Adding a layer's partial sums (J per input): (partial_sums + 1) adds of a ``bits``-bit
+        word per output (the shift-and-add of every row tile, input cycle and weight slice, and the
+        output stage's comparison), ``e_add_bit_j`` per bit."""
+        int_in_range("partial_sums", partial_sums, 1)
+        return n_out * (partial_sums + 1) * bits * self.e_add_bit_j
 
     def buffer_energy_j(self, bits: float) -> float:
         """Moving ``bits`` through the layer buffers (J): ``e_buffer_bit_j`` per bit."""
         return bits * self.e_buffer_bit_j
 
-    def adder_tree_latency_s(self, row_tiles: int) -> float:
-        """Latency (s) of the adder tree over ``row_tiles`` partial sums plus the output stage:
-        ceil(log2(row_tiles)) + 1 levels, one per clock."""
-        int_in_range("row_tiles", row_tiles, 1)
-        return (math.ceil(math.log2(row_tiles)) + 1) / self.f_clk_hz
+    def adder_tree_latency_s(self, partial_sums: int) -> float:
+        """Latency (s) of the adder tree over ``partial_sums`` partial sums of one cycle plus the output
+        stage: ceil(log2(partial_sums)) + 1 levels, one per clock."""
+        int_in_range("partial_sums", partial_sums, 1)
+        return (math.ceil(math.log2(partial_sums)) + 1) / self.f_clk_hz

@@ -27,10 +27,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from imc.arrays import _kernels_resistive as kernels
-from imc.arrays.converters import ADCInstance, ColumnADC, ColumnConversion, InputScheme, array_cycles, input_cost
+from imc.arrays.converters import ADCInstance, ColumnADC, InputScheme, array_cycles, input_cost
 from imc.arrays.ir_drop import CrossbarWires, solve_fast, transfer_matrix
 from imc.arrays.periphery import DigitalCosts
-from imc.arrays.base import ARRAYS, Array, ArrayGeometry, Conditions, OpCost
+from imc.arrays.base import ARRAYS, Array, ArrayGeometry, ColumnOperands, Conditions, OpCost, column_operands
 from imc.devices import Device
 from imc.devices.rram import RRAM
 from imc.errors import int_in_range, positive, require
@@ -51,19 +51,13 @@ class ResistiveInstance:
 
 @dataclass(frozen=True, eq=False)
 class ResistiveTileState:
-    """One tile on one chip: the programmed cells and reference column (``instance``), the folded
-    GEMM operands of its column signals in counts: ``weights`` (n, c) float32 and ``base`` (1, c),
-    signal = fold_inputs(x) @ weights + base; with read noise, ``variance`` (n, c) and
-    ``variance_base`` (c,) fold the same way into each column's read-noise variance (counts^2),
-    None for a device whose reads are noiseless; and its ADCs' ``conversion`` table (counts)."""
+    """One tile on one chip: the programmed cells and reference column (``instance``) and the
+    operands of its column groups (`ColumnOperands`, signals in counts; with read noise, each
+    column's read-noise variance in counts^2 folded the same way, None for noiseless reads)."""
 
     tile: object
     instance: ResistiveInstance
-    weights: np.ndarray
-    base: np.ndarray
-    variance: np.ndarray | None
-    variance_base: np.ndarray | None
-    conversion: ColumnConversion
+    groups: tuple[ColumnOperands, ...]
 
 
 @ARRAYS.register("resistive")
@@ -127,9 +121,10 @@ class ResistiveArray(Array):
     def geometry(self) -> ArrayGeometry:
         """``rows`` word lines, ``cols`` bit lines (the analog reference column comes on top), cells
         of the device's levels; 1-bit drives on every input scheme (one evaluation at V_read) and
-        the configured multi-bit scheme; column ADCs; both sign encodings."""
+        the configured multi-bit scheme; column ADCs; both sign encodings and both multi-bit weight
+        encodings over the device's levels."""
         return ArrayGeometry(self.rows, self.cols, self.device.levels, ("binary", self.input_scheme), ("adc",),
-                             ("xnor", "offset"))
+                             ("xnor", "offset"), ("offset", "differential"))
 
     @property
     def binary_level(self) -> int:
@@ -154,11 +149,14 @@ class ResistiveArray(Array):
         return replace(array, wires=wires)
 
     def program(self, tiles: list, rng: np.random.Generator, variation: bool = True) -> list[ResistiveTileState]:
-        """Each tile's 1-bit states written as levels 0 / `binary_level` with write-verify into its
-        own array plus reference column (`sample_instance`), in tile order."""
-        return [self._tile_state(tile, self.sample_instance(tile.states.astype(np.int64) * self.binary_level, rng,
-                                                            variation))
-                for tile in tiles]
+        """Each tile written with write-verify into its own array plus reference column
+        (`sample_instance`), in tile order: a binary tile's 1-bit states as levels 0 / `binary_level`,
+        a sliced tile's codes as their levels."""
+        return [self._tile_state(tile, self.sample_instance(self._levels_of(tile), rng, variation)) for tile in tiles]
+
+    def _levels_of(self, tile) -> np.ndarray:
+        levels = tile.states.astype(np.int64)
+        return levels if tile.sliced else levels * self.binary_level
 
     def age(self, states: list[ResistiveTileState], elapsed_s: float,
             rng: np.random.Generator) -> list[ResistiveTileState]:
@@ -169,9 +167,10 @@ class ResistiveArray(Array):
 
     def _tile_state(self, tile, instance: ResistiveInstance) -> ResistiveTileState:
         """The folded operands of a programmed tile: each cell's noiseless signal at V_read in counts
-        (level steps / `binary_unit_steps`, through the wires when set), and the read-noise variance."""
+        (level steps of a sliced tile; level steps / `binary_unit_steps` of a binary one; through the
+        wires when set), and the read-noise variance."""
         conductance = np.concatenate([self.device.read(instance.cells), self.device.read(instance.reference)], axis=1)
-        scale = 1.0 / self.binary_unit_steps()
+        scale = 1.0 if tile.sliced else 1.0 / self.binary_unit_steps()
         weights, base = tile.encoding.fold(self._weights(conductance, self.v_read_v, self.v_read_v) * np.float32(scale))
         variance = variance_base = None
         sigma_cells, sigma_reference = self.device.read_std(instance.cells), self.device.read_std(instance.reference)
@@ -181,8 +180,8 @@ class ResistiveArray(Array):
             cell_variance = sigma[:, :-1] ** 2 + sigma[:, -1:] ** 2  # each column less the reference column
             variance, variance_base = tile.encoding.fold(cell_variance.astype(np.float32))
         conversion = self.adc.column_conversion([instance.adcs], tile.states.shape[1], full_scale=tile.full_scale_count)
-        return ResistiveTileState(tile, instance, np.ascontiguousarray(weights, dtype=np.float32),
-                                  np.asarray(base, dtype=np.float64)[None, :], variance, variance_base, conversion)
+        return ResistiveTileState(tile, instance, column_operands(tile, weights, base, conversion, variance,
+                                                                  variance_base))
 
     def _current_slope(self, conductance: np.ndarray) -> np.ndarray:
         """dI/dG (A/S = V) of every cell at V_read: V_read for Ohmic cells, else a central difference
@@ -199,26 +198,31 @@ class ResistiveArray(Array):
         is its own read, and a column's noise, a sum of independent per-cell Gaussians, is drawn as one
         Gaussian of the summed variance (a second GEMM) -- exact in distribution for Gaussian cell
         noise on linear cells, first order through a non-linear I-V (the wires' effect on the noise is
-        neglected). Then one fused kernel converts, decodes and accumulates (`ColumnADC.accumulate`)."""
+        neglected). Then one fused kernel converts, decodes with the plane's significance and
+        accumulates (`ColumnADC.accumulate`), per array cycle (input plane) and column group."""
         tile = state.tile
-        drive = tile.encoding.fold_inputs(x)
-        signal = drive @ state.weights
-        if rng is not None and state.variance is not None:
-            sigma = np.sqrt(np.maximum(drive @ state.variance + state.variance_base, 0.0))
-            signal += sigma * rng.standard_normal(signal.shape, dtype=np.float32)
-        decoding = tile.decoding
-        self.adc.accumulate(signal[None], state.base, 1.0, tile.full_scale_count, state.conversion, out[None],
-                            tile.outputs.start, decoding.gain, decoding.column_offset, decoding.reference_gain)
+        for drive, significance in tile.encoding.planes(x):
+            for group in state.groups:
+                signal = drive @ group.weights
+                if rng is not None and group.variance is not None:
+                    sigma = np.sqrt(np.maximum(drive @ group.variance + group.variance_base, 0.0))
+                    signal += sigma * rng.standard_normal(signal.shape, dtype=np.float32)
+                decoding = group.decoding
+                self.adc.accumulate(signal[None], group.base, 1.0, tile.full_scale_count, group.conversion, out[None],
+                                    tile.outputs.start, significance * decoding.gain, decoding.column_offset,
+                                    significance * decoding.reference_gain)
 
     def design_summary(self) -> str:
         wires = "IR drop" if self.wires is not None else "ideal wires"
         return f"V_read {self.v_read_v:.2f} V, {self.adc.bits}-bit column ADCs, {wires}"
 
     def op_cost(self, tile, x: np.ndarray) -> OpCost:
-        """`read_cost` of the tile's 1-bit word-line drives at the mean nominal conductance of its cells."""
+        """`read_cost` of the tile's 1-bit word-line drives at the mean nominal conductance of its cells,
+        once per array cycle (`Tile.cycles`, one after another)."""
         word_lines = tile.encoding.word_lines(x).astype(np.int64)
-        levels = self.level_conductances_s[tile.states.astype(np.int64) * self.binary_level]
-        return replace(self, input_bits=1).read_cost(word_lines, float(levels.mean()), tile.states.shape[1])
+        levels = self.level_conductances_s[self._levels_of(tile)]
+        return tile.cycles * replace(self, input_bits=1).read_cost(word_lines, float(levels.mean()),
+                                                                   tile.states.shape[1])
 
     def full_scale_count(self, rows: int | None = None) -> int:
         """Largest column count of one conversion: every row at its largest input step and state."""

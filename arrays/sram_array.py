@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from imc.arrays.base import ARRAYS, Array, ArrayGeometry, OpCost
+from imc.arrays.base import ARRAYS, Array, ArrayGeometry, ColumnOperands, OpCost, column_operands
 from imc.arrays.converters import ADCInstance, ColumnADC, ColumnConversion, SenseAmp, WordLineDAC, input_cost
 from imc.arrays.periphery import DigitalCosts
 from imc.devices import _kernels as device_kernels
@@ -32,14 +32,12 @@ class ArrayInstance:
 
 @dataclass(frozen=True, eq=False)
 class SRAMTileState:
-    """One tile on one chip: its cells folded by the tile's encoding (``weights`` (n, c) float32,
-    ``base`` (1, c): word_lines(x) @ cells == active(x) @ weights + base), the column conversion of
-    its ADCs and the input-referred offsets (V) of its columns' latches (c,)."""
+    """One tile on one chip: its stored bits times its cells' relative read currents, folded by the
+    tile's encoding and cut into its column groups (`ColumnOperands`), and the input-referred offsets
+    (V) of its columns' latches (c,)."""
 
     tile: object
-    weights: np.ndarray
-    base: np.ndarray
-    conversion: ColumnConversion
+    groups: tuple[ColumnOperands, ...]
     sense_offsets_v: np.ndarray
 
 
@@ -106,10 +104,13 @@ class SRAMArray(Array):
     def geometry(self) -> ArrayGeometry:
         """``logical_rows`` word lines, ``cols`` bit lines of 1-bit cells; binary word lines (or
         word-line DAC amplitudes when ``input_bits`` > 1); column ADCs plus latches when ``sensing``
-        is "sense_amp"; a two-port XNOR cell supports only the ``xnor`` encoding."""
+        is "sense_amp"; a two-port XNOR cell supports only the ``xnor`` encoding and no multi-bit
+        slicing (its ports hold complementary bits)."""
+        single_port = self.device.ports == 1
         return ArrayGeometry(self.logical_rows, self.cols, 2, ("binary",) if self.input_bits == 1 else ("amplitude",),
                              ("adc", "sense_amp") if self.sensing == "sense_amp" else ("adc",),
-                             ("xnor",) if self.device.ports > 1 else ("xnor", "offset"))
+                             ("xnor", "offset") if single_port else ("xnor",),
+                             ("offset", "differential") if single_port else ())
 
     def program(self, tiles: list, rng: np.random.Generator, variation: bool = True) -> list[SRAMTileState]:
         """One chip: the silicon of every array the tiles use (`sample_instance`, the same draws as
@@ -120,27 +121,31 @@ class SRAMArray(Array):
         for tile in tiles:
             rows, cols = tile.states.shape
             weights, base = tile.encoding.fold(tile.states * chip.cells[tile.array_index, :rows, :cols])
-            states.append(SRAMTileState(tile, np.ascontiguousarray(weights, dtype=np.float32), base[None, :],
-                                        self.column_conversion([chip.adcs[tile.array_index]], cols),
+            conversion = self.column_conversion([chip.adcs[tile.array_index]], cols)
+            states.append(SRAMTileState(tile, column_operands(tile, weights, base, conversion),
                                         chip.sense_offsets_v[tile.array_index, :cols]))
         return states
 
     def accumulate(self, state: SRAMTileState, x: np.ndarray, out: np.ndarray,
                    rng: np.random.Generator | None = None) -> None:
-        """One GEMM of the input signs with the folded cells, then either the fused sensing kernel
-        (bit-line discharge, ADC, decoding, accumulation: `accumulate_counts`) or, for a latched
-        tile, the latches' decisions turned into the layer's pre-activations. SRAM reads have no
-        dynamic noise in this model, so ``rng`` is not used."""
+        """Per array cycle (the encoding's input planes) and column group: one GEMM of the drive with
+        the folded cells, then the fused sensing kernel (bit-line discharge, ADC, decoding with the
+        plane's significance, accumulation: `accumulate_counts`); or, for a latched tile, the
+        latches' decisions turned into the layer's pre-activations. SRAM reads have no dynamic noise
+        in this model, so ``rng`` is not used."""
         tile = state.tile
-        cell_sum = np.matmul(tile.encoding.fold_inputs(x), state.weights)
-        if tile.latch is not None:
-            passed = self.latch_decisions(cell_sum + state.base, tile.full_scale_count, tile.latch.count_thresholds,
-                                          state.sense_offsets_v)
-            out[:, tile.outputs] += tile.latch.apply(passed)
-            return
-        decoding = tile.decoding
-        self.accumulate_counts(cell_sum[None], state.base, tile.full_scale_count, state.conversion, out[None],
-                               tile.outputs.start, decoding.gain, decoding.column_offset, decoding.reference_gain)
+        for drive, significance in tile.encoding.planes(x):
+            for group in state.groups:
+                cell_sum = np.matmul(drive, group.weights)
+                if tile.latch is not None:
+                    passed = self.latch_decisions(cell_sum + group.base, tile.full_scale_count,
+                                                  tile.latch.count_thresholds, state.sense_offsets_v)
+                    out[:, tile.outputs] += tile.latch.apply(passed)
+                    continue
+                decoding = group.decoding
+                self.accumulate_counts(cell_sum[None], group.base, tile.full_scale_count, group.conversion, out[None],
+                                       tile.outputs.start, significance * decoding.gain, decoding.column_offset,
+                                       significance * decoding.reference_gain)
 
     def design_summary(self) -> str:
         return (f"V_WL {self.v_wl_v:.2f} V, {self.adc.bits}-bit column ADCs"
@@ -150,11 +155,12 @@ class SRAMArray(Array):
         return {"read-disturb P(flip) per cell op at full scale": self.read_disturb_probability()}
 
     def op_cost(self, tile, x: np.ndarray) -> OpCost:
-        """`read_cost` of the tile's word lines and column counts, averaged over the inputs x."""
+        """`read_cost` of the tile's word lines and column counts, averaged over the inputs x, once
+        per array cycle (`Tile.cycles`, one after another)."""
         word_lines = tile.encoding.word_lines(x)
         counts = word_lines @ tile.states.astype(np.float32)
-        return self.read_cost(float(word_lines.sum(-1).mean()), counts.mean(0), tile.full_scale_count,
-                              sense_amp=tile.latch is not None)
+        return tile.cycles * self.read_cost(float(word_lines.sum(-1).mean()), counts.mean(0), tile.full_scale_count,
+                                            sense_amp=tile.latch is not None)
 
     @property
     def logical_rows(self) -> int:

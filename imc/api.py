@@ -30,7 +30,7 @@ def simulate(config: SimConfig | dict | str | Path | None = None, progress: bool
     data = load_dataset(config.dataset, config.dataset_path)
     x = model.encode(data.x_test)
     array = config.chip_array
-    plan = map_layers(model.ops, array.geometry(), config.mapping.encoding)
+    plan = map_layers(model.ops, array.geometry(), config.mapping.encoding, config.mapping.weights)
     software = float(np.mean(model.predict(data.x_test) == data.y_test))
     accuracy = engine.chip_accuracies(plan, array, x, data.y_test, config.seed, config.chips, config.variation,
                                       config.conditions, progress=progress, workers=workers)

@@ -28,7 +28,7 @@ from pathlib import Path
 from imc.arrays import ARRAYS, Array, Conditions
 from imc.devices import DEVICES, Device
 from imc.errors import ParameterError, int_in_range, require
-from imc.mapping import ENCODINGS
+from imc.mapping import ENCODINGS, WEIGHT_ENCODINGS
 from imc.nn.data import DATASETS
 from imc.registry import Registry
 
@@ -40,12 +40,15 @@ ConfigError = ParameterError
 
 @dataclass(frozen=True)
 class MappingConfig:
-    """How layers are placed: the sign encoding (see `imc.mapping.ENCODINGS`)."""
+    """How layers are placed: the sign encoding of binary layers (`imc.mapping.ENCODINGS`) and the
+    signed-weight encoding of sliced multi-bit layers (`imc.mapping.WEIGHT_ENCODINGS`)."""
 
     encoding: str = "xnor"
+    weights: str = "offset"
 
     def __post_init__(self) -> None:
         ENCODINGS.get(self.encoding, "encoding")
+        WEIGHT_ENCODINGS.get(self.weights, "weights")
 
 
 @dataclass(frozen=True)

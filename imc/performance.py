@@ -57,18 +57,22 @@ class Performance:
 
 def layer_cost(plan: MappingPlan, array: Array, index: int, x_layer: np.ndarray) -> OpCost:
     """One input's cost of matrix layer ``index`` for its matrix inputs ``x_layer`` (..., n_in):
-    its tiles side by side (`OpCost.alongside`), then the digital partial-sum adds, output stage
-    and buffer traffic (`DigitalCosts`), once per output position."""
+    its tiles side by side (`OpCost.alongside`), then the digital shift-and-add of every row tile,
+    column group and input cycle into an accumulator wide enough for the layer's largest |z|, the
+    output stage and the buffer traffic (`DigitalCosts`), once per output position."""
     placement = plan.layers[index]
     layer, digital = placement.spec, array.digital
     flat = x_layer.reshape(-1, layer.n_in)
     tiles = OpCost({}, 0.0)
     for tile in placement.tiles:
         tiles = tiles.alongside(array.op_cost(tile, flat[:, tile.inputs]))
-    output_bits = int(np.ceil(np.log2(layer.levels.size))) if layer.thresholds is not None else accumulator_bits(layer.n_in)
-    periphery = OpCost({"digital": digital.accumulate_energy_j(layer.n_in, layer.n_out, placement.row_tiles),
-                        "buffer": digital.buffer_energy_j(layer.n_in + layer.n_out * output_bits)},
-                       digital.adder_tree_latency_s(placement.row_tiles))
+    first = placement.tiles[0]
+    width = accumulator_bits(layer.n_in * int(np.abs(layer.weights).max()) * (2 ** layer.input_bits - 1 or 1))
+    output_bits = int(np.ceil(np.log2(layer.levels.size))) if layer.thresholds is not None else width
+    column_sums = placement.row_tiles * len(first.groups)
+    periphery = OpCost({"digital": digital.accumulate_energy_j(layer.n_out, column_sums * first.cycles, width),
+                        "buffer": digital.buffer_energy_j(layer.n_in * layer.input_bits + layer.n_out * output_bits)},
+                       digital.adder_tree_latency_s(column_sums))
     return layer.output_positions * (tiles + periphery)
 
 

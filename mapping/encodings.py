@@ -107,6 +107,10 @@ class SignEncoding(ABC):
         """The left operand of the folded product: the inputs' signs `active` (float32)."""
         return active(x)
 
+    def planes(self, x: np.ndarray) -> list[tuple[np.ndarray, int]]:
+        """One array cycle: the folded drive `fold_inputs` with significance 1."""
+        return [(self.fold_inputs(x), 1)]
+
     def full_scale_count(self, n_inputs: int) -> int:
         """Largest count a column can reach: one conducting cell per input."""
         return n_inputs

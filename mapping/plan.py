@@ -9,7 +9,8 @@ import pandas as pd
 
 from imc.errors import ParameterError, int_in_range, require
 from imc.arrays.base import ArrayGeometry
-from imc.mapping.encodings import ENCODINGS, CountDecoding, LatchDecision, SignEncoding
+from imc.mapping.encodings import ENCODINGS, LatchDecision, SignEncoding
+from imc.mapping.slicing import WEIGHT_ENCODINGS, ColumnGroup, InputPlanes
 from imc.errors import MappingError
 from imc.mapping.spec import LayerSpec, matrix_layers
 
@@ -19,9 +20,11 @@ class Tile:
     """One block of a layer's weight matrix, programmed on one physical array.
 
     ``inputs`` and ``outputs`` index the layer's matrix rows (inputs) and columns (outputs);
-    ``states`` is the cell pattern in the array's top-left corner (logical word lines x bit
-    lines) that ``encoding`` makes of ``weights``; ``decoding`` turns its column counts back into
-    partial dot products; ``full_scale_count`` is the largest count a column of the layer's
+    ``states`` is the cell pattern (cell levels) in the array's top-left corner (logical word
+    lines x bit lines) that the mapping makes of ``weights``; ``encoding`` turns input codes into
+    word-line drives (`planes`: one per array cycle, with its significance) and folds cells for
+    them (`fold`); ``groups`` are the column groups whose counts decode into partial dot products
+    (one for a binary tile, one per weight slice and sign for a multi-bit one); ``full_scale_count`` is the largest count a column of the layer's
     tiles can reach (the ADC full scale); ``sensing``: the read-out circuit of its columns (one of
     the geometry's), with ``latch`` set when it is "sense_amp".
     """
@@ -32,8 +35,8 @@ class Tile:
     outputs: slice
     weights: np.ndarray
     states: np.ndarray
-    encoding: SignEncoding
-    decoding: CountDecoding
+    encoding: SignEncoding | InputPlanes
+    groups: tuple[ColumnGroup, ...]
     full_scale_count: int
     sensing: str
     latch: LatchDecision | None = None
@@ -41,6 +44,18 @@ class Tile:
     @property
     def used_cells(self) -> int:
         return self.states.size
+
+    @property
+    def sliced(self) -> bool:
+        """Whether the tile holds sliced multi-bit weight codes (else a binary layer's sign encoding)."""
+        return not isinstance(self.encoding, SignEncoding)
+
+    @property
+    def cycles(self) -> int:
+        """Array cycles (input planes) per input: 1 for binary tiles, the input's bit planes otherwise."""
+        if not self.sliced:
+            return 1
+        return 2 if self.encoding.input_bits == 1 else self.encoding.input_bits
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,58 +105,82 @@ class MappingPlan:
         return pd.DataFrame([{
             "layer": p.spec.name, "n_in": p.spec.n_in, "n_out": p.spec.n_out,
             "row_tiles": p.row_tiles, "col_tiles": p.col_tiles, "arrays": p.n_arrays,
-            "utilisation": p.utilisation, "sensing": p.tiles[0].sensing,
+            "utilisation": p.utilisation, "cycles": p.tiles[0].cycles, "sensing": p.tiles[0].sensing,
         } for p in self.layers])
 
 
-def map_layers(ops: list, geometry: ArrayGeometry, encoding: str) -> MappingPlan:
-    """Tile every matrix layer of ``ops`` over arrays of ``geometry`` with the given sign encoding.
+def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weights: str = "offset") -> MappingPlan:
+    """Tile every matrix layer of ``ops`` over arrays of ``geometry``.
 
-    A layer with n_in inputs and n_out outputs needs ceil(n_in / inputs_per_array) row
-    tiles and ceil(n_out / outputs_per_array) column tiles, where an array holds
-    word_lines // rows_per_input inputs and bit_lines - reference_columns outputs. Each tile
-    gets its own array, numbered in layer order, row tile, then column tile. When the geometry
-    has "sense_amp" latches, a sign layer that fits one row tile under a decoding without a
+    Binary dense layers (+-1 weights and inputs) take the sign ``encoding`` (`ENCODINGS`): an
+    array holds word_lines // rows_per_input inputs and bit_lines - reference_columns outputs.
+    Every other layer (multi-bit weights or inputs, convolutions, whose im2col patches hold the
+    zero padding) is sliced (`imc.mapping.slicing`): signed weights by the ``weights`` encoding
+    (`WEIGHT_ENCODINGS`) over the geometry's cell bits, inputs as binary planes; an array holds
+    word_lines inputs and (bit_lines - reference_columns) // columns_per_output outputs.
+    A layer needs ceil(n_in / inputs) row tiles and ceil(n_out / outputs) column tiles, each on
+    its own array, numbered in layer order, row tile, then column tile. When the geometry has
+    "sense_amp" latches, a binary sign layer that fits one row tile under a decoding without a
     reference column is read by them (`LatchDecision`) instead of the ADCs.
     """
     require("geometry", type(geometry).__name__, isinstance(geometry, ArrayGeometry), "must be an ArrayGeometry")
     enc_class = ENCODINGS.get(encoding, "encoding")
     require("encoding", encoding, encoding in geometry.encodings,
             f"these arrays' cells support the encodings {list(geometry.encodings)}")
+    WEIGHT_ENCODINGS.get(weights, "weights")
     enc = enc_class()
-    inputs_per_array = geometry.word_lines // enc.rows_per_input
-    outputs_per_array = geometry.bit_lines - enc.reference_columns
-    if inputs_per_array < 1 or outputs_per_array < 1:
-        raise ParameterError("rows x cols", (geometry.word_lines, geometry.bit_lines),
-                             f"the {encoding!r} encoding needs at least {enc.rows_per_input} word lines "
-                             f"and {enc.reference_columns + 1} bit lines per array")
+    check_capacity(geometry, enc.rows_per_input, enc.reference_columns + 1, f"the {encoding!r} encoding")
     placements, next_array = [], 0
     for spec in matrix_layers(ops):
-        if not spec.binary or spec.conv is not None:
-            raise MappingError(f"layer {spec.name!r}: only binary dense layers (1-bit weights and "
-                               f"inputs) can be mapped so far; this one has weight_bits="
-                               f"{spec.weight_bits}, input_bits={spec.input_bits}"
-                               f"{', and is a convolution' if spec.conv is not None else ''}")
+        sliced = not spec.binary or spec.conv is not None
+        if sliced:
+            require("weights", weights, weights in geometry.weight_encodings,
+                    f"layer {spec.name!r} has multi-bit weights or inputs (or zero-padded patches); these arrays "
+                    f"slice them with {list(geometry.weight_encodings) or 'none'}")
+            layout = WEIGHT_ENCODINGS[weights].for_layer(spec.weights, spec.name, geometry.cell_bits)
+            drive = InputPlanes(spec.input_bits)
+            inputs_per_array = geometry.word_lines
+            outputs_per_array = (geometry.bit_lines - layout.reference_columns) // layout.columns_per_output
+            if outputs_per_array < 1:
+                raise MappingError(f"layer {spec.name!r}: one output takes {layout.columns_per_output} columns "
+                                   f"({len(layout.slices)} slices of {geometry.cell_bits}-bit cells, {weights!r} "
+                                   f"weights) plus {layout.reference_columns} reference; the arrays have "
+                                   f"{geometry.bit_lines} bit lines")
+        else:
+            layout = drive = enc
+            inputs_per_array = geometry.word_lines // enc.rows_per_input
+            outputs_per_array = geometry.bit_lines - enc.reference_columns
         row_starts = range(0, spec.n_in, inputs_per_array)
         col_starts = range(0, spec.n_out, outputs_per_array)
-        full_scale = enc.full_scale_count(min(inputs_per_array, spec.n_in))
-        latched = "sense_amp" in geometry.sensing and len(row_starts) == 1 and _sign_output(spec)
+        full_scale = layout.full_scale_count(min(inputs_per_array, spec.n_in))
+        latched = not sliced and "sense_amp" in geometry.sensing and len(row_starts) == 1 and _sign_output(spec)
         tiles = []
         for r, r0 in enumerate(row_starts):
             for c0 in col_starts:
                 inputs = slice(r0, min(r0 + inputs_per_array, spec.n_in))
                 outputs = slice(c0, min(c0 + outputs_per_array, spec.n_out))
                 w = spec.weights[inputs, outputs]
-                decoding = enc.decoding(w)
+                if sliced:
+                    states, groups = layout.place(w)
+                else:
+                    states, groups = enc.cell_states(w), (ColumnGroup(slice(0, None), enc.decoding(w)),)
                 latch = None
-                if latched and decoding.reference_gain == 0:
-                    latch = LatchDecision.for_thresholds(decoding, np.asarray(spec.thresholds).reshape(-1)[outputs])
-                tiles.append(Tile(next_array, r, inputs, outputs, w, enc.cell_states(w), enc, decoding,
-                                  full_scale, geometry.sensing[0] if latch is None else "sense_amp", latch))
+                if latched and groups[0].decoding.reference_gain == 0:
+                    latch = LatchDecision.for_thresholds(groups[0].decoding,
+                                                         np.asarray(spec.thresholds).reshape(-1)[outputs])
+                tiles.append(Tile(next_array, r, inputs, outputs, w, states, drive, tuple(groups), full_scale,
+                                  geometry.sensing[0] if latch is None else "sense_amp", latch))
                 next_array += 1
         placements.append(LayerPlacement(spec, tiles, len(row_starts), len(col_starts), full_scale,
                                          geometry.word_lines * geometry.bit_lines))
     return MappingPlan(placements, geometry, encoding, list(ops))
+
+
+def check_capacity(geometry: ArrayGeometry, rows_per_input: int, columns: int, what: str) -> None:
+    """An array must hold at least one input and one output of ``what``."""
+    if geometry.word_lines < rows_per_input or geometry.bit_lines < columns:
+        raise ParameterError("rows x cols", (geometry.word_lines, geometry.bit_lines),
+                             f"{what} needs at least {rows_per_input} word lines and {columns} bit lines per array")
 
 
 def _sign_output(spec: LayerSpec) -> bool:

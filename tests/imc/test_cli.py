@@ -95,13 +95,17 @@ def test_train_writes_a_model(tmp_path, capsys):
     assert (tmp_path / "m.npz").is_file() and "test accuracy" in capsys.readouterr().out
 
 
-def test_a_multi_bit_zoo_model_is_refused_by_the_mapper_with_exit_2():
-    path = os.path.join(tempfile.mkdtemp(), "cnn.toml")
-    with open(path, "w") as f:
-        f.write('model = "dorefa4_cnn_digits"\n')
-    result = run_cli("simulate", path)
-    assert result.returncode == 2
-    assert "only binary dense layers" in result.stderr and "Traceback" not in result.stderr
+def test_a_multi_bit_cnn_runs_from_the_cli_and_a_cell_that_cannot_slice_it_exits_2(tmp_path):
+    path = tmp_path / "cnn.toml"
+    path.write_text('model = "dorefa4_cnn_digits"\nchips = 2\n')
+    result = run_cli("simulate", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [row["cycles"] for row in report["mapping"]] == [4, 4, 4]  # 4-bit inputs, bit-serial
+    path.write_text('model = "dorefa4_cnn_digits"\n[array.device]\nkind = "sram_xnor"\n[array.adc]\nbits = 9\n')
+    result = run_cli("simulate", str(path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "weights = 'offset': layer 'conv0' has multi-bit weights" in result.stderr
 
 
 @pytest.mark.parametrize("toml, message", [

@@ -11,10 +11,10 @@ from scipy.special import ndtr
 
 import imc
 from imc import engine
-from imc.arrays import ARRAYS, ColumnADC, Conditions, ResistiveArray
+from imc.arrays import ARRAYS, ColumnADC, Conditions, ResistiveArray, SRAMArray
 from imc.cli import main
-from imc.devices import RRAM
-from imc.mapping import map_layers
+from imc.devices import RRAM, SkyrmionRacetrack
+from imc.mapping import LayerSpec, map_layers
 from imc.nn import zoo
 from imc.nn.data import load_digits
 
@@ -122,7 +122,8 @@ def test_rram_drift_scales_every_tile_by_the_power_law(network):
     aged = array.age(fresh, elapsed, np.random.default_rng(1))
     factor = ((array.device.t0_s + elapsed) / array.device.t0_s) ** -0.02
     for before, after in zip(fresh, aged):
-        np.testing.assert_allclose(after.weights, factor * before.weights, rtol=1e-5, atol=1e-6)
+        for group_before, group_after in zip(before.groups, after.groups):
+            np.testing.assert_allclose(group_after.weights, factor * group_before.weights, rtol=1e-5, atol=1e-6)
 
 
 def test_rram_mean_conductance_loss_matches_the_truncated_normal_closed_form():
@@ -189,3 +190,61 @@ def test_example_dram_design_runs_without_read_noise():
 @pytest.mark.slow
 def test_example_dram_design_runs_with_read_noise(capsys):
     assert main(["simulate", str(EXAMPLES / "dram_ambit.toml"), "--chips", "1", "--json", "-q"]) == 0
+
+
+ZOO = ["bnn_mlp_digits", "xnor_cnn_digits", "ternary_mlp_digits", "dorefa2_cnn_digits", "dorefa4_cnn_digits",
+       "mixed_cnn_digits"]
+EXACT_ARRAYS = {  # arrays whose nominal chips are ideal: ADCs resolving every count, Ohmic cells
+    "sram": SRAMArray(adc=ColumnADC(bits=9)),
+    "sram_64x48": SRAMArray(rows=64, cols=48, adc=ColumnADC(bits=7)),
+    "rram_4bit": ResistiveArray(ohmic=True, adc=ColumnADC(bits=11)),
+    "rram_2bit": ResistiveArray(rows=100, cols=70, ohmic=True, device=RRAM(levels=4), adc=ColumnADC(bits=9)),
+    "skyrmion": ResistiveArray(device=SkyrmionRacetrack(), adc=ColumnADC(bits=8)),
+}
+
+
+def zoo_exactness(model_name, array_key, weights):
+    model, _ = zoo.load(model_name)
+    data = load_digits()
+    array = EXACT_ARRAYS[array_key]
+    plan = map_layers(model.ops, array.geometry(), "xnor", weights)
+    nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
+    hardware = engine.hardware_logits(plan, array, model.encode(data.x_test[:N_TEST]), nominal)[0]
+    assert np.array_equal(hardware, model.logits(data.x_test[:N_TEST]))
+
+
+@pytest.mark.parametrize("model_name, array_key, weights", [
+    ("dorefa4_cnn_digits", "sram", "offset"), ("mixed_cnn_digits", "rram_4bit", "differential"),
+    ("ternary_mlp_digits", "rram_2bit", "offset"), ("xnor_cnn_digits", "skyrmion", "differential"),
+])
+def test_every_zoo_model_maps_exactly_a_fast_subset(model_name, array_key, weights):
+    zoo_exactness(model_name, array_key, weights)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("weights", ["offset", "differential"])
+@pytest.mark.parametrize("array_key", sorted(EXACT_ARRAYS))
+@pytest.mark.parametrize("model_name", ZOO)
+def test_every_zoo_model_maps_exactly_on_every_array_and_weight_encoding(model_name, array_key, weights):
+    zoo_exactness(model_name, array_key, weights)
+
+
+def test_one_layer_error_matches_the_closed_form_of_its_partial_sum_quantisation():
+    """21 rows of 4-bit cells reach 315 counts per cycle; a 6-bit ADC has an LSB of 315 / 63 = 5 counts
+    and reports 5 round(c / 5): a rounding error uniform on {-2, ..., 2}, variance (5^2 - 1) / 12 = 2,
+    per conversion. Each output adds 4 input cycles x 1 slice (4-bit codes on 4-bit cells), each error
+    times its significance (a 2^b for cycle b, a = 1) plus the reference column's (b 2^b): variance
+    2 sum_b 4^b (a^2 + b^2) -- the closed form the simulated error must follow."""
+    rng = np.random.default_rng(0)
+    weights = rng.integers(-8, 8, (21, 40))
+    layer = LayerSpec("q", weights, weight_bits=4, input_bits=4, scale=np.ones(40), offset=np.zeros(40))
+    array = ResistiveArray(rows=21, cols=64, ohmic=True, adc=ColumnADC(bits=6))
+    plan = map_layers([layer], array.geometry(), "xnor", "offset")
+    assert plan.tiles[0].full_scale_count == 315 and len(plan.tiles[0].groups) == 1
+    x = rng.integers(0, 16, (4000, 21))
+    nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
+    error = engine.hardware_logits(plan, array, x, nominal)[0] - x @ weights
+    b = -8
+    closed = 2 * sum(4 ** bit for bit in range(4)) * (1 + b ** 2)
+    assert error.var() == pytest.approx(closed, rel=0.05)
+    assert abs(error.mean()) < 0.05 * np.sqrt(closed)

@@ -111,15 +111,20 @@ def test_latches_read_single_tile_sign_layers_when_the_array_has_them():
     assert {t.sensing for t in offset.tiles} == {"adc"}  # its reference column needs a conversion
 
 
-def test_multi_bit_and_convolution_layers_are_refused_by_the_mapper_for_now():
+def test_multi_bit_and_convolution_layers_are_sliced_and_binary_cells_that_cannot_slice_refuse_them():
     four_bit = LayerSpec("q4", np.arange(-4, 4).reshape(4, 2), weight_bits=4, input_bits=4,
                          scale=np.ones(2), offset=np.zeros(2))
-    with pytest.raises(MappingError, match="only binary dense"):
-        map_layers([four_bit], geometry(64, 16), "xnor")
+    plan = map_layers([four_bit], ArrayGeometry(64, 16, 4, ("binary",), ("adc",), ("xnor",), ("offset",)), "xnor")
+    (tile,) = plan.tiles
+    # weights -4..3 = 1 u - 4, u < 8: 3 bits on 2-bit cells -> 2 slices + 1 reference column
+    assert tile.sliced and tile.cycles == 4 and tile.states.shape == (4, 2 * 2 + 1)
+    with pytest.raises(ParameterError, match="these arrays slice them with none") as info:
+        map_layers([four_bit], geometry(64, 16, encodings=("xnor",)), "xnor")
+    assert info.value.field == "weights"
     conv = LayerSpec("c", np.ones((9, 2), dtype=np.int8), scale=np.ones(2), offset=np.zeros(2),
                      conv=ConvGeometry((3, 3), 1, 1, (4, 4, 1)))
-    with pytest.raises(MappingError, match="convolution"):
-        map_layers([conv], geometry(64, 16), "xnor")
+    assert map_layers([conv], ArrayGeometry(64, 16, 2, ("binary",), ("adc",), ("xnor",), ("offset",)),
+                      "xnor").tiles[0].cycles == 2  # +-1 and zero-padded patches: planes [x > 0] and [x < 0]
 
 
 def test_multi_level_output_stage_counts_thresholds_passed():

@@ -1,0 +1,175 @@
+"""Multi-bit layers on arrays: signed weights sliced over c-bit cells, inputs as bit planes.
+
+A layer's integer weights are first written as w = a u + b with unsigned codes u of k bits
+(a, b integers: DoReFa's odd levels 2u - (2^k - 1) give a = 2, ternary {-1, 0, 1} gives a = 1,
+b = -1). Signed weights then take one of the `WEIGHT_ENCODINGS`:
+
+* ``offset``: the codes u on the cells, plus one reference column of level-1 cells that counts
+  the active inputs, so x.w_j = a x.u_j + b sum(x) (the biased encoding of ISAAC: Shafiee et al.,
+  ISCA 2016, Sec. V);
+* ``differential``: w = w+ - w-, the positive and negative parts on separate columns and
+  subtracted after conversion (the differential pairs of PRIME: Chi et al., ISCA 2016, Sec. 4;
+  a ternary layer then takes one 1-bit column per sign, no cell wasted).
+
+Codes of k bits spread over ceil(k / c) slices of c bits (c: the cell's bits), slice s holding
+bits [c s, c s + c) on its own group of columns, recombined by shift-and-add with significance
+2^(c s) after conversion (ISAAC, Sec. IV). Inputs reach the word lines as binary planes, one array
+cycle each: unsigned k-bit codes as their bit planes (significance 2^b, bit-serial as in ISAAC);
+1-bit inputs in {-1, 0, +1} (binary activations, zero padding) as the planes [x > 0] and [x < 0]
+(significance +1 and -1). Every (plane, column) count is converted by the column ADC before the
+shift-and-add: the per-cycle, per-slice rounding is the hardware's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from imc.errors import MappingError
+from imc.mapping.encodings import CountDecoding
+from imc.registry import Registry
+
+WEIGHT_ENCODINGS = Registry("signed-weight encoding")
+
+
+@dataclass(frozen=True, eq=False)
+class ColumnGroup:
+    """Columns of a tile converted and decoded together: ``columns`` of the tile's bit lines, their
+    counts decoded by ``decoding`` (whose reference column, when it has one, is the group's last)."""
+
+    columns: slice
+    decoding: CountDecoding
+
+
+@dataclass(frozen=True)
+class AffineCodes:
+    """w = a u + b with unsigned codes u < 2^bits."""
+
+    a: int
+    b: int
+    bits: int
+
+    @classmethod
+    def of(cls, weights: np.ndarray, name: str) -> "AffineCodes":
+        """The affine code of a layer's weights: b the smallest weight, a the gcd of the steps."""
+        values = np.unique(np.asarray(weights, dtype=np.int64))
+        b = int(values[0])
+        a = int(np.gcd.reduce(values - b)) if values.size > 1 else 1
+        bits = max(1, math.ceil(math.log2(int((values[-1] - b) // a) + 1)))
+        if bits > 16:
+            raise MappingError(f"layer {name!r}: weights need {bits}-bit codes; at most 16 bits can be sliced")
+        return cls(a, b, bits)
+
+    def codes(self, weights: np.ndarray) -> np.ndarray:
+        return (np.asarray(weights, dtype=np.int64) - self.b) // self.a
+
+
+def slices(bits: int, cell_bits: int) -> list[tuple[int, int]]:
+    """(shift, width) of each c-bit slice of a ``bits``-bit code, least significant first."""
+    return [(shift, min(cell_bits, bits - shift)) for shift in range(0, bits, cell_bits)]
+
+
+def slice_codes(codes: np.ndarray, shift: int, width: int) -> np.ndarray:
+    """The slice of unsigned ``codes`` holding bits [shift, shift + width)."""
+    return (codes >> shift) & ((1 << width) - 1)
+
+
+class WeightEncoding:
+    """How a signed multi-bit weight block becomes column groups of cell levels; subclasses give
+    ``for_layer(weights, name, cell_bits)`` and ``_planes(w)``, the signed parts of a block."""
+
+    key: str
+    reference_columns: int
+    groups_per_slice: int
+
+    def __init__(self, layer_codes: AffineCodes, magnitude_bits: int, cell_bits: int):
+        self.layer_codes, self.cell_bits = layer_codes, cell_bits
+        self.slices = slices(magnitude_bits, cell_bits)
+
+    @property
+    def columns_per_output(self) -> int:
+        return self.groups_per_slice * len(self.slices)
+
+    def full_scale_count(self, n_inputs: int) -> int:
+        """Largest count a column reaches in one cycle: every input at a top-level cell."""
+        return n_inputs * ((1 << self.cell_bits) - 1)
+
+    def place(self, w: np.ndarray) -> tuple[np.ndarray, list[ColumnGroup]]:
+        """(n, m) weights -> cell levels (n, columns) and the column groups that decode them."""
+        planes = self._planes(w)
+        n, m = w.shape
+        states, groups = [], []
+        for part, (sign, values) in enumerate(planes):
+            for index, (shift, width) in enumerate(self.slices):
+                states.append(slice_codes(values, shift, width))
+                gain = sign * self.layer_codes.a * (1 << shift)
+                start = (part * len(self.slices) + index) * m
+                groups.append(ColumnGroup(slice(start, start + m), CountDecoding(gain, np.zeros(m, np.int32))))
+        if self.reference_columns:
+            states.append(np.ones((n, 1), dtype=np.int64))
+            last = groups[-1]
+            groups[-1] = ColumnGroup(slice(last.columns.start, last.columns.stop + 1),
+                                     CountDecoding(last.decoding.gain, last.decoding.column_offset,
+                                                   reference_gain=self.layer_codes.b))
+        return np.concatenate(states, axis=1).astype(np.uint8), groups
+
+
+@WEIGHT_ENCODINGS.register("offset")
+class OffsetWeights(WeightEncoding):
+    """Codes u = (w - b) / a on the cells and one reference column (see the module docstring)."""
+
+    reference_columns = 1
+    groups_per_slice = 1
+
+    @classmethod
+    def for_layer(cls, weights, name, cell_bits):
+        codes = AffineCodes.of(weights, name)
+        return cls(codes, codes.bits, cell_bits)
+
+    def _planes(self, w):
+        return [(1, self.layer_codes.codes(w))]
+
+
+@WEIGHT_ENCODINGS.register("differential")
+class DifferentialWeights(WeightEncoding):
+    """Positive and negative parts |w| on two column sets (see the module docstring)."""
+
+    reference_columns = 0
+    groups_per_slice = 2
+
+    @classmethod
+    def for_layer(cls, weights, name, cell_bits):
+        magnitude = int(np.abs(np.asarray(weights, dtype=np.int64)).max())
+        return cls(AffineCodes(1, 0, max(1, magnitude.bit_length())), max(1, magnitude.bit_length()), cell_bits)
+
+    def _planes(self, w):
+        w = np.asarray(w, dtype=np.int64)
+        return [(1, np.maximum(w, 0)), (-1, np.maximum(-w, 0))]
+
+
+class InputPlanes:
+    """A layer's input codes as binary word-line planes with their significances (module docstring).
+
+    ``rows_per_input`` = 1 and ``fold`` the identity: the drives are the planes themselves.
+    """
+
+    rows_per_input = 1
+
+    def __init__(self, input_bits: int):
+        self.input_bits = input_bits
+
+    def planes(self, x: np.ndarray) -> list[tuple[np.ndarray, int]]:
+        """(batch, n) codes -> [(float32 0/1 drive (batch, n), significance)], one per array cycle."""
+        if self.input_bits == 1:
+            return [((x > 0).astype(np.float32), 1), ((x < 0).astype(np.float32), -1)]
+        codes = np.asarray(x, dtype=np.int64)
+        return [(((codes >> bit) & 1).astype(np.float32), 1 << bit) for bit in range(self.input_bits)]
+
+    def word_lines(self, x: np.ndarray) -> np.ndarray:
+        """All cycles' drives stacked (cycles * batch, n), for costs."""
+        return np.concatenate([drive for drive, _ in self.planes(x)])
+
+    def fold(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return cells, np.zeros((*cells.shape[:-2], cells.shape[-1]), dtype=cells.dtype)
