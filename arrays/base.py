@@ -151,17 +151,33 @@ class ColumnOperands:
     variance_base: np.ndarray | None = None
 
 
-def column_operands(tile, weights: np.ndarray, base: np.ndarray, conversion: ColumnConversion,
-                    variance: np.ndarray | None = None, variance_base: np.ndarray | None = None
-                    ) -> tuple[ColumnOperands, ...]:
-    """A programmed tile's folded cells (n, cols), base (cols,), conversion (and variances) cut into
-    its column groups, each contiguous."""
+@dataclass(frozen=True, eq=False)
+class ReadOperands:
+    """One read of a tile (`imc.mapping.Tile.reads`): the tile's ``inputs`` whose word lines it raises
+    and the operands of every column group for those rows."""
+
+    inputs: slice
+    groups: tuple[ColumnOperands, ...]
+
+
+def tile_operands(tile, cells: np.ndarray, conversion: ColumnConversion,
+                  variance: np.ndarray | None = None) -> tuple[ReadOperands, ...]:
+    """A programmed tile's operands: its cell signals (logical rows, cols) -- and, with read noise,
+    their variances -- folded by the tile's encoding over the rows of each read, cut into its column
+    groups, each contiguous."""
     def cut(values, group):
         return None if values is None else np.ascontiguousarray(values[..., group.columns])
 
-    return tuple(ColumnOperands(cut(weights, g).astype(np.float32), cut(base, g).astype(np.float64)[None, :],
-                                conversion.columns(g.columns), g.decoding, cut(variance, g), cut(variance_base, g))
-                 for g in tile.groups)
+    reads = []
+    for read in tile.reads:
+        rows = tile.read_rows(read)
+        weights, base = tile.encoding.fold(cells[rows])
+        folded_variance, variance_base = (None, None) if variance is None else tile.encoding.fold(variance[rows])
+        reads.append(ReadOperands(read, tuple(
+            ColumnOperands(cut(weights, g).astype(np.float32), cut(base, g).astype(np.float64)[None, :],
+                           conversion.columns(g.columns), g.decoding, cut(folded_variance, g), cut(variance_base, g))
+            for g in tile.groups)))
+    return tuple(reads)
 
 
 class Array(ABC):

@@ -30,7 +30,7 @@ from imc.arrays import _kernels_resistive as kernels
 from imc.arrays.converters import ADCInstance, ColumnADC, InputScheme, array_cycles, input_cost
 from imc.arrays.ir_drop import CrossbarWires, solve_fast, transfer_matrix
 from imc.arrays.periphery import DigitalCosts
-from imc.arrays.base import ARRAYS, Array, ArrayGeometry, ColumnOperands, Conditions, OpCost, column_operands
+from imc.arrays.base import ARRAYS, Array, ArrayGeometry, Conditions, OpCost, ReadOperands, tile_operands
 from imc.devices import Device
 from imc.devices.rram import RRAM
 from imc.errors import int_in_range, positive, require
@@ -52,12 +52,12 @@ class ResistiveInstance:
 @dataclass(frozen=True, eq=False)
 class ResistiveTileState:
     """One tile on one chip: the programmed cells and reference column (``instance``) and the
-    operands of its column groups (`ColumnOperands`, signals in counts; with read noise, each
-    column's read-noise variance in counts^2 folded the same way, None for noiseless reads)."""
+    operands of its reads and column groups (`ReadOperands`, signals in counts; with read noise,
+    each column's read-noise variance in counts^2 folded the same way, None for noiseless reads)."""
 
     tile: object
     instance: ResistiveInstance
-    groups: tuple[ColumnOperands, ...]
+    reads: tuple[ReadOperands, ...]
 
 
 @ARRAYS.register("resistive")
@@ -99,10 +99,12 @@ class ResistiveArray(Array):
         int_in_range("input_bits", self.input_bits, 1, 16)
         positive("c_wl_cell_f", self.c_wl_cell_f)
         positive("cell_area_m2", self.cell_area_m2)
+        require("ohmic", self.ohmic, not self.ohmic or getattr(self.device, "level_spacing", "conductance") == "conductance",
+                "Ohm's-law cells (ohmic = true) need levels evenly spaced in conductance: set "
+                "device.level_spacing = 'conductance' (the device spaces them in its non-linear read current)")
         levels = self.level_conductances_s
-        steps = np.diff(levels)
-        require("device", "level_conductances_s", levels.size >= 2 and np.allclose(steps, steps[0], rtol=1e-9),
-                "levels must be evenly spaced conductances")
+        require("device", "level_conductances_s", levels.size >= 2 and bool(np.all(np.diff(levels) > 0)),
+                "levels must be at least two ascending conductances")
 
     @property
     def level_conductances_s(self) -> np.ndarray:
@@ -171,17 +173,15 @@ class ResistiveArray(Array):
         wires when set), and the read-noise variance."""
         conductance = np.concatenate([self.device.read(instance.cells), self.device.read(instance.reference)], axis=1)
         scale = 1.0 if tile.sliced else 1.0 / self.binary_unit_steps()
-        weights, base = tile.encoding.fold(self._weights(conductance, self.v_read_v, self.v_read_v) * np.float32(scale))
-        variance = variance_base = None
+        cells = self._weights(conductance, self.v_read_v, self.v_read_v) * np.float32(scale)
+        variance = None
         sigma_cells, sigma_reference = self.device.read_std(instance.cells), self.device.read_std(instance.reference)
         if sigma_cells is not None:
             sensitivity = self._current_slope(conductance) / self._level_step_current(self.v_read_v) * scale
             sigma = np.concatenate([sigma_cells, sigma_reference], axis=1) * sensitivity
-            cell_variance = sigma[:, :-1] ** 2 + sigma[:, -1:] ** 2  # each column less the reference column
-            variance, variance_base = tile.encoding.fold(cell_variance.astype(np.float32))
+            variance = (sigma[:, :-1] ** 2 + sigma[:, -1:] ** 2).astype(np.float32)  # each column less the reference
         conversion = self.adc.column_conversion([instance.adcs], tile.states.shape[1], full_scale=tile.full_scale_count)
-        return ResistiveTileState(tile, instance, column_operands(tile, weights, base, conversion, variance,
-                                                                  variance_base))
+        return ResistiveTileState(tile, instance, tile_operands(tile, cells, conversion, variance))
 
     def _current_slope(self, conductance: np.ndarray) -> np.ndarray:
         """dI/dG (A/S = V) of every cell at V_read: V_read for Ohmic cells, else a central difference
@@ -201,28 +201,33 @@ class ResistiveArray(Array):
         neglected). Then one fused kernel converts, decodes with the plane's significance and
         accumulates (`ColumnADC.accumulate`), per array cycle (input plane) and column group."""
         tile = state.tile
-        for drive, significance in tile.encoding.planes(x):
-            for group in state.groups:
-                signal = drive @ group.weights
-                if rng is not None and group.variance is not None:
-                    sigma = np.sqrt(np.maximum(drive @ group.variance + group.variance_base, 0.0))
-                    signal += sigma * rng.standard_normal(signal.shape, dtype=np.float32)
-                decoding = group.decoding
-                self.adc.accumulate(signal[None], group.base, 1.0, tile.full_scale_count, group.conversion, out[None],
-                                    tile.outputs.start, significance * decoding.gain, decoding.column_offset,
-                                    significance * decoding.reference_gain)
+        for plane, significance in tile.encoding.planes(x):
+            for read in state.reads:
+                drive = plane[:, read.inputs]
+                for group in read.groups:
+                    signal = drive @ group.weights
+                    if rng is not None and group.variance is not None:
+                        sigma = np.sqrt(np.maximum(drive @ group.variance + group.variance_base, 0.0))
+                        signal += sigma * rng.standard_normal(signal.shape, dtype=np.float32)
+                    decoding = group.decoding
+                    self.adc.accumulate(signal[None], group.base, 1.0, tile.full_scale_count, group.conversion,
+                                        out[None], tile.outputs.start, significance * decoding.gain,
+                                        decoding.column_offset, significance * decoding.reference_gain)
 
     def design_summary(self) -> str:
         wires = "IR drop" if self.wires is not None else "ideal wires"
         return f"V_read {self.v_read_v:.2f} V, {self.adc.bits}-bit column ADCs, {wires}"
 
     def op_cost(self, tile, x: np.ndarray) -> OpCost:
-        """`read_cost` of the tile's 1-bit word-line drives at the mean nominal conductance of its cells,
-        once per array cycle (`Tile.cycles`, one after another)."""
-        word_lines = tile.encoding.word_lines(x).astype(np.int64)
-        levels = self.level_conductances_s[self._levels_of(tile)]
-        return tile.cycles * replace(self, input_bits=1).read_cost(word_lines, float(levels.mean()),
-                                                                   tile.states.shape[1])
+        """`read_cost` of each read's 1-bit word-line drives at the mean nominal conductance of the
+        tile's cells, the reads one after another, once per array cycle (`Tile.cycles`)."""
+        conductance = float(self.level_conductances_s[self._levels_of(tile)].mean())
+        binary = replace(self, input_bits=1)
+        cost = OpCost({}, 0.0)
+        for read in tile.reads:
+            cost = cost + binary.read_cost(tile.encoding.word_lines(x[:, read]).astype(np.int64), conductance,
+                                           tile.states.shape[1])
+        return tile.cycles * cost
 
     def full_scale_count(self, rows: int | None = None) -> int:
         """Largest column count of one conversion: every row at its largest input step and state."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from imc.arrays.base import ARRAYS, Array, ArrayGeometry, ColumnOperands, OpCost, column_operands
+from imc.arrays.base import ARRAYS, Array, ArrayGeometry, OpCost, ReadOperands, tile_operands
 from imc.arrays.converters import ADCInstance, ColumnADC, ColumnConversion, SenseAmp, WordLineDAC, input_cost
 from imc.arrays.periphery import DigitalCosts
 from imc.devices import _kernels as device_kernels
@@ -33,11 +33,11 @@ class ArrayInstance:
 @dataclass(frozen=True, eq=False)
 class SRAMTileState:
     """One tile on one chip: its stored bits times its cells' relative read currents, folded by the
-    tile's encoding and cut into its column groups (`ColumnOperands`), and the input-referred offsets
-    (V) of its columns' latches (c,)."""
+    tile's encoding per read and cut into its column groups (`ReadOperands`), and the input-referred
+    offsets (V) of its columns' latches (c,)."""
 
     tile: object
-    groups: tuple[ColumnOperands, ...]
+    reads: tuple[ReadOperands, ...]
     sense_offsets_v: np.ndarray
 
 
@@ -120,32 +120,33 @@ class SRAMArray(Array):
         states = []
         for tile in tiles:
             rows, cols = tile.states.shape
-            weights, base = tile.encoding.fold(tile.states * chip.cells[tile.array_index, :rows, :cols])
             conversion = self.column_conversion([chip.adcs[tile.array_index]], cols)
-            states.append(SRAMTileState(tile, column_operands(tile, weights, base, conversion),
+            states.append(SRAMTileState(tile, tile_operands(tile, tile.states * chip.cells[tile.array_index, :rows, :cols],
+                                                            conversion),
                                         chip.sense_offsets_v[tile.array_index, :cols]))
         return states
 
     def accumulate(self, state: SRAMTileState, x: np.ndarray, out: np.ndarray,
                    rng: np.random.Generator | None = None) -> None:
-        """Per array cycle (the encoding's input planes) and column group: one GEMM of the drive with
-        the folded cells, then the fused sensing kernel (bit-line discharge, ADC, decoding with the
-        plane's significance, accumulation: `accumulate_counts`); or, for a latched tile, the
-        latches' decisions turned into the layer's pre-activations. SRAM reads have no dynamic noise
-        in this model, so ``rng`` is not used."""
+        """Per array cycle (the encoding's input planes), read (row group) and column group: one GEMM
+        of the drive with the folded cells, then the fused sensing kernel (bit-line discharge, ADC,
+        decoding with the plane's significance, accumulation: `accumulate_counts`); or, for a latched
+        tile, the latches' decisions turned into the layer's pre-activations. SRAM reads have no
+        dynamic noise in this model, so ``rng`` is not used."""
         tile = state.tile
         for drive, significance in tile.encoding.planes(x):
-            for group in state.groups:
-                cell_sum = np.matmul(drive, group.weights)
-                if tile.latch is not None:
-                    passed = self.latch_decisions(cell_sum + group.base, tile.full_scale_count,
-                                                  tile.latch.count_thresholds, state.sense_offsets_v)
-                    out[:, tile.outputs] += tile.latch.apply(passed)
-                    continue
-                decoding = group.decoding
-                self.accumulate_counts(cell_sum[None], group.base, tile.full_scale_count, group.conversion, out[None],
-                                       tile.outputs.start, significance * decoding.gain, decoding.column_offset,
-                                       significance * decoding.reference_gain)
+            for read in state.reads:
+                for group in read.groups:
+                    cell_sum = np.matmul(drive[:, read.inputs], group.weights)
+                    if tile.latch is not None:
+                        passed = self.latch_decisions(cell_sum + group.base, tile.full_scale_count,
+                                                      tile.latch.count_thresholds, state.sense_offsets_v)
+                        out[:, tile.outputs] += tile.latch.apply(passed)
+                        continue
+                    decoding = group.decoding
+                    self.accumulate_counts(cell_sum[None], group.base, tile.full_scale_count, group.conversion,
+                                           out[None], tile.outputs.start, significance * decoding.gain,
+                                           decoding.column_offset, significance * decoding.reference_gain)
 
     def design_summary(self) -> str:
         return (f"V_WL {self.v_wl_v:.2f} V, {self.adc.bits}-bit column ADCs"
@@ -155,12 +156,15 @@ class SRAMArray(Array):
         return {"read-disturb P(flip) per cell op at full scale": self.read_disturb_probability()}
 
     def op_cost(self, tile, x: np.ndarray) -> OpCost:
-        """`read_cost` of the tile's word lines and column counts, averaged over the inputs x, once
-        per array cycle (`Tile.cycles`, one after another)."""
-        word_lines = tile.encoding.word_lines(x)
-        counts = word_lines @ tile.states.astype(np.float32)
-        return tile.cycles * self.read_cost(float(word_lines.sum(-1).mean()), counts.mean(0), tile.full_scale_count,
-                                            sense_amp=tile.latch is not None)
+        """`read_cost` of each read's word lines and column counts, averaged over the inputs x, the
+        reads one after another, once per array cycle (`Tile.cycles`)."""
+        cost = OpCost({}, 0.0)
+        for read in tile.reads:
+            word_lines = tile.encoding.word_lines(x[:, read])
+            counts = word_lines @ tile.states[tile.read_rows(read)].astype(np.float32)
+            cost = cost + self.read_cost(float(word_lines.sum(-1).mean()), counts.mean(0), tile.full_scale_count,
+                                         sense_amp=tile.latch is not None)
+        return tile.cycles * cost
 
     @property
     def logical_rows(self) -> int:

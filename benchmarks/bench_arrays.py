@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--bits", type=int, default=4)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    device = RRAM(r_access_ohm=0.0)
+    device = RRAM(r_access_ohm=0.0, level_spacing="conductance")
     states = rng.integers(0, device.levels, (args.rows, args.cols))
     x = rng.integers(0, 2 ** args.bits, (args.batch, args.rows))
     a = rng.random((args.batch, args.rows), dtype=np.float32)

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from functools import lru_cache
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import brentq
 from scipy.special import ndtr, ndtri
 
 from imc.devices import _kernels_rram as kernels
@@ -25,6 +27,7 @@ from imc.devices.base import CellCost, Device, check_states, register
 from imc.errors import int_in_range, non_negative, positive, probability, require
 
 D2D_DISTRIBUTIONS = ("lognormal", "gaussian")
+LEVEL_SPACINGS = ("read_current", "conductance")
 GAUSSIAN_D2D_SIGMA_MAX = 0.25  # 4 sigma below the mean stays positive for all but 3.2e-5 of cells
 NOT_STUCK, STUCK_HRS, STUCK_LRS = 0, 1, 2
 COST_CALIBRATION_CELLS = 16384  # cells programmed by `cost()` to estimate the mean write-verify cost
@@ -73,6 +76,13 @@ class RRAM(Device):
     * ``g_on_s`` = 10 uS, ``g_off_s`` = 1 uS: R_on = 100 kOhm and on/off ratio 10 (Peng et al.
       2019, Table 1, TaOx/HfOx column).
     * ``levels`` = 16: the 4 bits/cell that table assumes for this device.
+    * ``level_spacing`` = "read_current": the level targets are evenly spaced in the read current
+      I(G, V_read) (through the sinh law and the access resistance) from I(g_off_s) to I(g_on_s),
+      because write-verify compares the verify read's current at V_read with its target (Alibart,
+      Gao, Hoskins & Strukov, "High precision tuning of state for memristive devices by adaptable
+      variation-tolerant algorithm", Nanotechnology 23, 075201, 2012), so a column's summed current
+      counts levels linearly; "conductance": evenly spaced small-signal conductances (the levels
+      NeuroSim assumes), which a saturating 1T1R read compresses at the top.
     * ``v0_v`` = 0.25 V: voltage scale of the sinh conduction law I = I0 exp(-gap/g0)
       sinh(V/V0), default of the Stanford RRAM Verilog-A model v1.0.0 (Jiang & Wong,
       nanoHUB 2014, doi:10.4231/D37H1DN48; Jiang et al., IEEE TED 63(5), 2016).
@@ -118,6 +128,7 @@ class RRAM(Device):
     g_on_s: float = 10e-6
     g_off_s: float = 1e-6
     levels: int = 16
+    level_spacing: str = "read_current"
     v0_v: float = 0.25
     v_read_v: float = 0.1
     t_read_s: float = 10e-9
@@ -160,6 +171,8 @@ class RRAM(Device):
         require("p_stuck_lrs", self.p_stuck_lrs, self.p_stuck_hrs + self.p_stuck_lrs <= 1.0,
                 f"p_stuck_hrs + p_stuck_lrs must be <= 1 (p_stuck_hrs = {self.p_stuck_hrs})")
         int_in_range("levels", self.levels, 2)
+        require("level_spacing", self.level_spacing, self.level_spacing in LEVEL_SPACINGS,
+                f"allowed: {list(LEVEL_SPACINGS)}")
         step = (self.g_on_s - self.g_off_s) / (self.levels - 1)
         require("levels", self.levels, step * (1 + self.tolerance_rel) > 2 * self.tolerance_rel * self.g_on_s,
                 f"the +-{self.tolerance_rel:.1%} write-verify bands of adjacent levels overlap: at most "
@@ -177,8 +190,12 @@ class RRAM(Device):
 
     @property
     def level_conductances_s(self) -> np.ndarray:
-        """Target conductance (S) of each level: evenly spaced from g_off_s (level 0) to g_on_s."""
-        return np.linspace(self.g_off_s, self.g_on_s, self.levels)
+        """Target conductance (S) of each level, from g_off_s (level 0) to g_on_s, spaced by
+        ``level_spacing``: evenly in conductance, or so that the read currents I(G_l, v_read_v) are
+        evenly spaced (each target solved on the monotone I(G) by Brent's method, cached)."""
+        if self.level_spacing == "conductance":
+            return np.linspace(self.g_off_s, self.g_on_s, self.levels)
+        return _current_spaced_levels(self).copy()
 
     @property
     def pulse_energy_per_siemens_j(self) -> float:
@@ -337,3 +354,17 @@ class RRAM(Device):
         return CellCost(read_energy_j=self.v_read_v * i_read * self.t_read_s, read_latency_s=self.t_read_s,
                         write_energy_j=float(instance.programming_energy_j.mean()),
                         write_latency_s=float(instance.iterations.mean()) * (self.t_write_s + self.t_read_s))
+
+
+@lru_cache(maxsize=64)
+def _current_spaced_levels(device: RRAM) -> np.ndarray:
+    """Conductances whose read currents at v_read_v are evenly spaced from I(g_off_s) to I(g_on_s)."""
+    def current(g: float) -> float:
+        return float(device.current_a(np.array([g]), device.v_read_v)[0])
+
+    low, high = current(device.g_off_s), current(device.g_on_s)
+    targets = [device.g_off_s]
+    for level in range(1, device.levels - 1):
+        wanted = low + (high - low) * level / (device.levels - 1)
+        targets.append(brentq(lambda g: current(g) - wanted, device.g_off_s, device.g_on_s, xtol=1e-18, rtol=1e-14))
+    return np.array([*targets, device.g_on_s])

@@ -10,6 +10,7 @@ import numpy as np
 from imc import engine, performance
 from imc.config import SimConfig, load_config, to_dict
 from imc.mapping import map_layers
+from imc.mapping.calibration import set_adc_range
 from imc.nn import zoo
 from imc.nn.data import load_dataset
 from imc.report import Report
@@ -30,7 +31,10 @@ def simulate(config: SimConfig | dict | str | Path | None = None, progress: bool
     data = load_dataset(config.dataset, config.dataset_path)
     x = model.encode(data.x_test)
     array = config.chip_array
-    plan = map_layers(model.ops, array.geometry(), config.mapping.encoding, config.mapping.weights)
+    mapping = config.mapping
+    plan = map_layers(model.ops, array.geometry(), mapping.encoding, mapping.weights, mapping.rows_per_read)
+    plan = set_adc_range(plan, mapping.adc_range, model.encode(data.x_train[:mapping.calibration_inputs]),
+                         mapping.calibration_coverage, mapping.adc_full_scale_count)
     software = float(np.mean(model.predict(data.x_test) == data.y_test))
     accuracy = engine.chip_accuracies(plan, array, x, data.y_test, config.seed, config.chips, config.variation,
                                       config.conditions, progress=progress, workers=workers)

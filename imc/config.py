@@ -29,6 +29,7 @@ from imc.arrays import ARRAYS, Array, Conditions
 from imc.devices import DEVICES, Device
 from imc.errors import ParameterError, int_in_range, require
 from imc.mapping import ENCODINGS, WEIGHT_ENCODINGS
+from imc.mapping.calibration import ADC_RANGES
 from imc.nn.data import DATASETS
 from imc.registry import Registry
 
@@ -40,15 +41,35 @@ ConfigError = ParameterError
 
 @dataclass(frozen=True)
 class MappingConfig:
-    """How layers are placed: the sign encoding of binary layers (`imc.mapping.ENCODINGS`) and the
-    signed-weight encoding of sliced multi-bit layers (`imc.mapping.WEIGHT_ENCODINGS`)."""
+    """How layers are placed: the sign ``encoding`` of binary layers (`imc.mapping.ENCODINGS`); the
+    signed-``weights`` encoding of sliced multi-bit layers (`imc.mapping.WEIGHT_ENCODINGS`);
+    ``rows_per_read`` word lines per conversion (None: a tile's rows at once); the ADC range
+    (`imc.mapping.calibration`): ``adc_range`` "worst_case", "calibrated" (the
+    ``calibration_coverage`` quantile of each layer's column counts on ``calibration_inputs``
+    training images) or "fixed" (``adc_full_scale_count`` counts)."""
 
     encoding: str = "xnor"
     weights: str = "offset"
+    rows_per_read: int | None = None
+    adc_range: str = "worst_case"
+    adc_full_scale_count: int | None = None
+    calibration_coverage: float = 1.0
+    calibration_inputs: int = 256
 
     def __post_init__(self) -> None:
         ENCODINGS.get(self.encoding, "encoding")
         WEIGHT_ENCODINGS.get(self.weights, "weights")
+        if self.rows_per_read is not None:
+            int_in_range("rows_per_read", self.rows_per_read, 1, 4096)
+        require("adc_range", self.adc_range, self.adc_range in ADC_RANGES, f"allowed: {list(ADC_RANGES)}")
+        if self.adc_range == "fixed":
+            int_in_range("adc_full_scale_count", self.adc_full_scale_count, 1)
+        else:
+            require("adc_full_scale_count", self.adc_full_scale_count, self.adc_full_scale_count is None,
+                    f"only with adc_range = 'fixed' (adc_range = {self.adc_range!r})")
+        require("calibration_coverage", self.calibration_coverage,
+                isinstance(self.calibration_coverage, float) and 0 < self.calibration_coverage <= 1, "must be in (0, 1]")
+        int_in_range("calibration_inputs", self.calibration_inputs, 1, 100_000)
 
 
 @dataclass(frozen=True)

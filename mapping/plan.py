@@ -7,11 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from imc.errors import ParameterError, int_in_range, require
 from imc.arrays.base import ArrayGeometry
 from imc.mapping.encodings import ENCODINGS, LatchDecision, SignEncoding
 from imc.mapping.slicing import WEIGHT_ENCODINGS, ColumnGroup, InputPlanes
-from imc.errors import MappingError
+from imc.errors import MappingError, ParameterError, int_in_range, require
 from imc.mapping.spec import LayerSpec, matrix_layers
 
 
@@ -25,8 +24,10 @@ class Tile:
     word-line drives (`planes`: one per array cycle, with its significance) and folds cells for
     them (`fold`); ``groups`` are the column groups whose counts decode into partial dot products
     (one for a binary tile, one per weight slice and sign for a multi-bit one); ``full_scale_count`` is the largest count a column of the layer's
-    tiles can reach (the ADC full scale); ``sensing``: the read-out circuit of its columns (one of
-    the geometry's), with ``latch`` set when it is "sense_amp".
+    tiles can reach in one read (the ADC full scale); ``reads``: the groups of its inputs whose word
+    lines are raised together, each read converted on its own (slices of the tile's inputs);
+    ``sensing``: the read-out circuit of its columns (one of the geometry's), with ``latch`` set
+    when it is "sense_amp".
     """
 
     array_index: int
@@ -39,11 +40,17 @@ class Tile:
     groups: tuple[ColumnGroup, ...]
     full_scale_count: int
     sensing: str
+    reads: tuple[slice, ...]
     latch: LatchDecision | None = None
 
     @property
     def used_cells(self) -> int:
         return self.states.size
+
+    def read_rows(self, read: slice) -> slice:
+        """The logical rows (word lines) a read of some of the tile's inputs raises."""
+        rows = self.encoding.rows_per_input
+        return slice(read.start * rows, read.stop * rows)
 
     @property
     def sliced(self) -> bool:
@@ -109,7 +116,8 @@ class MappingPlan:
         } for p in self.layers])
 
 
-def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weights: str = "offset") -> MappingPlan:
+def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weights: str = "offset",
+               rows_per_read: int | None = None) -> MappingPlan:
     """Tile every matrix layer of ``ops`` over arrays of ``geometry``.
 
     Binary dense layers (+-1 weights and inputs) take the sign ``encoding`` (`ENCODINGS`): an
@@ -119,10 +127,15 @@ def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weigh
     (`WEIGHT_ENCODINGS`) over the geometry's cell bits, inputs as binary planes; an array holds
     word_lines inputs and (bit_lines - reference_columns) // columns_per_output outputs.
     A layer needs ceil(n_in / inputs) row tiles and ceil(n_out / outputs) column tiles, each on
-    its own array, numbered in layer order, row tile, then column tile. When the geometry has
-    "sense_amp" latches, a binary sign layer that fits one row tile under a decoding without a
-    reference column is read by them (`LatchDecision`) instead of the ADCs.
+    its own array, numbered in layer order, row tile, then column tile. ``rows_per_read`` (None:
+    all) is how many word lines one conversion sees, NeuroSim's partial-sum knob: a tile's inputs
+    are read in groups of that many rows, each converted on its own with a full scale of that
+    many rows (more conversions, a finer ADC step). When the geometry has "sense_amp" latches, a
+    binary sign layer that fits one row tile and one read under a decoding without a reference
+    column is read by them (`LatchDecision`) instead of the ADCs.
     """
+    if rows_per_read is not None:
+        int_in_range("rows_per_read", rows_per_read, 1, geometry.word_lines)
     require("geometry", type(geometry).__name__, isinstance(geometry, ArrayGeometry), "must be an ArrayGeometry")
     enc_class = ENCODINGS.get(encoding, "encoding")
     require("encoding", encoding, encoding in geometry.encodings,
@@ -152,8 +165,10 @@ def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weigh
             outputs_per_array = geometry.bit_lines - enc.reference_columns
         row_starts = range(0, spec.n_in, inputs_per_array)
         col_starts = range(0, spec.n_out, outputs_per_array)
-        full_scale = layout.full_scale_count(min(inputs_per_array, spec.n_in))
-        latched = not sliced and "sense_amp" in geometry.sensing and len(row_starts) == 1 and _sign_output(spec)
+        per_read = inputs_per_array if rows_per_read is None else max(1, rows_per_read // drive.rows_per_input)
+        full_scale = layout.full_scale_count(min(per_read, inputs_per_array, spec.n_in))
+        latched = (not sliced and "sense_amp" in geometry.sensing and len(row_starts) == 1
+                   and per_read >= spec.n_in and _sign_output(spec))
         tiles = []
         for r, r0 in enumerate(row_starts):
             for c0 in col_starts:
@@ -168,8 +183,10 @@ def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weigh
                 if latched and groups[0].decoding.reference_gain == 0:
                     latch = LatchDecision.for_thresholds(groups[0].decoding,
                                                          np.asarray(spec.thresholds).reshape(-1)[outputs])
+                n = inputs.stop - inputs.start
+                reads = tuple(slice(start, min(start + per_read, n)) for start in range(0, n, per_read))
                 tiles.append(Tile(next_array, r, inputs, outputs, w, states, drive, tuple(groups), full_scale,
-                                  geometry.sensing[0] if latch is None else "sense_amp", latch))
+                                  geometry.sensing[0] if latch is None else "sense_amp", reads, latch))
                 next_array += 1
         placements.append(LayerPlacement(spec, tiles, len(row_starts), len(col_starts), full_scale,
                                          geometry.word_lines * geometry.bit_lines))

@@ -8,7 +8,7 @@ from imc.arrays.ir_drop import solve_exact
 from imc.arrays.resistive_array import ResistiveArray
 from imc.devices import RRAM, ParameterError, SkyrmionRacetrack
 
-PASSIVE = RRAM(r_access_ohm=0.0)
+PASSIVE = RRAM(r_access_ohm=0.0, level_spacing="conductance")  # Ohm's-law tests: conductance levels
 FLIP_FRACTION = 0.01  # outputs a float32 GEMM may round across an ADC threshold vs float64: measured <= 0.002
 
 
@@ -144,10 +144,13 @@ def test_access_resistance_makes_the_cell_current_non_linear_in_g():
     errors = []
     for r_access in (0.0, 5e3, 15e3):
         array = ResistiveArray(rows=64, cols=16, input_bits=2, adc=ColumnADC(bits=14),
-                               device=RRAM(r_access_ohm=r_access))
+                               device=RRAM(r_access_ohm=r_access, level_spacing="conductance"))
         result = array.matvec(array.sample_instance(states, rng, variation=False), x)
         errors.append(np.abs(result - x @ states).mean() / (x @ states).mean())
     assert errors[0] == 0 and 0 < errors[1] < errors[2]
+    # levels written to evenly spaced read currents undo it for bit-serial reads at V_read
+    array = ResistiveArray(rows=64, cols=16, input_bits=2, adc=ColumnADC(bits=14), device=RRAM(r_access_ohm=15e3))
+    assert np.array_equal(array.matvec(array.sample_instance(states, rng, variation=False), x), x @ states)
 
 
 def test_ir_drop_error_grows_with_wire_resistance():

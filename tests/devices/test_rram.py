@@ -24,9 +24,21 @@ def assert_variance_in_chi2_interval(x, sigma):
 
 
 def test_levels_are_evenly_spaced_from_hrs_to_lrs():
-    d = RRAM(levels=4, g_off_s=1e-6, g_on_s=7e-6)
+    d = RRAM(levels=4, g_off_s=1e-6, g_on_s=7e-6, level_spacing="conductance")
     np.testing.assert_allclose(d.level_conductances_s, [1e-6, 3e-6, 5e-6, 7e-6], rtol=1e-15)
     assert d.on_off_ratio == pytest.approx(7.0)
+
+
+def test_default_levels_are_evenly_spaced_in_read_current_through_the_access_transistor():
+    d = RRAM()
+    g = d.level_conductances_s
+    current = d.current_a(g, d.v_read_v)
+    assert g[0] == d.g_off_s and g[-1] == d.g_on_s and np.all(np.diff(g) > 0)
+    np.testing.assert_allclose(np.diff(current), (current[-1] - current[0]) / (d.levels - 1), rtol=1e-9)
+    # the series access resistance compresses the top: conductance steps there are wider than at the bottom
+    assert np.diff(g)[-1] > 1.2 * np.diff(g)[0]
+    passive = RRAM(r_access_ohm=0.0, v0_v=1e6)  # an Ohmic cell: both spacings agree
+    np.testing.assert_allclose(passive.level_conductances_s, np.linspace(1e-6, 1e-5, 16), rtol=1e-9)
 
 
 def test_zero_variation_programs_exact_target_levels_in_one_pulse():

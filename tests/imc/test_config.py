@@ -169,3 +169,17 @@ def test_optional_wire_table_loads_and_round_trips():
                           "conditions": {"ir_drop": True}})
     assert config.chip_array.wires.r_wire_row_ohm == 2.0
     assert load_config(json.loads(json.dumps(to_dict(config)))) == config
+
+
+@pytest.mark.parametrize("mapping, field, allowed", [
+    ({"weights": "signed"}, "mapping.weights", "['differential', 'offset']"),
+    ({"rows_per_read": 0}, "mapping.rows_per_read", "[1, 4096]"),
+    ({"adc_range": "auto"}, "mapping.adc_range", "['worst_case', 'calibrated', 'fixed']"),
+    ({"adc_range": "fixed"}, "mapping.adc_full_scale_count", "integer >= 1"),
+    ({"adc_full_scale_count": 100}, "mapping.adc_full_scale_count", "only with adc_range = 'fixed'"),
+    ({"adc_range": "calibrated", "calibration_coverage": 0.0}, "mapping.calibration_coverage", "(0, 1]"),
+])
+def test_bad_mapping_options_name_the_field(mapping, field, allowed):
+    with pytest.raises(ConfigError) as info:
+        load_config({"mapping": mapping})
+    assert info.value.field == field and allowed in str(info.value)

@@ -1,0 +1,47 @@
+import numpy as np
+import pytest
+
+from imc.arrays import ArrayGeometry
+from imc.errors import ParameterError
+from imc.mapping import LayerSpec, map_layers
+from imc.mapping.calibration import calibrate, layer_counts, set_adc_range
+
+GEOMETRY = ArrayGeometry(64, 64, 16, ("binary",), ("adc",), ("xnor",), ("offset", "differential"))
+
+
+def layer(seed=0, n_in=64, n_out=8):
+    rng = np.random.default_rng(seed)
+    return LayerSpec("q", rng.integers(-8, 8, (n_in, n_out)), weight_bits=4, input_bits=4,
+                     scale=np.ones(n_out), offset=np.zeros(n_out))
+
+
+def test_calibrated_full_scale_is_the_quantile_of_the_exact_column_counts():
+    plan = map_layers([layer()], GEOMETRY)
+    x = np.random.default_rng(1).integers(0, 16, (200, 64))
+    counts = layer_counts(plan, 0, x)
+    # 200 inputs x 4 cycles x (8 columns of 4-bit codes on 4-bit cells + 1 reference) per read
+    assert counts.size == 200 * 4 * 9 and counts.max() <= plan.layers[0].full_scale_count == 64 * 15
+    for coverage in (1.0, 0.9):
+        calibrated = calibrate(plan, x, coverage)
+        expected = int(np.ceil(np.quantile(counts, coverage, method="inverted_cdf")))
+        assert calibrated.layers[0].full_scale_count == calibrated.tiles[0].full_scale_count == expected
+    assert calibrate(plan, x, 1.0).layers[0].full_scale_count < 64 * 15 / 2  # sums concentrate below the worst case
+
+
+def test_fixed_and_worst_case_ranges():
+    plan = map_layers([layer()], GEOMETRY)
+    assert set_adc_range(plan, "worst_case") is plan
+    assert set_adc_range(plan, "fixed", full_scale_count=300).tiles[0].full_scale_count == 300
+    with pytest.raises(ParameterError, match="adc_range = 'auto': allowed"):
+        set_adc_range(plan, "auto")
+    with pytest.raises(ParameterError, match="adc_full_scale_count"):
+        set_adc_range(plan, "fixed")
+
+
+def test_rows_per_read_splits_a_tile_into_reads_with_their_own_full_scale():
+    plan = map_layers([layer()], GEOMETRY, rows_per_read=16)
+    (tile,) = plan.tiles
+    assert tile.reads == (slice(0, 16), slice(16, 32), slice(32, 48), slice(48, 64))
+    assert tile.full_scale_count == 16 * 15
+    with pytest.raises(ParameterError, match="rows_per_read = 65: must be an integer in \\[1, 64\\]"):
+        map_layers([layer()], GEOMETRY, rows_per_read=65)
