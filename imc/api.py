@@ -32,7 +32,8 @@ def simulate(config: SimConfig | dict | str | Path | None = None, progress: bool
     x = model.encode(data.x_test)
     array = config.chip_array
     mapping = config.mapping
-    plan = map_layers(model.ops, array.geometry(), mapping.encoding, mapping.weights, mapping.rows_per_read)
+    plan = map_layers(model.ops, array.geometry(), mapping.encoding, mapping.weights, mapping.rows_per_read,
+                      mapping.replicas, mapping.max_arrays)
     plan = set_adc_range(plan, mapping.adc_range, model.encode(data.x_train[:mapping.calibration_inputs]),
                          mapping.calibration_coverage, mapping.adc_full_scale_count)
     software = float(np.mean(model.predict(data.x_test) == data.y_test))

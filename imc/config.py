@@ -46,7 +46,9 @@ class MappingConfig:
     ``rows_per_read`` word lines per conversion (None: a tile's rows at once); the ADC range
     (`imc.mapping.calibration`): ``adc_range`` "worst_case", "calibrated" (the
     ``calibration_coverage`` quantile of each layer's column counts on ``calibration_inputs``
-    training images) or "fixed" (``adc_full_scale_count`` counts)."""
+    training images) or "fixed" (``adc_full_scale_count`` counts); ``replicas``: copies of every
+    convolution's arrays serving its output positions in parallel; ``max_arrays``: the chip's array
+    budget (None: unlimited)."""
 
     encoding: str = "xnor"
     weights: str = "offset"
@@ -55,6 +57,8 @@ class MappingConfig:
     adc_full_scale_count: int | None = None
     calibration_coverage: float = 1.0
     calibration_inputs: int = 256
+    replicas: int = 1
+    max_arrays: int | None = None
 
     def __post_init__(self) -> None:
         ENCODINGS.get(self.encoding, "encoding")
@@ -70,6 +74,9 @@ class MappingConfig:
         require("calibration_coverage", self.calibration_coverage,
                 isinstance(self.calibration_coverage, float) and 0 < self.calibration_coverage <= 1, "must be in (0, 1]")
         int_in_range("calibration_inputs", self.calibration_inputs, 1, 100_000)
+        int_in_range("replicas", self.replicas, 1, 1024)
+        if self.max_arrays is not None:
+            int_in_range("max_arrays", self.max_arrays, 1)
 
 
 @dataclass(frozen=True)

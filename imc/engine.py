@@ -76,16 +76,30 @@ def hardware_logits(plan: MappingPlan, array: Array, x: np.ndarray, chips: list[
 
     def outputs_of(chip: Chip) -> np.ndarray:
         def matvec(index, layer, x_layer):
-            flat = x_layer.reshape(-1, layer.n_in)
-            z = np.zeros((flat.shape[0], layer.n_out), dtype=np.int32)
-            for state in chip.states[starts[index]:starts[index + 1]]:
-                array.accumulate(state, flat[:, state.tile.inputs], z, chip.read_rng)
+            placement, flat = plan.layers[index], x_layer.reshape(-1, layer.n_in)
+            states = chip.states[starts[index]:starts[index + 1]]
+            if placement.replicas == 1:
+                return _accumulate(array, states, flat, chip.read_rng).reshape(*x_layer.shape[:-1], layer.n_out)
+            z = np.empty((flat.shape[0], layer.n_out), dtype=np.int32)
+            position = np.arange(flat.shape[0]) % layer.output_positions  # rows are (input, output position)
+            for replica in range(placement.replicas):
+                rows = np.flatnonzero(position % placement.replicas == replica)
+                copy = [state for state in states if state.tile.replica == replica]
+                z[rows] = _accumulate(array, copy, flat[rows], chip.read_rng)
             return z.reshape(*x_layer.shape[:-1], layer.n_out)
 
         return np.concatenate([run_layers(plan.ops, x[start:start + block], matvec)
                                for start in range(0, len(x), block)])
 
     return np.stack([outputs_of(chip) for chip in chips])
+
+
+def _accumulate(array: Array, states: list, x: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
+    """A layer's int32 pre-activations (batch, n_out) of matrix inputs x (batch, n_in) from its tiles' states."""
+    z = np.zeros((x.shape[0], max(state.tile.outputs.stop for state in states)), dtype=np.int32)
+    for state in states:
+        array.accumulate(state, x[:, state.tile.inputs], z, rng)
+    return z
 
 
 def chip_accuracies(plan: MappingPlan, array: Array, x: np.ndarray, labels: np.ndarray,

@@ -57,14 +57,15 @@ class Performance:
 
 def layer_cost(plan: MappingPlan, array: Array, index: int, x_layer: np.ndarray) -> OpCost:
     """One input's cost of matrix layer ``index`` for its matrix inputs ``x_layer`` (..., n_in):
-    its tiles side by side (`OpCost.alongside`), then the digital shift-and-add of every row tile,
+    one copy's tiles side by side (`OpCost.alongside`), then the digital shift-and-add of every row tile,
     column group and input cycle into an accumulator wide enough for the layer's largest |z|, the
-    output stage and the buffer traffic (`DigitalCosts`), once per output position."""
+    output stage and the buffer traffic (`DigitalCosts`); the energy once per output position, the
+    latency once per output position of one copy (replicated layers serve positions in parallel)."""
     placement = plan.layers[index]
     layer, digital = placement.spec, array.digital
     flat = x_layer.reshape(-1, layer.n_in)
     tiles = OpCost({}, 0.0)
-    for tile in placement.tiles:
+    for tile in placement.tiles_of(0):
         tiles = tiles.alongside(array.op_cost(tile, flat[:, tile.inputs]))
     first = placement.tiles[0]
     width = accumulator_bits(layer.n_in * int(np.abs(layer.weights).max()) * (2 ** layer.input_bits - 1 or 1))
@@ -73,7 +74,10 @@ def layer_cost(plan: MappingPlan, array: Array, index: int, x_layer: np.ndarray)
     periphery = OpCost({"digital": digital.accumulate_energy_j(layer.n_out, column_sums * first.cycles, width),
                         "buffer": digital.buffer_energy_j(layer.n_in * layer.input_bits + layer.n_out * output_bits)},
                        digital.adder_tree_latency_s(column_sums))
-    return layer.output_positions * (tiles + periphery)
+    one = tiles + periphery
+    rounds = -(-layer.output_positions // placement.replicas)  # positions per copy, one after another
+    return OpCost({key: joules * layer.output_positions for key, joules in one.energy_j.items()},
+                  one.latency_s * rounds)
 
 
 def estimate(plan: MappingPlan, array: Array, x: np.ndarray) -> Performance:

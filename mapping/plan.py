@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +28,7 @@ class Tile:
     tiles can reach in one read (the ADC full scale); ``reads``: the groups of its inputs whose word
     lines are raised together, each read converted on its own (slices of the tile's inputs);
     ``sensing``: the read-out circuit of its columns (one of the geometry's), with ``latch`` set
-    when it is "sense_amp".
+    when it is "sense_amp"; ``replica``: which copy of a replicated layer it belongs to.
     """
 
     array_index: int
@@ -42,6 +43,7 @@ class Tile:
     sensing: str
     reads: tuple[slice, ...]
     latch: LatchDecision | None = None
+    replica: int = 0
 
     @property
     def used_cells(self) -> int:
@@ -67,7 +69,8 @@ class Tile:
 
 @dataclass(frozen=True, eq=False)
 class LayerPlacement:
-    """All tiles of one layer. Partial sums of its row tiles are added digitally."""
+    """All tiles of one layer. Partial sums of its row tiles are added digitally. A convolution
+    may have ``replicas`` copies of its tiles: output position p goes to copy p mod replicas."""
 
     spec: LayerSpec
     tiles: list[Tile]
@@ -75,10 +78,15 @@ class LayerPlacement:
     col_tiles: int
     full_scale_count: int
     array_cells: int
+    replicas: int = 1
 
     @property
     def n_arrays(self) -> int:
         return len(self.tiles)
+
+    def tiles_of(self, replica: int) -> list[Tile]:
+        """The tiles of one copy of the layer."""
+        return [tile for tile in self.tiles if tile.replica == replica]
 
     @property
     def utilisation(self) -> float:
@@ -112,12 +120,13 @@ class MappingPlan:
         return pd.DataFrame([{
             "layer": p.spec.name, "n_in": p.spec.n_in, "n_out": p.spec.n_out,
             "row_tiles": p.row_tiles, "col_tiles": p.col_tiles, "arrays": p.n_arrays,
-            "utilisation": p.utilisation, "cycles": p.tiles[0].cycles, "sensing": p.tiles[0].sensing,
+            "utilisation": p.utilisation, "cycles": p.tiles[0].cycles, "replicas": p.replicas,
+            "sensing": p.tiles[0].sensing,
         } for p in self.layers])
 
 
 def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weights: str = "offset",
-               rows_per_read: int | None = None) -> MappingPlan:
+               rows_per_read: int | None = None, replicas: int = 1, max_arrays: int | None = None) -> MappingPlan:
     """Tile every matrix layer of ``ops`` over arrays of ``geometry``.
 
     Binary dense layers (+-1 weights and inputs) take the sign ``encoding`` (`ENCODINGS`): an
@@ -132,8 +141,12 @@ def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weigh
     are read in groups of that many rows, each converted on its own with a full scale of that
     many rows (more conversions, a finer ADC step). When the geometry has "sense_amp" latches, a
     binary sign layer that fits one row tile and one read under a decoding without a reference
-    column is read by them (`LatchDecision`) instead of the ADCs.
+    column is read by them (`LatchDecision`) instead of the ADCs. ``replicas``: copies of every
+    convolution's tiles (at most its output positions), each serving every replicas-th output
+    position: more arrays, proportionally more output positions per array op time. ``max_arrays``:
+    the chip's array budget (None: unlimited); a layer that would exceed it is a `MappingError`.
     """
+    int_in_range("replicas", replicas, 1, 1024)
     if rows_per_read is not None:
         int_in_range("rows_per_read", rows_per_read, 1, geometry.word_lines)
     require("geometry", type(geometry).__name__, isinstance(geometry, ArrayGeometry), "must be an ArrayGeometry")
@@ -170,26 +183,31 @@ def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weigh
         latched = (not sliced and "sense_amp" in geometry.sensing and len(row_starts) == 1
                    and per_read >= spec.n_in and _sign_output(spec))
         tiles = []
-        for r, r0 in enumerate(row_starts):
-            for c0 in col_starts:
-                inputs = slice(r0, min(r0 + inputs_per_array, spec.n_in))
-                outputs = slice(c0, min(c0 + outputs_per_array, spec.n_out))
-                w = spec.weights[inputs, outputs]
-                if sliced:
-                    states, groups = layout.place(w)
-                else:
-                    states, groups = enc.cell_states(w), (ColumnGroup(slice(0, None), enc.decoding(w)),)
-                latch = None
-                if latched and groups[0].decoding.reference_gain == 0:
-                    latch = LatchDecision.for_thresholds(groups[0].decoding,
-                                                         np.asarray(spec.thresholds).reshape(-1)[outputs])
-                n = inputs.stop - inputs.start
-                reads = tuple(slice(start, min(start + per_read, n)) for start in range(0, n, per_read))
-                tiles.append(Tile(next_array, r, inputs, outputs, w, states, drive, tuple(groups), full_scale,
-                                  geometry.sensing[0] if latch is None else "sense_amp", reads, latch))
-                next_array += 1
+        copies = min(replicas, spec.output_positions)
+        for replica, r, c0 in itertools.product(range(copies), range(len(row_starts)), col_starts):
+            r0 = row_starts[r]
+            inputs = slice(r0, min(r0 + inputs_per_array, spec.n_in))
+            outputs = slice(c0, min(c0 + outputs_per_array, spec.n_out))
+            w = spec.weights[inputs, outputs]
+            if sliced:
+                states, groups = layout.place(w)
+            else:
+                states, groups = enc.cell_states(w), (ColumnGroup(slice(0, None), enc.decoding(w)),)
+            latch = None
+            if latched and groups[0].decoding.reference_gain == 0:
+                latch = LatchDecision.for_thresholds(groups[0].decoding,
+                                                     np.asarray(spec.thresholds).reshape(-1)[outputs])
+            n = inputs.stop - inputs.start
+            reads = tuple(slice(start, min(start + per_read, n)) for start in range(0, n, per_read))
+            tiles.append(Tile(next_array, r, inputs, outputs, w, states, drive, tuple(groups), full_scale,
+                              geometry.sensing[0] if latch is None else "sense_amp", reads, latch, replica))
+            next_array += 1
+        if max_arrays is not None and next_array > max_arrays:
+            raise MappingError(f"layer {spec.name!r}: the plan needs {next_array} arrays up to this layer "
+                               f"({len(tiles)} for it), above the budget max_arrays = {max_arrays}; allowed: larger "
+                               "arrays, fewer replicas or a larger budget")
         placements.append(LayerPlacement(spec, tiles, len(row_starts), len(col_starts), full_scale,
-                                         geometry.word_lines * geometry.bit_lines))
+                                         geometry.word_lines * geometry.bit_lines, copies))
     return MappingPlan(placements, geometry, encoding, list(ops))
 
 

@@ -116,6 +116,8 @@ def test_a_multi_bit_cnn_runs_from_the_cli_and_a_cell_that_cannot_slice_it_exits
     ('[conditions]\ntime_s = inf\n', "conditions.time_s = inf"),
     ('[conditions]\nir_drop = true\n', "conditions.ir_drop = True: the 'sram' array has no wire-resistance model"),
     ('dataset = "mnist"\n', "dataset_path = None: dataset = 'mnist' is read from local files"),
+    ('[mapping]\nmax_arrays = 5\n', "layer 'dense1': the plan needs 6 arrays up to this layer (2 for it), above the "
+     "budget max_arrays = 5"),
 ])
 def test_bad_technology_choices_exit_2_naming_field_value_and_allowed(tmp_path, toml, message):
     path = tmp_path / "bad.toml"

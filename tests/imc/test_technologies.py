@@ -279,3 +279,26 @@ def test_calibrated_adc_ranges_recover_multi_bit_accuracy_on_rram():
     worst = imc.simulate(base).chip_accuracy.mean()
     calibrated = imc.simulate({**base, "mapping": {"adc_range": "calibrated"}}).chip_accuracy.mean()
     assert calibrated > worst + 0.02
+
+
+def test_replicated_convolutions_serve_output_positions_in_parallel():
+    """Copies of a convolution's arrays: output position p on copy p mod r -- r times the arrays of
+    the layer, latency / r for its positions, the same energy, still exact on nominal chips, and
+    each copy with its own silicon."""
+    from imc.performance import estimate
+    model, _ = zoo.load("dorefa2_cnn_digits")
+    data = load_digits()
+    x = model.encode(data.x_test[:N_TEST])
+    array = SRAMArray(adc=ColumnADC(bits=9))
+    one, four = (map_layers(model.ops, array.geometry(), replicas=r) for r in (1, 4))
+    assert [p.replicas for p in four.layers] == [4, 4, 1]  # the dense classifier has one output position
+    assert [p.n_arrays for p in four.layers] == [4 * p.n_arrays for p in one.layers[:2]] + [one.layers[2].n_arrays]
+    slow, fast = estimate(one, array, x), estimate(four, array, x)
+    for layer in ("conv0", "conv1"):
+        assert fast.layer_latency_s[layer] == pytest.approx(slow.layer_latency_s[layer] / 4)
+    assert fast.energy_per_inference_j == pytest.approx(slow.energy_per_inference_j)
+    nominal = engine.sample_chips(array, four, engine.chip_seeds(0, 1), variation=False)
+    assert np.array_equal(engine.hardware_logits(four, array, x, nominal)[0], model.logits(data.x_test[:N_TEST]))
+    chip = engine.sample_chips(array, four, engine.chip_seeds(0, 1), variation=True)[0]
+    first, second = (chip.states[i * one.layers[0].n_arrays].reads[0].groups[0].weights for i in (0, 1))
+    assert not np.array_equal(first, second)  # copies of the same weights on different cells
