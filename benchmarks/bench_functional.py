@@ -33,6 +33,7 @@ from timing import best_time
 
 from imc import engine, load_config
 from imc.mapping import map_layers
+from imc.mapping.calibration import set_adc_range
 from imc.nn import zoo
 from imc.nn.data import load_digits
 
@@ -76,10 +77,13 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=10_000,
                         help="inputs per chip: the digits test set (360) repeated to this many (0: 360 once)")
     parser.add_argument("--technology", nargs="+", default=sorted(LEVELS), choices=sorted(LEVELS))
+    parser.add_argument("--model", default="bnn_mlp_digits", help="zoo model (multi-bit and CNN models: sram and "
+                        "resistive technologies; ADC ranges calibrated)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    model, _ = zoo.load("bnn_mlp_digits")
+    model, _ = zoo.load(args.model)
+    mapping = {} if args.model == "bnn_mlp_digits" else {"mapping": {"adc_range": "calibrated"}}
     data = load_digits()
     x, labels = model.encode(data.x_test), data.y_test
     if args.batch:
@@ -89,9 +93,10 @@ def main() -> None:
     rows = []
     for technology in args.technology:
         for name, design, variation in LEVELS[technology]:
-            config = load_config(design)
+            config = load_config({**design, **mapping})
             array, chips = config.chip_array, args.chips if variation else 1
-            plan = map_layers(model.ops, array.geometry(), config.mapping.encoding)
+            plan = set_adc_range(map_layers(model.ops, array.geometry(), config.mapping.encoding),
+                                 config.mapping.adc_range, model.encode(data.x_train[:256]))
             seconds = best_time(lambda: engine.chip_accuracies(plan, array, x, labels, 0, chips, variation,
                                                                config.conditions), args.repeats)
             simulated = chips * len(x) * model.macs / seconds
@@ -101,7 +106,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"float32 GEMM (1024^3): {gemm / 1e9:.2f} GMAC/s; {len(x)} inputs per chip")
+    print(f"float32 GEMM (1024^3): {gemm / 1e9:.2f} GMAC/s; {args.model}, {len(x)} inputs per chip")
     for r in rows:
         print(f"{r['technology']:<10} {r['fidelity']:<42} {r['chips']:4d} chips {r['seconds']:7.3f} s "
               f"{r['simulated_macs_per_s'] / 1e9:7.3f} GMAC/s = {100 * r['fraction_of_gemm']:5.1f} % of GEMM")

@@ -164,8 +164,10 @@ class InputPlanes:
         """(batch, n) codes -> [(float32 0/1 drive (batch, n), significance)], one per array cycle."""
         if self.input_bits == 1:
             return [((x > 0).astype(np.float32), 1), ((x < 0).astype(np.float32), -1)]
-        codes = np.asarray(x, dtype=np.int64)
-        return [(((codes >> bit) & 1).astype(np.float32), 1 << bit) for bit in range(self.input_bits)]
+        codes = np.asarray(x)
+        shifts = np.arange(self.input_bits, dtype=codes.dtype).reshape(-1, *([1] * codes.ndim))
+        bits = ((codes[None] >> shifts) & 1).astype(np.float32)
+        return [(bits[bit], 1 << bit) for bit in range(self.input_bits)]
 
     def word_lines(self, x: np.ndarray) -> np.ndarray:
         """All cycles' drives stacked (cycles * batch, n), for costs."""
