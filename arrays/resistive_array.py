@@ -126,7 +126,7 @@ class ResistiveArray(Array):
         the configured multi-bit scheme; column ADCs; both sign encodings and both multi-bit weight
         encodings over the device's levels."""
         return ArrayGeometry(self.rows, self.cols, self.device.levels, ("binary", self.input_scheme), ("adc",),
-                             ("xnor", "offset"), ("offset", "differential"))
+                             ("xnor", "offset"), ("offset", "differential", "twos_complement"))
 
     @property
     def binary_level(self) -> int:

@@ -110,7 +110,7 @@ class SRAMArray(Array):
         return ArrayGeometry(self.logical_rows, self.cols, 2, ("binary",) if self.input_bits == 1 else ("amplitude",),
                              ("adc", "sense_amp") if self.sensing == "sense_amp" else ("adc",),
                              ("xnor", "offset") if single_port else ("xnor",),
-                             ("offset", "differential") if single_port else ())
+                             ("offset", "differential", "twos_complement") if single_port else ())
 
     def program(self, tiles: list, rng: np.random.Generator, variation: bool = True) -> list[SRAMTileState]:
         """One chip: the silicon of every array the tiles use (`sample_instance`, the same draws as

@@ -9,7 +9,9 @@ b = -1). Signed weights then take one of the `WEIGHT_ENCODINGS`:
   ISCA 2016, Sec. V);
 * ``differential``: w = w+ - w-, the positive and negative parts on separate columns and
   subtracted after conversion (the differential pairs of PRIME: Chi et al., ISCA 2016, Sec. 4;
-  a ternary layer then takes one 1-bit column per sign, no cell wasted).
+  a ternary layer then takes one 1-bit column per sign, no cell wasted);
+* ``twos_complement``: w in k-bit two's complement, the sign bit on its own columns with a
+  negative significance after conversion.
 
 Codes of k bits spread over ceil(k / c) slices of c bits (c: the cell's bits), slice s holding
 bits [c s, c s + c) on its own group of columns, recombined by shift-and-add with significance
@@ -77,12 +79,12 @@ def slice_codes(codes: np.ndarray, shift: int, width: int) -> np.ndarray:
 
 
 class WeightEncoding:
-    """How a signed multi-bit weight block becomes column groups of cell levels; subclasses give
-    ``for_layer(weights, name, cell_bits)`` and ``_planes(w)``, the signed parts of a block."""
+    """How a signed multi-bit weight block becomes column groups of cell levels. Subclasses give
+    ``for_layer(weights, name, cell_bits)`` and ``_columns(w)``: each column group's decoding gain
+    and cell levels for a weight block, in a fixed order."""
 
     key: str
     reference_columns: int
-    groups_per_slice: int
 
     def __init__(self, layer_codes: AffineCodes, magnitude_bits: int, cell_bits: int):
         self.layer_codes, self.cell_bits = layer_codes, cell_bits
@@ -90,7 +92,7 @@ class WeightEncoding:
 
     @property
     def columns_per_output(self) -> int:
-        return self.groups_per_slice * len(self.slices)
+        return len(self._columns(np.zeros((1, 1), dtype=np.int64)))
 
     def full_scale_count(self, n_inputs: int) -> int:
         """Largest count a column reaches in one cycle: every input at a top-level cell."""
@@ -98,15 +100,11 @@ class WeightEncoding:
 
     def place(self, w: np.ndarray) -> tuple[np.ndarray, list[ColumnGroup]]:
         """(n, m) weights -> cell levels (n, columns) and the column groups that decode them."""
-        planes = self._planes(w)
         n, m = w.shape
         states, groups = [], []
-        for part, (sign, values) in enumerate(planes):
-            for index, (shift, width) in enumerate(self.slices):
-                states.append(slice_codes(values, shift, width))
-                gain = sign * self.layer_codes.a * (1 << shift)
-                start = (part * len(self.slices) + index) * m
-                groups.append(ColumnGroup(slice(start, start + m), CountDecoding(gain, np.zeros(m, np.int32))))
+        for index, (gain, levels) in enumerate(self._columns(np.asarray(w, dtype=np.int64))):
+            states.append(levels)
+            groups.append(ColumnGroup(slice(index * m, (index + 1) * m), CountDecoding(gain, np.zeros(m, np.int32))))
         if self.reference_columns:
             states.append(np.ones((n, 1), dtype=np.int64))
             last = groups[-1]
@@ -115,21 +113,24 @@ class WeightEncoding:
                                                    reference_gain=self.layer_codes.b))
         return np.concatenate(states, axis=1).astype(np.uint8), groups
 
+    def _sliced(self, gain: int, values: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """Unsigned ``values`` over the slices, each column group worth gain 2^shift per count."""
+        return [(gain * (1 << shift), slice_codes(values, shift, width)) for shift, width in self.slices]
+
 
 @WEIGHT_ENCODINGS.register("offset")
 class OffsetWeights(WeightEncoding):
     """Codes u = (w - b) / a on the cells and one reference column (see the module docstring)."""
 
     reference_columns = 1
-    groups_per_slice = 1
 
     @classmethod
     def for_layer(cls, weights, name, cell_bits):
         codes = AffineCodes.of(weights, name)
         return cls(codes, codes.bits, cell_bits)
 
-    def _planes(self, w):
-        return [(1, self.layer_codes.codes(w))]
+    def _columns(self, w):
+        return self._sliced(self.layer_codes.a, self.layer_codes.codes(w))
 
 
 @WEIGHT_ENCODINGS.register("differential")
@@ -137,16 +138,37 @@ class DifferentialWeights(WeightEncoding):
     """Positive and negative parts |w| on two column sets (see the module docstring)."""
 
     reference_columns = 0
-    groups_per_slice = 2
 
     @classmethod
     def for_layer(cls, weights, name, cell_bits):
-        magnitude = int(np.abs(np.asarray(weights, dtype=np.int64)).max())
-        return cls(AffineCodes(1, 0, max(1, magnitude.bit_length())), max(1, magnitude.bit_length()), cell_bits)
+        bits = max(1, int(np.abs(np.asarray(weights, dtype=np.int64)).max()).bit_length())
+        return cls(AffineCodes(1, 0, bits), bits, cell_bits)
 
-    def _planes(self, w):
-        w = np.asarray(w, dtype=np.int64)
-        return [(1, np.maximum(w, 0)), (-1, np.maximum(-w, 0))]
+    def _columns(self, w):
+        return self._sliced(1, np.maximum(w, 0)) + self._sliced(-1, np.maximum(-w, 0))
+
+
+@WEIGHT_ENCODINGS.register("twos_complement")
+class TwosComplementWeights(WeightEncoding):
+    """k-bit two's complement: the k - 1 low bits sliced with significance 2^shift, the sign bit on a
+    column group of its own worth -2^(k-1), w = -2^(k-1) s + sum_i 2^i b_i (the negative-weighted
+    top bit of two's-complement bit slicing; no reference column)."""
+
+    reference_columns = 0
+
+    @classmethod
+    def for_layer(cls, weights, name, cell_bits):
+        w = np.asarray(weights, dtype=np.int64)
+        bits = max(int(w.max()).bit_length(), int(-w.min() - 1).bit_length() if w.min() < 0 else 0) + 1
+        if bits > 16:
+            raise MappingError(f"layer {name!r}: weights need {bits}-bit two's complement; at most 16 bits can be sliced")
+        return cls(AffineCodes(1, 0, bits), bits - 1, cell_bits)
+
+    def _columns(self, w):
+        bits = self.layer_codes.bits
+        codes = w & ((1 << bits) - 1)
+        magnitude = self._sliced(1, codes & ((1 << (bits - 1)) - 1)) if bits > 1 else []
+        return magnitude + [(-(1 << (bits - 1)), codes >> (bits - 1))]
 
 
 class InputPlanes:

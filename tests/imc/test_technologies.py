@@ -218,13 +218,14 @@ def zoo_exactness(model_name, array_key, weights):
 @pytest.mark.parametrize("model_name, array_key, weights", [
     ("dorefa4_cnn_digits", "sram", "offset"), ("mixed_cnn_digits", "rram_4bit", "differential"),
     ("ternary_mlp_digits", "rram_2bit", "offset"), ("xnor_cnn_digits", "skyrmion", "differential"),
+    ("dorefa2_cnn_digits", "sram_64x48", "twos_complement"),
 ])
 def test_every_zoo_model_maps_exactly_a_fast_subset(model_name, array_key, weights):
     zoo_exactness(model_name, array_key, weights)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("weights", ["offset", "differential"])
+@pytest.mark.parametrize("weights", ["offset", "differential", "twos_complement"])
 @pytest.mark.parametrize("array_key", sorted(EXACT_ARRAYS))
 @pytest.mark.parametrize("model_name", ZOO)
 def test_every_zoo_model_maps_exactly_on_every_array_and_weight_encoding(model_name, array_key, weights):

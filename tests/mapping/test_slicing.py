@@ -73,3 +73,12 @@ def test_input_planes_are_bit_serial_cycles_or_signed_planes():
     signed = InputPlanes(1).planes(np.array([[1, 0, -1]]))
     assert [s for _, s in signed] == [1, -1]
     np.testing.assert_array_equal(sum(s * d for d, s in signed), [[1, 0, -1]])
+
+
+def test_cells_per_weight_of_each_signed_encoding_for_4_bit_dorefa_weights_on_1_bit_cells():
+    """Odd levels -15..15: offset stores u = (w + 15) / 2 in 4 bits (+ one reference column per
+    tile), differential |w| on both signs (2 x 4 bits), two's complement 5 bits (4 + sign)."""
+    w = dorefa(np.random.default_rng(0), 4, (16, 8))
+    per_output = {key: WEIGHT_ENCODINGS[key].for_layer(w, "d", 1).columns_per_output for key in WEIGHT_ENCODINGS}
+    assert per_output == {"offset": 4, "differential": 8, "twos_complement": 5}
+    assert WEIGHT_ENCODINGS["offset"].for_layer(w, "d", 1).reference_columns == 1
