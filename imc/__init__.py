@@ -20,6 +20,7 @@ _EXPORTS = {
     "SimConfig": "imc.config",
     "load_config": "imc.config",
     "Report": "imc.report",
+    "sweep": "imc.sweeps",
 }
 __all__ = sorted(_EXPORTS)
 

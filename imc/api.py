@@ -1,19 +1,70 @@
-"""The public entry point: ``simulate(config) -> Report``."""
+"""The public entry point: ``simulate(config) -> Report``, and the two pieces it is made of
+(`load_design`, `design_report`), which the sweep runs chip range by chip range."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from imc import engine, performance
 from imc.config import SimConfig, load_config, to_dict
-from imc.mapping import map_layers
+from imc.mapping import MappingPlan, map_layers
 from imc.mapping.calibration import set_adc_range
 from imc.nn import zoo
-from imc.nn.data import load_dataset
+from imc.nn.data import Dataset, load_dataset
 from imc.report import Report
+
+
+@dataclass(frozen=True, eq=False)
+class Design:
+    """A loaded design: its config, integer model, data set, first-op test inputs ``x``, the array
+    as the conditions have it, and the mapping plan (ADC ranges set)."""
+
+    config: SimConfig
+    model: object
+    data: Dataset
+    x: np.ndarray
+    array: object
+    plan: MappingPlan
+
+
+def load_design(config: SimConfig) -> Design:
+    """Load the model and data of ``config`` and map it on its array."""
+    model, _ = zoo.load(config.model)
+    data = load_dataset(config.dataset, config.dataset_path)
+    array, mapping = config.chip_array, config.mapping
+    plan = map_layers(model.ops, array.geometry(), mapping.encoding, mapping.weights, mapping.rows_per_read,
+                      mapping.replicas, mapping.max_arrays)
+    plan = set_adc_range(plan, mapping.adc_range, model.encode(data.x_train[:mapping.calibration_inputs]),
+                         mapping.calibration_coverage, mapping.adc_full_scale_count)
+    return Design(config, model, data, model.encode(data.x_test), array, plan)
+
+
+def design_report(design: Design, chip_accuracy: np.ndarray, runtime_s: float) -> Report:
+    """The report of a design over the given per-chip accuracies: software baseline, the closed-form
+    energy, latency and throughput, mapping and area."""
+    data, plan, array = design.data, design.plan, design.array
+    perf = performance.estimate(plan, array, design.x)
+    return Report(
+        config=to_dict(design.config),
+        n_test=len(data.y_test),
+        software_accuracy=float(np.mean(design.model.predict(data.x_test) == data.y_test)),
+        chip_accuracy=chip_accuracy,
+        energy_j=perf.energy,
+        latency_s=perf.latency_s,
+        throughput_inf_per_s=perf.throughput_inf_per_s,
+        tops_per_w=perf.tops_per_w,
+        macs_per_inference=perf.macs,
+        mapping=plan.summary(),
+        n_arrays=plan.n_arrays,
+        array_area_m2=plan.n_arrays * array.area_m2(),
+        design=array.design_summary(),
+        reliability=array.reliability(),
+        runtime_s=runtime_s,
+    )
 
 
 def simulate(config: SimConfig | dict | str | Path | None = None, progress: bool = False,
@@ -27,33 +78,8 @@ def simulate(config: SimConfig | dict | str | Path | None = None, progress: bool
     started = time.perf_counter()
     if not isinstance(config, SimConfig):
         config = load_config(config)
-    model, _ = zoo.load(config.model)
-    data = load_dataset(config.dataset, config.dataset_path)
-    x = model.encode(data.x_test)
-    array = config.chip_array
-    mapping = config.mapping
-    plan = map_layers(model.ops, array.geometry(), mapping.encoding, mapping.weights, mapping.rows_per_read,
-                      mapping.replicas, mapping.max_arrays)
-    plan = set_adc_range(plan, mapping.adc_range, model.encode(data.x_train[:mapping.calibration_inputs]),
-                         mapping.calibration_coverage, mapping.adc_full_scale_count)
-    software = float(np.mean(model.predict(data.x_test) == data.y_test))
-    accuracy = engine.chip_accuracies(plan, array, x, data.y_test, config.seed, config.chips, config.variation,
-                                      config.conditions, progress=progress, workers=workers)
-    perf = performance.estimate(plan, array, x)
-    return Report(
-        config=to_dict(config),
-        n_test=len(data.y_test),
-        software_accuracy=software,
-        chip_accuracy=accuracy,
-        energy_j=perf.energy,
-        latency_s=perf.latency_s,
-        throughput_inf_per_s=perf.throughput_inf_per_s,
-        tops_per_w=perf.tops_per_w,
-        macs_per_inference=perf.macs,
-        mapping=plan.summary(),
-        n_arrays=plan.n_arrays,
-        array_area_m2=plan.n_arrays * array.area_m2(),
-        design=array.design_summary(),
-        reliability=array.reliability(),
-        runtime_s=time.perf_counter() - started,
-    )
+    design = load_design(config)
+    accuracy = engine.chip_accuracies(design.plan, design.array, design.x, design.data.y_test, config.seed,
+                                      config.chips, config.variation, config.conditions, progress=progress,
+                                      workers=workers)
+    return design_report(design, accuracy, time.perf_counter() - started)

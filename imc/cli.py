@@ -1,12 +1,14 @@
-"""The ``imc`` command line: simulate, train, devices.
+"""The ``imc`` command line: simulate, sweep, train, devices.
 
-Exit codes: 0 success, 1 unexpected failure, 2 bad input (config, arguments, files).
+Exit codes: 0 success, 1 unexpected failure, 2 bad input (config, arguments, files), 130 a sweep
+interrupted by Ctrl-C or SIGTERM (its finished points are kept).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from imc.errors import MappingError, ParameterError
 from imc.nn.io import ModelFileError
 
 BAD_INPUT = 2
+INTERRUPTED = 130
 BAD_INPUT_ERRORS = (ParameterError, MappingError, ModelFileError)
 
 
@@ -36,6 +39,32 @@ def _simulate(args) -> int:
         if not args.json:
             print(f"wrote {', '.join(str(p) for p in paths)}", file=sys.stderr)
     print(report.to_json() if args.json else report.format_table())
+    return 0
+
+
+def _stop(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _sweep(args) -> int:
+    from imc.sweeps import format_table, load_sweep, sweep
+
+    spec = load_sweep(args.grid)
+    previous = signal.signal(signal.SIGTERM, _stop)  # SIGTERM stops like Ctrl-C: finished points stay stored
+    try:
+        frame = sweep(spec.base, spec.grid, chips=spec.chips if args.chips is None else args.chips,
+                      seed=spec.seed if args.seed is None else args.seed, out=args.out, workers=args.workers,
+                      executor="dask" if args.scheduler else args.executor, scheduler=args.scheduler,
+                      adaptive=spec.adaptive, yield_target=spec.yield_target,
+                      progress=not args.quiet and sys.stderr.isatty())
+    except KeyboardInterrupt:
+        print(f"imc: interrupted: finished points are kept in {args.out}; rerun the same command to resume",
+              file=sys.stderr)
+        return INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print(format_table(frame))
+    print(f"wrote {args.out / 'results.parquet'}", file=sys.stderr)
     return 0
 
 
@@ -77,6 +106,22 @@ def build_parser() -> argparse.ArgumentParser:
                      help="threads simulating chips (default: one per CPU; results do not depend on it)")
     sim.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     sim.set_defaults(run=_simulate)
+
+    sweep = commands.add_parser("sweep", help="simulate a grid of design points, resumably",
+                                description="Simulate every design point of a sweep file (a base design and a "
+                                "grid of dotted config paths) over Monte-Carlo chips; finished points are stored "
+                                "in OUT, so rerunning the command resumes; print a summary table.")
+    sweep.add_argument("grid", type=Path, help="sweep file (TOML: base, grid / points / sample, adaptive)")
+    sweep.add_argument("--out", type=Path, required=True, help="store directory (resumable; results.parquet)")
+    sweep.add_argument("--chips", type=int, help="Monte-Carlo chips per point (overrides the sweep file)")
+    sweep.add_argument("--seed", type=int, help="root random seed shared by every point (overrides the sweep file)")
+    sweep.add_argument("-j", "--workers", type=int,
+                       help="threads or processes (default: one per CPU; results do not depend on it)")
+    sweep.add_argument("--executor", choices=["threads", "processes", "dask"], default="threads",
+                       help="where chips run (default: threads; dask without --scheduler: a local cluster)")
+    sweep.add_argument("--scheduler", help="address of a Dask scheduler, e.g. tcp://host:8786 (implies dask)")
+    sweep.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    sweep.set_defaults(run=_sweep)
 
     train = commands.add_parser("train", help="retrain a zoo model from its recipe",
                                 description="Retrain a zoo model reproducibly (fixed seed and split).")

@@ -104,8 +104,9 @@ def _accumulate(array: Array, states: list, x: np.ndarray, rng: np.random.Genera
 
 def chip_accuracies(plan: MappingPlan, array: Array, x: np.ndarray, labels: np.ndarray,
                     seed: int, chips: int, variation: bool = True, conditions: Conditions = Conditions(),
-                    chunk: int = 16, progress: bool = False, workers: int | None = None) -> np.ndarray:
-    """Test accuracy of each of ``chips`` chip instances, float64 (chips,).
+                    chunk: int = 16, progress: bool = False, workers: int | None = None,
+                    first: int = 0) -> np.ndarray:
+    """Test accuracy of each of ``chips`` chip instances ``first``, ``first + 1``, ..., float64 (chips,).
 
     Chips go in chunks of at most ``chunk``; ``workers`` threads (default: one per CPU) each
     program a chunk's chips and run them through the network with single-threaded BLAS (the
@@ -115,11 +116,12 @@ def chip_accuracies(plan: MappingPlan, array: Array, x: np.ndarray, labels: np.n
     workers = (os.cpu_count() or 1) if workers is None else workers
     int_in_range("workers", workers, 1)
     int_in_range("chunk", chunk, 1)
+    int_in_range("first", first, 0)
     if not variation:
         nominal = sample_chips(array, plan, chip_seeds(seed, 1), False, conditions)
         accuracy = np.mean(hardware_logits(plan, array, x, nominal)[0].argmax(-1) == labels)
         return np.full(chips, accuracy)
-    seeds = chip_seeds(seed, chips)
+    seeds = chip_seeds(seed, first + chips)[first:]
     size = min(chunk, -(-chips // workers))
     result = np.empty(chips)
 

@@ -18,6 +18,10 @@ class ParameterError(ValueError):
         self.field, self.value, self.allowed = field, value, allowed
         super().__init__(f"{field} = {value!r}: {allowed}")
 
+    def __reduce__(self):
+        """Picklable with its three fields, so errors cross process and Dask-worker boundaries."""
+        return type(self), (self.field, self.value, self.allowed)
+
     def within(self, prefix: str) -> "ParameterError":
         """The same error with ``prefix.`` prepended to the field path."""
         return ParameterError(f"{prefix}.{self.field}", self.value, self.allowed)

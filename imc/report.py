@@ -45,7 +45,8 @@ class Report:
 
     @property
     def energy_per_inference_j(self) -> float:
-        return float(self.energy_j.to_numpy().sum())
+        """Total of the energy table (J), exactly rounded (`math.fsum`), so independent of its memory layout."""
+        return math.fsum(self.energy_j.to_numpy().ravel())
 
     def accuracy_stats(self) -> dict[str, float]:
         a = self.chip_accuracy
@@ -59,10 +60,48 @@ class Report:
         low, high = wilson_interval(passed, self.chip_accuracy.size)
         return {"target": target, "yield": passed / self.chip_accuracy.size, "low": low, "high": high}
 
+    def mean_interval(self) -> tuple[float, float]:
+        """95 % Student-t confidence interval of the mean chip accuracy (NaN for one chip)."""
+        from scipy import stats
+
+        a = self.chip_accuracy
+        if a.size < 2:
+            return math.nan, math.nan
+        half = stats.t.ppf(0.975, a.size - 1) * a.std(ddof=1) / math.sqrt(a.size)
+        return float(a.mean() - half), float(a.mean() + half)
+
     @property
     def default_yield_target(self) -> float:
         """One percentage point below the software accuracy."""
         return self.software_accuracy - 0.01
+
+    def to_record(self, yield_target: float | None = None) -> dict[str, float]:
+        """The flat row a sweep stores: accuracies as fractions (chip statistics, the 95 % interval
+        of their mean, yield at ``yield_target`` (default: `default_yield_target`) with its 95 %
+        Wilson interval), energy per inference in J (total and ``energy_<component>_j``), latency
+        (s), throughput (inferences/s), TOPS/W, area (m^2), arrays, runtime (s)."""
+        low, high = self.mean_interval()
+        y = self.yield_at(self.default_yield_target if yield_target is None else yield_target)
+        return {
+            "chips": int(self.chip_accuracy.size),
+            "software_accuracy": self.software_accuracy,
+            **{f"accuracy_{name}": value for name, value in self.accuracy_stats().items()},
+            "accuracy_mean_low": low,
+            "accuracy_mean_high": high,
+            "yield_target": y["target"],
+            "yield": y["yield"],
+            "yield_low": y["low"],
+            "yield_high": y["high"],
+            "energy_per_inference_j": self.energy_per_inference_j,
+            **{f"energy_{k}_j": math.fsum(joules) for k, joules in self.energy_j.items()},
+            "latency_s": self.latency_s,
+            "throughput_inf_per_s": self.throughput_inf_per_s,
+            "tops_per_w": self.tops_per_w,
+            "macs_per_inference": self.macs_per_inference,
+            "array_area_m2": self.array_area_m2,
+            "n_arrays": self.n_arrays,
+            "runtime_s": self.runtime_s,
+        }
 
     def to_dict(self) -> dict:
         return {
@@ -87,6 +126,29 @@ class Report:
             "mapping": self.mapping.to_dict(orient="records"),
             "runtime_s": self.runtime_s,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Report":
+        """The report `to_dict` (or a saved ``report.json``) describes; derived figures are recomputed."""
+        energy = pd.DataFrame.from_records(list(data["energy_j"].values()), index=list(data["energy_j"]))
+        energy.index.name = "layer"
+        return cls(
+            config=data["config"],
+            n_test=data["n_test"],
+            software_accuracy=data["accuracy"]["software"],
+            chip_accuracy=np.asarray(data["accuracy"]["per_chip"], dtype=float),
+            energy_j=energy,
+            latency_s=data["latency_s"],
+            throughput_inf_per_s=data["throughput_inf_per_s"],
+            tops_per_w=data["tops_per_w"],
+            macs_per_inference=data["macs_per_inference"],
+            mapping=pd.DataFrame.from_records(data["mapping"]),
+            n_arrays=data["n_arrays"],
+            array_area_m2=data["array_area_m2"],
+            design=data["design"],
+            reliability=data["reliability"],
+            runtime_s=data["runtime_s"],
+        )
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)

@@ -25,6 +25,9 @@ class ModelFileError(ParameterError):
     def __init__(self, path: Path, problem: str):
         super().__init__("model file", str(path), problem)
 
+    def __reduce__(self):
+        return type(self), (self.value, self.allowed)
+
 
 def save_model(model: Sequential, path: str | Path, info: dict | None = None) -> Path:
     path = Path(path)

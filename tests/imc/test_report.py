@@ -51,3 +51,31 @@ def test_table_shows_the_headline_numbers(report):
     table = report.format_table()
     assert f"{100 * report.software_accuracy:6.2f} %" in table
     assert "TOPS/W" in table and "adc" in table and "dense0" in table
+
+
+def test_record_is_the_flat_row_of_the_report(report):
+    record = report.to_record()
+    stats, y = report.accuracy_stats(), report.yield_at(report.default_yield_target)
+    assert {k: record[f"accuracy_{k}"] for k in stats} == stats
+    assert (record["yield"], record["yield_low"], record["yield_high"]) == (y["yield"], y["low"], y["high"])
+    components = {k: v for k, v in record.items() if k.startswith("energy_") and k != "energy_per_inference_j"}
+    assert set(components) == {f"energy_{c}_j" for c in report.energy_j.columns}
+    assert sum(components.values()) == pytest.approx(record["energy_per_inference_j"], rel=1e-12)
+    assert record["chips"] == 8 and record["n_arrays"] == 7 and record["runtime_s"] == report.runtime_s
+    assert all(isinstance(v, (int, float)) for v in record.values())
+
+
+def test_record_mean_interval_is_the_student_t_interval(report):
+    # t(0.975, 7) = 2.364624, from the t table
+    record, a = report.to_record(), report.chip_accuracy
+    half = 2.364624 * a.std(ddof=1) / np.sqrt(8)
+    assert (record["accuracy_mean_low"], record["accuracy_mean_high"]) == pytest.approx((a.mean() - half, a.mean() + half), abs=1e-7)
+    assert report.to_record(yield_target=0.0)["yield"] == 1.0
+
+
+def test_report_loads_back_from_its_json(report):
+    from imc.report import Report
+
+    loaded = Report.from_dict(json.loads(report.to_json()))
+    assert loaded.to_json() == report.to_json() and loaded.to_record() == report.to_record()
+    assert list(loaded.energy_j.columns) == list(report.energy_j.columns) and loaded.energy_j.index.name == "layer"
