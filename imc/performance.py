@@ -55,27 +55,38 @@ class Performance:
         return 2 * self.macs / self.energy_per_inference_j / 1e12
 
 
-def layer_cost(plan: MappingPlan, array: Array, index: int, x_layer: np.ndarray) -> OpCost:
-    """One input's cost of matrix layer ``index`` for its matrix inputs ``x_layer`` (..., n_in):
-    one copy's tiles side by side (`OpCost.alongside`), then the digital shift-and-add of every row tile,
-    column group and input cycle into an accumulator wide enough for the layer's largest |z|, the
-    output stage and the buffer traffic (`DigitalCosts`); the energy once per output position, the
-    latency once per output position of one copy (replicated layers serve positions in parallel)."""
+def tile_costs(plan: MappingPlan, array: Array, index: int, x_layer: np.ndarray) -> list[OpCost]:
+    """The mean op of each tile of one copy of matrix layer ``index`` for its matrix inputs x_layer."""
     placement = plan.layers[index]
-    layer, digital = placement.spec, array.digital
-    flat = x_layer.reshape(-1, layer.n_in)
-    tiles = OpCost({}, 0.0)
-    for tile in placement.tiles_of(0):
-        tiles = tiles.alongside(array.op_cost(tile, flat[:, tile.inputs]))
-    first = placement.tiles[0]
+    flat = x_layer.reshape(-1, placement.spec.n_in)
+    return [array.op_cost(tile, flat[:, tile.inputs]) for tile in placement.tiles_of(0)]
+
+
+def periphery_cost(plan: MappingPlan, array: Array, index: int) -> OpCost:
+    """The digital stage of matrix layer ``index`` for one output position: the shift-and-add of every
+    row tile, column group and input cycle into an accumulator wide enough for the layer's largest
+    |z|, the output stage and the buffer traffic (`DigitalCosts`)."""
+    placement = plan.layers[index]
+    layer, digital, first = placement.spec, array.digital, placement.tiles[0]
     width = accumulator_bits(layer.n_in * int(np.abs(layer.weights).max()) * (2 ** layer.input_bits - 1 or 1))
     output_bits = int(np.ceil(np.log2(layer.levels.size))) if layer.thresholds is not None else width
     column_sums = placement.row_tiles * len(first.groups)
-    periphery = OpCost({"digital": digital.accumulate_energy_j(layer.n_out, column_sums * first.cycles, width),
-                        "buffer": digital.buffer_energy_j(layer.n_in * layer.input_bits + layer.n_out * output_bits)},
-                       digital.adder_tree_latency_s(column_sums))
-    one = tiles + periphery
-    rounds = -(-layer.output_positions // placement.replicas)  # positions per copy, one after another
+    return OpCost({"digital": digital.accumulate_energy_j(layer.n_out, column_sums * first.cycles, width),
+                   "buffer": digital.buffer_energy_j(layer.n_in * layer.input_bits + layer.n_out * output_bits)},
+                  digital.adder_tree_latency_s(column_sums))
+
+
+def layer_cost(plan: MappingPlan, array: Array, index: int, x_layer: np.ndarray) -> OpCost:
+    """One input's cost of matrix layer ``index`` for its matrix inputs ``x_layer`` (..., n_in): one
+    copy's tiles side by side (`OpCost.alongside`), then its `periphery_cost`; the energy once per
+    output position, the latency once per output position of one copy (replicated layers serve
+    positions in parallel)."""
+    layer = plan.layers[index].spec
+    tiles = OpCost({}, 0.0)
+    for cost in tile_costs(plan, array, index, x_layer):
+        tiles = tiles.alongside(cost)
+    one = tiles + periphery_cost(plan, array, index)
+    rounds = -(-layer.output_positions // plan.layers[index].replicas)  # positions per copy, one after another
     return OpCost({key: joules * layer.output_positions for key, joules in one.energy_j.items()},
                   one.latency_s * rounds)
 
