@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from imc import engine, performance
+from imc.chip import run_chip
 from imc.config import SimConfig, load_config, to_dict
 from imc.mapping import MappingPlan, map_layers
 from imc.mapping.calibration import set_adc_range
@@ -43,9 +44,9 @@ def load_design(config: SimConfig) -> Design:
     return Design(config, model, data, model.encode(data.x_test), array, plan)
 
 
-def design_report(design: Design, chip_accuracy: np.ndarray, runtime_s: float) -> Report:
+def design_report(design: Design, chip_accuracy: np.ndarray, runtime_s: float, chip: dict | None = None) -> Report:
     """The report of a design over the given per-chip accuracies: software baseline, the closed-form
-    energy, latency and throughput, mapping and area."""
+    energy, latency and throughput, mapping and area, and the chip engine's ``chip`` summary."""
     data, plan, array = design.data, design.plan, design.array
     perf = performance.estimate(plan, array, design.x)
     return Report(
@@ -64,6 +65,7 @@ def design_report(design: Design, chip_accuracy: np.ndarray, runtime_s: float) -
         design=array.design_summary(),
         reliability=array.reliability(),
         runtime_s=runtime_s,
+        chip=chip,
     )
 
 
@@ -82,4 +84,8 @@ def simulate(config: SimConfig | dict | str | Path | None = None, progress: bool
     accuracy = engine.chip_accuracies(design.plan, design.array, design.x, design.data.y_test, config.seed,
                                       config.chips, config.variation, config.conditions, progress=progress,
                                       workers=workers)
-    return design_report(design, accuracy, time.perf_counter() - started)
+    chip = None
+    if config.inferences:
+        result = run_chip(design.plan, design.array, design.x, config.chip, config.inferences)
+        chip = {**result.summary(), "energy_by_component_j": result.energy_by_component_j}
+    return design_report(design, accuracy, time.perf_counter() - started, chip)

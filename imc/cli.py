@@ -13,13 +13,14 @@ import sys
 from pathlib import Path
 
 from imc.arrays import ARRAYS
+from imc.chip import DeadlockError
 from imc.devices import DEVICES, describe
 from imc.errors import MappingError, ParameterError
 from imc.nn.io import ModelFileError
 
 BAD_INPUT = 2
 INTERRUPTED = 130
-BAD_INPUT_ERRORS = (ParameterError, MappingError, ModelFileError)
+BAD_INPUT_ERRORS = (ParameterError, MappingError, ModelFileError, DeadlockError)
 
 
 def _simulate(args) -> int:
@@ -27,7 +28,8 @@ def _simulate(args) -> int:
     from imc.config import load_config
 
     config = load_config(args.config)
-    changes = {k: v for k, v in (("chips", args.chips), ("seed", args.seed)) if v is not None}
+    changes = {k: v for k, v in (("chips", args.chips), ("seed", args.seed), ("inferences", args.inferences))
+               if v is not None}
     if args.no_variation:
         changes["variation"] = False
     if changes:
@@ -99,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("config", nargs="?", type=Path, help="TOML configuration file (default: built-in design)")
     sim.add_argument("--chips", type=int, help="number of Monte-Carlo chip instances (overrides the config)")
     sim.add_argument("--seed", type=int, help="root random seed (overrides the config)")
+    sim.add_argument("--inferences", type=int,
+                     help="inferences streamed through the SimPy chip engine (default 1000; 0: skip it)")
     sim.add_argument("--no-variation", action="store_true", help="nominal chips: no process variation")
     sim.add_argument("--out", type=Path, help="directory for report.json, CSV tables and plots")
     sim.add_argument("--json", action="store_true", help="print the report as JSON on stdout")

@@ -26,6 +26,7 @@ from functools import partial
 from pathlib import Path
 
 from imc.arrays import ARRAYS, Array, Conditions
+from imc.chip import ChipConfig
 from imc.devices import DEVICES, Device
 from imc.errors import ParameterError, int_in_range, require
 from imc.mapping import ENCODINGS, WEIGHT_ENCODINGS
@@ -88,7 +89,8 @@ class SimConfig:
     random draw; variation: False makes every chip nominal (no static variation, faults or read
     noise: the hardware then matches software); array: any registered array kind with its cell;
     mapping: how layers are placed; conditions: time since programming and which dynamic and
-    fault effects are on (`imc.arrays.Conditions`).
+    fault effects are on (`imc.arrays.Conditions`); chip: the chip architecture the SimPy engine
+    streams ``inferences`` inputs through (`imc.chip.ChipConfig`; 0 inferences: no chip run).
     """
 
     model: str = "bnn_mlp_digits"
@@ -100,6 +102,8 @@ class SimConfig:
     array: Array = field(default_factory=lambda: ARRAYS.get(DEFAULT_ARRAY)())
     mapping: MappingConfig = field(default_factory=MappingConfig)
     conditions: Conditions = field(default_factory=Conditions)
+    chip: ChipConfig = field(default_factory=ChipConfig)
+    inferences: int = 1000
 
     def __post_init__(self) -> None:
         require("model", self.model, isinstance(self.model, str) and self.model != "",
@@ -113,6 +117,7 @@ class SimConfig:
                     f"dataset = {self.dataset!r} is read from local files: give the path of an existing "
                     "directory or file (nothing is downloaded)")
         int_in_range("chips", self.chips, 1, 100_000)
+        int_in_range("inferences", self.inferences, 0, 1_000_000)
         int_in_range("seed", self.seed, 0)
         geometry, kind = self.array.geometry(), _kind(self.array)
         require("mapping.encoding", self.mapping.encoding, self.mapping.encoding in geometry.encodings,

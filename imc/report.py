@@ -42,6 +42,7 @@ class Report:
     design: str
     reliability: dict[str, float]
     runtime_s: float
+    chip: dict | None = None
 
     @property
     def energy_per_inference_j(self) -> float:
@@ -125,6 +126,7 @@ class Report:
             "reliability": self.reliability,
             "mapping": self.mapping.to_dict(orient="records"),
             "runtime_s": self.runtime_s,
+            "chip": self.chip,
         }
 
     @classmethod
@@ -148,6 +150,7 @@ class Report:
             design=data["design"],
             reliability=data["reliability"],
             runtime_s=data["runtime_s"],
+            chip=data.get("chip"),
         )
 
     def to_json(self) -> str:
@@ -238,6 +241,18 @@ class Report:
             f"latency     {self.latency_s * 1e9:.1f} ns",
             f"throughput  {self.throughput_inf_per_s / 1e6:.2f} M inferences/s",
             f"efficiency  {self.tops_per_w:.1f} TOPS/W  ({self.macs_per_inference} MACs/inference)",
-            f"runtime     {self.runtime_s:.1f} s",
         ]
+        if self.chip is not None:
+            c = self.chip
+            kinds = ", ".join(f"{kind} {100 * u:.0f} %" for kind, u in c["utilisation_by_kind"].items())
+            lines += [
+                "",
+                f"chip engine (SimPy, {c['inferences']} inferences queued at t = 0, {c['events']} events)",
+                f"  latency     first {c['latency_first_s'] * 1e9:.1f} ns, median {c['latency_median_s'] * 1e9:.1f} ns, "
+                f"p99 {c['latency_p99_s'] * 1e9:.1f} ns (queueing included)",
+                f"  throughput  {c['throughput_inf_per_s'] / 1e6:.2f} M inferences/s, bottleneck {c['bottleneck']}",
+                f"  energy      {c['energy_per_inference_j'] * 1e12:.1f} pJ per inference with interconnect and leakage",
+                f"  utilisation {kinds}",
+            ]
+        lines.append(f"runtime     {self.runtime_s:.1f} s")
         return "\n".join(lines)

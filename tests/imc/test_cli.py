@@ -138,3 +138,21 @@ def test_importing_the_lower_layers_does_not_load_the_system():
             "('engine', 'api', 'report', 'config', 'nn', 'performance', 'cli')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tempfile.gettempdir())
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_simulate_runs_the_chip_engine_and_inferences_sets_its_stream(capsys):
+    assert main(["simulate", "--chips", "2", "--inferences", "50", "--json", "-q"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    chip = report["chip"]
+    assert chip["inferences"] == 50 and chip["events"] > 50 * 7  # one event per tile op at least
+    # uncontended first inference = the closed-form latency plus the default chip's buffer, link and
+    # off-chip transfers, never less
+    assert chip["latency_first_s"] >= report["latency_s"]
+    assert chip["throughput_inf_per_s"] <= report["throughput_inf_per_s"] * (1 + 1e-9)
+    assert main(["simulate", "--chips", "2", "--inferences", "0", "--json", "-q"]) == 0
+    assert json.loads(capsys.readouterr().out)["chip"] is None
+
+
+def test_negative_inferences_exit_2():
+    result = run_cli("simulate", "--inferences", "-3")
+    assert result.returncode == 2 and "inferences = -3" in result.stderr and "Traceback" not in result.stderr
