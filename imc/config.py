@@ -250,11 +250,15 @@ def load_config(source: str | Path | dict | None = None) -> SimConfig:
         return SimConfig()
     if isinstance(source, dict):
         return from_dict(SimConfig, source)
-    path = Path(source)
+    return from_dict(SimConfig, read_toml(source, "config"))
+
+
+def read_toml(path: str | Path, what: str) -> dict:
+    """The table of a TOML file; a missing or malformed file is a `ConfigError` on field ``what``."""
+    path = Path(path)
     if not path.is_file():
-        raise ConfigError("config", str(path), "file not found")
+        raise ConfigError(what, str(path), "file not found")
     try:
-        data = tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("config", str(path), f"not valid TOML ({exc})") from exc
-    return from_dict(SimConfig, data)
+        raise ConfigError(what, str(path), f"not valid TOML ({exc})") from exc

@@ -28,11 +28,11 @@ statistic = "mean"           # or "yield"
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from imc.errors import ParameterError, require
+from imc.config import read_toml
+from imc.errors import require
 from imc.sweeps.grid import Sample
 from imc.sweeps.run import Adaptive
 
@@ -66,13 +66,7 @@ def _table(name: str, value, cls):
 
 def load_sweep(path: str | Path) -> SweepSpec:
     """The sweep a TOML file describes (see the module docstring); errors name the key."""
-    path = Path(path)
-    if not path.is_file():
-        raise ParameterError("sweep file", str(path), "file not found")
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ParameterError("sweep file", str(path), f"not valid TOML ({exc})") from exc
+    data = read_toml(path, "sweep file")
     for key in data:
         require(key, data[key], key in KEYS, f"unknown key; allowed keys of a sweep file: {list(KEYS)}")
     given = [kind for kind in GRID_KINDS if kind in data]
