@@ -10,12 +10,8 @@
 * `spec`: sweep files for ``imc sweep GRID.toml``;
 * `plots`: accuracy vs a parameter with bands, Pareto fronts, heat maps, yield curves.
 
-This package is callable: ``imc.sweep(...)`` runs `sweep` whether ``imc.sweep`` names this package
-(after ``import imc.sweeps``, which binds the package to that name) or the function.
+``imc.sweep`` is the function `sweep` (a lazy re-export of this package's).
 """
-
-import sys
-import types
 
 from imc.sweeps.grid import Sample, apply, expand
 from imc.sweeps.plots import pareto_front, plot_heatmap, plot_metric, plot_pareto, plot_yield
