@@ -219,6 +219,11 @@ class Array(ABC):
     def design_summary(self) -> str:
         """One line on the operating point and read-out, for reports (e.g. "V_WL 0.70 V, 8-bit column ADCs")."""
 
+    def leakage_power_w(self) -> float:
+        """Standby power (W) of one array's cells; 0 for cells without a leakage model (non-volatile
+        resistive cells hold their state unpowered; DRAM refresh is not modelled)."""
+        return 0.0
+
     def reliability(self) -> dict[str, float]:
         """Figures of the cells' reliability at this operating point, by a readable name (none by default)."""
         return {}

@@ -152,6 +152,11 @@ class SRAMArray(Array):
         return (f"V_WL {self.v_wl_v:.2f} V, {self.adc.bits}-bit column ADCs"
                 f"{', sense amplifiers on single-tile sign layers' if self.sensing == 'sense_amp' else ''}")
 
+    def leakage_power_w(self) -> float:
+        """rows x cols x I_leak x V_DD: one off storage-gated path per cell at the nominal threshold
+        (`SRAMBitCell.leakage_current_a`), a lower bound."""
+        return float(self.rows * self.cols * self.device.leakage_current_a(np.zeros(1))[0] * self.device.vdd_v)
+
     def reliability(self) -> dict[str, float]:
         return {"read-disturb P(flip) per cell op at full scale": self.read_disturb_probability()}
 

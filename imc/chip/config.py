@@ -126,11 +126,10 @@ class Interconnect:
 class Leakage:
     """Static power of the chip, drawn for the whole simulated time.
 
-    * ``array_w``: one array's standby power (W). None: from the array's cells when their device
-      model has a leakage current (``device.leakage_current_a`` at the nominal threshold, the
-      off-state read-stack current of the SRAM bit-cells, `imc.devices.SRAMBitCell`) x
-      ``device.vdd_v`` x rows x cols, one leaking path per cell (a lower bound: a 6T cell has
-      more); 0 W for cells without one (non-volatile RRAM and skyrmion cells hold their state
+    * ``array_w``: one array's standby power (W). None: the array's own `Array.leakage_power_w`
+      (SRAM: ``device.leakage_current_a`` at the nominal threshold, the off-state read-stack
+      current of the bit-cells, x ``device.vdd_v`` x rows x cols, one leaking path per cell -- a
+      lower bound: a 6T cell has more); 0 W for cells without one (non-volatile RRAM and skyrmion cells hold their state
       without current; DRAM refresh is not modelled). Every array of the chip leaks, used or not
       (no power gating).
     * ``buffer_w_per_bit`` = 20.6 pW: one bit of the PE and global buffers as a 65 nm 6T SRAM

@@ -81,12 +81,3 @@ def stage_costs(plan: MappingPlan, array: Array, x: np.ndarray) -> list[StageCos
 
     run_layers(plan.ops, x, matvec)
     return stages
-
-
-def array_leakage_w(array: Array) -> float:
-    """Standby power (W) of one array's cells: rows x cols x I_leak x V_DD when the cell model has a
-    leakage current (`imc.chip.Leakage` ``array_w``), else 0."""
-    leakage_a = getattr(array.device, "leakage_current_a", None)
-    if leakage_a is None:
-        return 0.0
-    return float(array.rows * array.cols * leakage_a(np.zeros(1))[0] * array.device.vdd_v)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from imc.arrays import Array
 from imc.chip.config import ChipConfig
-from imc.chip.costs import StageCosts, array_leakage_w, stage_costs
+from imc.chip.costs import StageCosts, stage_costs
 from imc.chip.processes import NO_LAYER, TRACE_COLUMNS, Chip, LayerStage, TileSlot
 from imc.chip.result import ChipResult
 from imc.errors import int_in_range, positive, require
@@ -155,7 +155,7 @@ def _result(sim: Chip, layers: list[LayerStage], chip_arrays: int, array: Array,
     buffers = pd.DataFrame({"capacity_bits": [b.capacity for b in sim.buffers],
                             "peak_bits": [b.peak_bits for b in sim.buffers]},
                            index=pd.Index([b.name for b in sim.buffers], name="buffer"))
-    array_w = config.leakage.array_w if config.leakage.array_w is not None else array_leakage_w(array)
+    array_w = config.leakage.array_w if config.leakage.array_w is not None else array.leakage_power_w()
     held_bits = np.where(np.isinf(buffers["capacity_bits"]), buffers["peak_bits"], buffers["capacity_bits"])
     leakage = {"arrays": chip_arrays * array_w, "buffers": float(held_bits.sum()) * config.leakage.buffer_w_per_bit}
     waits = pd.DataFrame([layer.time_s for layer in layers], index=pd.Index(names, name="layer"))

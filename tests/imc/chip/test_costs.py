@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from imc.arrays import OpCost, ResistiveArray, accumulator_bits
 
-from imc.chip.costs import array_leakage_w, code_bits, stage_costs
+from imc.chip.costs import code_bits, stage_costs
 from imc.performance import layer_cost
 
 
@@ -38,6 +38,6 @@ def test_data_sizes_of_the_digits_mlp(sram):
 def test_array_leakage_from_the_cells_model_or_none(sram, digits):
     array, _, _ = sram
     cell = array.device
-    assert array_leakage_w(array) == pytest.approx(
+    assert array.leakage_power_w() == pytest.approx(
         256 * 128 * float(cell.leakage_current_a(np.zeros(1))[0]) * cell.vdd_v)
-    assert array_leakage_w(ResistiveArray()) == 0.0
+    assert ResistiveArray().leakage_power_w() == 0.0
