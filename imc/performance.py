@@ -17,7 +17,7 @@ import pandas as pd
 
 from imc.arrays.base import Array, OpCost
 from imc.arrays.periphery import accumulator_bits
-from imc.mapping import MappingPlan
+from imc.mapping import LayerSpec, MappingPlan
 from imc.mapping.spec import exact_integer_matmul, run_layers
 
 
@@ -55,6 +55,11 @@ class Performance:
         return 2 * self.macs / self.energy_per_inference_j / 1e12
 
 
+def sum_bound(layer: LayerSpec, weights: np.ndarray) -> int:
+    """Largest |partial dot product| of ``weights`` rows with the layer's input codes."""
+    return weights.shape[0] * int(np.abs(weights).max()) * max(2 ** layer.input_bits - 1, 1)
+
+
 def tile_costs(plan: MappingPlan, array: Array, index: int, x_layer: np.ndarray) -> list[OpCost]:
     """The mean op of each tile of one copy of matrix layer ``index`` for its matrix inputs x_layer."""
     placement = plan.layers[index]
@@ -68,7 +73,7 @@ def periphery_cost(plan: MappingPlan, array: Array, index: int) -> OpCost:
     |z|, the output stage and the buffer traffic (`DigitalCosts`)."""
     placement = plan.layers[index]
     layer, digital, first = placement.spec, array.digital, placement.tiles[0]
-    width = accumulator_bits(layer.n_in * int(np.abs(layer.weights).max()) * (2 ** layer.input_bits - 1 or 1))
+    width = accumulator_bits(sum_bound(layer, layer.weights))
     output_bits = int(np.ceil(np.log2(layer.levels.size))) if layer.thresholds is not None else width
     column_sums = placement.row_tiles * len(first.groups)
     return OpCost({"digital": digital.accumulate_energy_j(layer.n_out, column_sums * first.cycles, width),

@@ -19,7 +19,7 @@ import numpy as np
 from imc.arrays import Array, OpCost, accumulator_bits
 from imc.mapping import LayerSpec, MappingPlan
 from imc.mapping.spec import exact_integer_matmul, run_layers
-from imc.performance import periphery_cost, tile_costs
+from imc.performance import periphery_cost, sum_bound, tile_costs
 
 
 @dataclass(frozen=True)
@@ -44,16 +44,11 @@ class StageCosts:
     partial_sum_bits: tuple[int, ...]
 
 
-def _sum_bound(layer: LayerSpec, weights: np.ndarray) -> int:
-    """Largest |partial dot product| of ``weights`` rows with the layer's input codes."""
-    return weights.shape[0] * int(np.abs(weights).max()) * max(2 ** layer.input_bits - 1, 1)
-
-
 def code_bits(layer: LayerSpec) -> int:
     """Bits of one output code: its output levels, or the accumulator of a final (affine) layer."""
     if layer.thresholds is not None:
         return math.ceil(math.log2(layer.levels.size))
-    return accumulator_bits(_sum_bound(layer, layer.weights))
+    return accumulator_bits(sum_bound(layer, layer.weights))
 
 
 def _energy_times(cost: OpCost, factor: float) -> OpCost:
@@ -76,7 +71,7 @@ def stage_costs(plan: MappingPlan, array: Array, x: np.ndarray) -> list[StageCos
             layer.name, tuple(tiles), _energy_times(periphery_cost(plan, array, index), share),
             rounds, elements * layer.input_bits, layer.n_out * layer.output_positions * code_bits(layer),
             tuple((t.inputs.stop - t.inputs.start) * layer.input_bits for t in copy),
-            tuple(t.weights.shape[1] * accumulator_bits(_sum_bound(layer, t.weights)) for t in copy)))
+            tuple(t.weights.shape[1] * accumulator_bits(sum_bound(layer, t.weights)) for t in copy)))
         return exact_integer_matmul(x_layer, layer.weights)
 
     run_layers(plan.ops, x, matvec)
