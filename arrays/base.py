@@ -81,8 +81,10 @@ class ArrayGeometry:
     ``word_lines``: input rows it can drive, read ports counted (a two-port XNOR cell, or a DRAM
     bit line computing XNOR, counts as the two complementary rows of the ``xnor`` encoding);
     ``bit_lines``: columns for outputs and the encodings' reference columns; ``cell_levels``:
-    states one cell holds (2: one bit); ``input_schemes``: how inputs may reach the word lines
-    (`imc.arrays.InputScheme` values); ``sensing``: the column read-out circuits present
+    states one cell holds (2: one bit); ``input_schemes``: how multi-bit inputs may reach the word
+    lines (`imc.mapping.slicing.INPUT_SCHEMES`: "bit_serial" with binary drivers, "amplitude" with a
+    word-line DAC, "pulse_width" with a pulse generator); ``input_bits``: the most bits one drive of
+    the DAC or pulse generator takes (1 without one); ``sensing``: the column read-out circuits present
     ("adc", "sense_amp" latches, "popcount" logic); ``encodings``: the sign encodings its cells
     support for binary layers (`imc.mapping.ENCODINGS` keys); ``weight_encodings``: how signed
     multi-bit weights may be sliced onto them (`imc.mapping.slicing.WEIGHT_ENCODINGS` keys; none
@@ -96,9 +98,11 @@ class ArrayGeometry:
     sensing: tuple[str, ...]
     encodings: tuple[str, ...]
     weight_encodings: tuple[str, ...] = ()
+    input_bits: int = 1
 
     def __post_init__(self) -> None:
         int_in_range("word_lines", self.word_lines, 1)
+        int_in_range("input_bits", self.input_bits, 1, 16)
         int_in_range("bit_lines", self.bit_lines, 1)
         int_in_range("cell_levels", self.cell_levels, 2)
 
@@ -154,29 +158,53 @@ class ColumnOperands:
 @dataclass(frozen=True, eq=False)
 class ReadOperands:
     """One read of a tile (`imc.mapping.Tile.reads`): the tile's ``inputs`` whose word lines it raises
-    and the operands of every column group for those rows."""
+    and the operands of every column group for those rows. ``levels`` > 0: the groups' cells are
+    level-decomposed, one block of rows per drive level 1..levels (a cell whose response is not
+    proportional to its drive, e.g. at word-line amplitudes: ARCHITECTURE.md's level decomposition)."""
 
     inputs: slice
     groups: tuple[ColumnOperands, ...]
 
+    levels: int = 0
+
+    def drive(self, plane: np.ndarray) -> np.ndarray:
+        """The GEMM's left operand for one cycle's drives ``plane`` (batch, tile inputs): the read's
+        inputs, or with ``levels`` their indicators [x == l] side by side (batch, levels * n), so that
+        sum_l [x == l] @ cells_l is one GEMM."""
+        drive = plane[:, self.inputs]
+        if not self.levels:
+            return drive
+        levels = np.arange(1, self.levels + 1, dtype=drive.dtype)
+        return (drive[:, None, :] == levels[None, :, None]).reshape(drive.shape[0], -1).astype(np.float32)
 
 def tile_operands(tile, cells: np.ndarray, conversion: ColumnConversion,
                   variance: np.ndarray | None = None) -> tuple[ReadOperands, ...]:
-    """A programmed tile's operands: its cell signals (logical rows, cols) -- and, with read noise,
-    their variances -- folded by the tile's encoding over the rows of each read, cut into its column
-    groups, each contiguous."""
+    """A programmed tile's operands: its cell signals (logical rows, cols) -- or (levels, logical
+    rows, cols), level-decomposed (`ReadOperands.levels`) -- and, with read noise, their variances,
+    folded by the tile's encoding over the rows of each read, cut into its column groups, each
+    contiguous."""
+    levels = cells.shape[0] if cells.ndim == 3 else 0
+
+    def folded(values, rows):
+        if values is None:
+            return None, None
+        folded_values, base = tile.encoding.fold(values[..., rows, :])
+        if levels:  # level blocks side by side; sliced tiles fold without a base
+            return folded_values.reshape(-1, folded_values.shape[-1]), base[0]
+        return folded_values, base
+
     def cut(values, group):
         return None if values is None else np.ascontiguousarray(values[..., group.columns])
 
     reads = []
     for read in tile.reads:
         rows = tile.read_rows(read)
-        weights, base = tile.encoding.fold(cells[rows])
-        folded_variance, variance_base = (None, None) if variance is None else tile.encoding.fold(variance[rows])
+        weights, base = folded(cells, rows)
+        folded_variance, variance_base = folded(variance, rows)
         reads.append(ReadOperands(read, tuple(
             ColumnOperands(cut(weights, g).astype(np.float32), cut(base, g).astype(np.float64)[None, :],
                            conversion.columns(g.columns), g.decoding, cut(folded_variance, g), cut(variance_base, g))
-            for g in tile.groups)))
+            for g in tile.groups), levels))
     return tuple(reads)
 
 

@@ -243,7 +243,7 @@ class DRAMBitwiseArray(Array):
     def geometry(self) -> ArrayGeometry:
         """2 ``cols`` word lines (the bit-line XNOR holds both complementary rows), ``rows`` - 1 weight
         vectors, 1-bit cells, binary inputs, popcount read-out, the ``xnor`` encoding."""
-        return ArrayGeometry(2 * self.cols, self.rows - 1, 2, ("binary",), ("popcount",), ("xnor",))
+        return ArrayGeometry(2 * self.cols, self.rows - 1, 2, ("bit_serial",), ("popcount",), ("xnor",))
 
     def program(self, tiles: list, rng: np.random.Generator, variation: bool = True) -> list[DRAMTileState]:
         """Each tile's weight vectors (its ``xnor`` states' even rows are the bits [w = +1]) written into

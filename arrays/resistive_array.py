@@ -122,11 +122,12 @@ class ResistiveArray(Array):
 
     def geometry(self) -> ArrayGeometry:
         """``rows`` word lines, ``cols`` bit lines (the analog reference column comes on top), cells
-        of the device's levels; 1-bit drives on every input scheme (one evaluation at V_read) and
-        the configured multi-bit scheme; column ADCs; both sign encodings and both multi-bit weight
-        encodings over the device's levels."""
-        return ArrayGeometry(self.rows, self.cols, self.device.levels, ("binary", self.input_scheme), ("adc",),
-                             ("xnor", "offset"), ("offset", "differential", "twos_complement"))
+        of the device's levels; bit-serial inputs (1-bit drives at V_read: every driver gives them)
+        and the configured ``input_scheme`` of up to ``input_bits`` bits; column ADCs; both sign
+        encodings and every multi-bit weight encoding over the device's levels."""
+        schemes = tuple(dict.fromkeys(("bit_serial", self.input_scheme)))
+        return ArrayGeometry(self.rows, self.cols, self.device.levels, schemes, ("adc",), ("xnor", "offset"),
+                             ("offset", "differential", "twos_complement"), self.input_bits)
 
     @property
     def binary_level(self) -> int:
@@ -168,29 +169,51 @@ class ResistiveArray(Array):
         return [self._tile_state(state.tile, self.age_instance(state.instance, elapsed_s, rng)) for state in states]
 
     def _tile_state(self, tile, instance: ResistiveInstance) -> ResistiveTileState:
-        """The folded operands of a programmed tile: each cell's noiseless signal at V_read in counts
-        (level steps of a sliced tile; level steps / `binary_unit_steps` of a binary one; through the
-        wires when set), and the read-noise variance."""
+        """The folded operands of a programmed tile: each cell's noiseless signal in counts per unit
+        drive (level steps of a sliced tile; level steps / `binary_unit_steps` of a binary one;
+        through the wires when set) at each of its `_drive_volts`, and the read-noise variance."""
         conductance = np.concatenate([self.device.read(instance.cells), self.device.read(instance.reference)], axis=1)
         scale = 1.0 if tile.sliced else 1.0 / self.binary_unit_steps()
-        cells = self._weights(conductance, self.v_read_v, self.v_read_v) * np.float32(scale)
+        step_v, volts = self._drive_volts(tile)
+        cells = np.stack([self._weights(conductance, v, step_v) for v in volts]) * np.float32(scale)
         variance = None
         sigma_cells, sigma_reference = self.device.read_std(instance.cells), self.device.read_std(instance.reference)
         if sigma_cells is not None:
-            sensitivity = self._current_slope(conductance) / self._level_step_current(self.v_read_v) * scale
-            sigma = np.concatenate([sigma_cells, sigma_reference], axis=1) * sensitivity
-            variance = (sigma[:, :-1] ** 2 + sigma[:, -1:] ** 2).astype(np.float32)  # each column less the reference
+            sigma = np.concatenate([sigma_cells, sigma_reference], axis=1) * scale / self._level_step_current(step_v)
+            slopes = np.stack([self._current_slope(conductance, v) * sigma for v in volts])
+            variance = (slopes[..., :-1] ** 2 + slopes[..., -1:] ** 2).astype(np.float32)  # each column less the reference
+        if len(volts) == 1:
+            cells, variance = cells[0], None if variance is None else variance[0]
         conversion = self.adc.column_conversion([instance.adcs], tile.states.shape[1], full_scale=tile.full_scale_count)
         return ResistiveTileState(tile, instance, tile_operands(tile, cells, conversion, variance))
 
-    def _current_slope(self, conductance: np.ndarray) -> np.ndarray:
-        """dI/dG (A/S = V) of every cell at V_read: V_read for Ohmic cells, else a central difference
-        of the device's I-V (the first-order response of the current to a conductance fluctuation)."""
+    def _drive_volts(self, tile) -> tuple[float, list[float]]:
+        """(V of one unit drive, the row voltages whose cell responses the tile's reads need).
+
+        Binary and bit-serial drives and pulse widths (x unit pulses at V_read, the charge linear in
+        x) raise rows to V_read; amplitude codes c sit at c V_read / (2^K - 1) (K = ``input_bits``,
+        the DAC's): Ohmic cells respond in proportion, one voltage; non-linear cells need each code's
+        own response, level-decomposed (`imc.arrays.base.ReadOperands.levels`).
+        """
+        scheme = tile.encoding.scheme if tile.sliced else "bit_serial"
+        if scheme == "pulse_width":
+            require("wires", self.wires, self.wires is None,
+                    "pulse-width inputs are simulated with ideal wires only (the IR drop changes as pulses end)")
+        if scheme != "amplitude":
+            return self.v_read_v, [self.v_read_v]
+        step_v = self.v_read_v / (2 ** self.input_bits - 1)
         if self.linear_cells:
-            return np.full(conductance.shape, self.v_read_v)
+            return step_v, [step_v]
+        return step_v, [code * step_v for code in range(1, tile.encoding.steps + 1)]
+
+    def _current_slope(self, conductance: np.ndarray, volts: float) -> np.ndarray:
+        """dI/dG (A/S = V) of every cell at ``volts``: the voltage for Ohmic cells, else a central
+        difference of the device's I-V (the first-order response of the current to a conductance
+        fluctuation)."""
+        if self.linear_cells:
+            return np.full(conductance.shape, volts)
         step = 1e-4 * conductance
-        return (self.device.current_a(conductance + step, self.v_read_v)
-                - self.device.current_a(conductance - step, self.v_read_v)) / (2 * step)
+        return (self.device.current_a(conductance + step, volts) - self.device.current_a(conductance - step, volts)) / (2 * step)
 
     def accumulate(self, state: ResistiveTileState, x: np.ndarray, out: np.ndarray,
                    rng: np.random.Generator | None = None) -> None:
@@ -198,16 +221,19 @@ class ResistiveArray(Array):
         is its own read, and a column's noise, a sum of independent per-cell Gaussians, is drawn as one
         Gaussian of the summed variance (a second GEMM) -- exact in distribution for Gaussian cell
         noise on linear cells, first order through a non-linear I-V (the wires' effect on the noise is
-        neglected). Then one fused kernel converts, decodes with the plane's significance and
-        accumulates (`ColumnADC.accumulate`), per array cycle (input plane) and column group."""
+        neglected); a drive of x unit steps (pulse widths, Ohmic amplitudes) scales a cell's noise by x,
+        one conductance fluctuation held for the read, so its variance weighs x^2. Then one fused
+        kernel converts, decodes with the plane's significance and accumulates
+        (`ColumnADC.accumulate`), per array cycle (input plane) and column group."""
         tile = state.tile
         for plane, significance in tile.encoding.planes(x):
             for read in state.reads:
-                drive = plane[:, read.inputs]
+                drive = read.drive(plane)
+                power = drive if tile.encoding.steps == 1 or read.levels else drive * drive  # drive^2
                 for group in read.groups:
                     signal = drive @ group.weights
                     if rng is not None and group.variance is not None:
-                        sigma = np.sqrt(np.maximum(drive @ group.variance + group.variance_base, 0.0))
+                        sigma = np.sqrt(np.maximum(power @ group.variance + group.variance_base, 0.0))
                         signal += sigma * rng.standard_normal(signal.shape, dtype=np.float32)
                     decoding = group.decoding
                     self.adc.accumulate(signal[None], group.base, 1.0, tile.full_scale_count, group.conversion,
@@ -219,13 +245,16 @@ class ResistiveArray(Array):
         return f"V_read {self.v_read_v:.2f} V, {self.adc.bits}-bit column ADCs, {wires}"
 
     def op_cost(self, tile, x: np.ndarray) -> OpCost:
-        """`read_cost` of each read's 1-bit word-line drives at the mean nominal conductance of the
-        tile's cells, the reads one after another, once per array cycle (`Tile.cycles`)."""
+        """`read_cost` of each read's drives at the mean nominal conductance of the tile's cells, the
+        reads one after another, once per array cycle (`Tile.cycles`): 1-bit word-line drives of
+        binary and bit-serial tiles, the codes themselves through the array's DAC or pulse generator
+        for amplitude and pulse-width tiles."""
         conductance = float(self.level_conductances_s[self._levels_of(tile)].mean())
-        binary = replace(self, input_bits=1)
+        scheme = tile.encoding.scheme if tile.sliced else "bit_serial"
+        driver = replace(self, input_bits=1) if scheme == "bit_serial" else replace(self, input_scheme=scheme)
         cost = OpCost({}, 0.0)
         for read in tile.reads:
-            cost = cost + binary.read_cost(tile.encoding.word_lines(x[:, read]).astype(np.int64), conductance,
+            cost = cost + driver.read_cost(tile.encoding.word_lines(x[:, read]).astype(np.int64), conductance,
                                            tile.states.shape[1])
         return tile.cycles * cost
 

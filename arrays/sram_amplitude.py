@@ -65,16 +65,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.optimize import brentq
 
 from imc.arrays.converters import ADCInstance, WordLineDAC
 from imc.arrays.base import OpCost
-from imc.arrays.sram_array import SRAMArray
 from imc.devices.base import check_states
 from imc.devices.sram import SRAMBitCell
 from imc.errors import ParameterError, int_in_range, require
+
+if TYPE_CHECKING:  # the array module reads its levels from here
+    from imc.arrays.sram_array import SRAMArray
 
 WORD_LINE_FLOOR_V = float(np.finfo(np.float64).tiny)  # smallest positive float: the bottom of (0, vdd_v] V
 

@@ -10,6 +10,7 @@ from imc.arrays.base import ARRAYS, Array, ArrayGeometry, OpCost, ReadOperands, 
 from imc.arrays.converters import ADCInstance, ColumnADC, ColumnConversion, SenseAmp, WordLineDAC, input_cost
 from imc.arrays.periphery import DigitalCosts
 from imc.devices import _kernels as device_kernels
+from imc.arrays.sram_amplitude import word_line_levels
 from imc.devices.sram import SRAM6T, SRAMBitCell, SRAMInstance
 from imc.errors import ParameterError, int_in_range, positive, require
 
@@ -22,12 +23,13 @@ MAX_INPUT_BITS = 8
 @dataclass(frozen=True, eq=False)
 class ArrayInstance:
     """Static state of the arrays of one chip: relative cell read currents (n_arrays, rows, cols),
-    float32, the column-ADC instance of each array and the input-referred offsets (V) of the
-    column sense amplifiers (n_arrays, cols)."""
+    float32, the column-ADC instance of each array, the input-referred offsets (V) of the
+    column sense amplifiers (n_arrays, cols) and the cells' threshold shifts (None: nominal)."""
 
     cells: np.ndarray
     adcs: list[ADCInstance]
     sense_offsets_v: np.ndarray
+    mismatch: SRAMInstance | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,15 +104,16 @@ class SRAMArray(Array):
         positive("dac_r_string_ohm", self.dac_r_string_ohm)
 
     def geometry(self) -> ArrayGeometry:
-        """``logical_rows`` word lines, ``cols`` bit lines of 1-bit cells; binary word lines (or
-        word-line DAC amplitudes when ``input_bits`` > 1); column ADCs plus latches when ``sensing``
+        """``logical_rows`` word lines, ``cols`` bit lines of 1-bit cells; binary word lines for
+        bit-serial inputs (and word-line DAC amplitudes of up to ``input_bits`` bits when it is > 1); column ADCs plus latches when ``sensing``
         is "sense_amp"; a two-port XNOR cell supports only the ``xnor`` encoding and no multi-bit
         slicing (its ports hold complementary bits)."""
         single_port = self.device.ports == 1
-        return ArrayGeometry(self.logical_rows, self.cols, 2, ("binary",) if self.input_bits == 1 else ("amplitude",),
+        return ArrayGeometry(self.logical_rows, self.cols, 2,
+                             ("bit_serial",) if self.input_bits == 1 else ("bit_serial", "amplitude"),
                              ("adc", "sense_amp") if self.sensing == "sense_amp" else ("adc",),
                              ("xnor", "offset") if single_port else ("xnor",),
-                             ("offset", "differential", "twos_complement") if single_port else ())
+                             ("offset", "differential", "twos_complement") if single_port else (), self.input_bits)
 
     def program(self, tiles: list, rng: np.random.Generator, variation: bool = True) -> list[SRAMTileState]:
         """One chip: the silicon of every array the tiles use (`sample_instance`, the same draws as
@@ -121,12 +124,31 @@ class SRAMArray(Array):
         for tile in tiles:
             rows, cols = tile.states.shape
             conversion = self.column_conversion([chip.adcs[tile.array_index]], cols)
-            states.append(SRAMTileState(tile, tile_operands(tile, tile.states * chip.cells[tile.array_index, :rows, :cols],
-                                                            conversion),
+            amplitude = tile.sliced and tile.encoding.scheme == "amplitude"
+            cells = (self.level_cells(chip, tile) if amplitude
+                     else tile.states * chip.cells[tile.array_index, :rows, :cols])
+            states.append(SRAMTileState(tile, tile_operands(tile, cells, conversion),
                                         chip.sense_offsets_v[tile.array_index, :cols]))
         return states
 
     def accumulate(self, state: SRAMTileState, x: np.ndarray, out: np.ndarray,
+    def level_cells(self, chip: ArrayInstance, tile) -> np.ndarray:
+        """An amplitude tile's cells, level-decomposed: (levels, rows, cols) float32, block c - 1 the
+        stored bits times each cell's read current at DAC level V(c) in code steps (the nominal
+        ``steps[c]`` times the cell's current relative to nominal there: `imc.arrays.sram_amplitude`),
+        for the codes 1 .. 2^k - 1 of the tile's k-bit inputs."""
+        levels = word_line_levels(self)
+        rows, cols = tile.states.shape
+        bits = tile.states.astype(np.float32)
+        codes = range(1, tile.encoding.steps + 1)
+        if chip.mismatch is None:
+            return np.stack([bits * np.float32(levels.steps[code]) for code in codes])
+        window = (tile.array_index, slice(0, rows), slice(0, cols))
+        cells = SRAMInstance(chip.mismatch.states[window], chip.mismatch.dvth_read[window],
+                             chip.mismatch.dvth_stack[window])
+        return np.stack([bits * self.device.relative_current_tabulated(cells, float(levels.voltages_v[code]))
+                         * np.float32(levels.steps[code]) for code in codes])
+
                    rng: np.random.Generator | None = None) -> None:
         """Per array cycle (the encoding's input planes), read (row group) and column group: one GEMM
         of the drive with the folded cells, then the fused sensing kernel (bit-line discharge, ADC,
@@ -137,7 +159,8 @@ class SRAMArray(Array):
         for drive, significance in tile.encoding.planes(x):
             for read in state.reads:
                 for group in read.groups:
-                    cell_sum = np.matmul(drive[:, read.inputs], group.weights)
+                word_lines = read.drive(drive)
+                    cell_sum = np.matmul(word_lines, group.weights)
                     if tile.latch is not None:
                         passed = self.latch_decisions(cell_sum + group.base, tile.full_scale_count,
                                                       tile.latch.count_thresholds, state.sense_offsets_v)
@@ -162,13 +185,22 @@ class SRAMArray(Array):
 
     def op_cost(self, tile, x: np.ndarray) -> OpCost:
         """`read_cost` of each read's word lines and column counts, averaged over the inputs x, the
-        reads one after another, once per array cycle (`Tile.cycles`)."""
+        reads one after another, once per array cycle (`Tile.cycles`). An amplitude tile drives every
+        row of a read through its DAC, at the nominal cell's code steps of its levels."""
+        amplitude = tile.sliced and tile.encoding.scheme == "amplitude"
+        levels = word_line_levels(self) if amplitude else None
         cost = OpCost({}, 0.0)
         for read in tile.reads:
             word_lines = tile.encoding.word_lines(x[:, read])
-            counts = word_lines @ tile.states[tile.read_rows(read)].astype(np.float32)
-            cost = cost + self.read_cost(float(word_lines.sum(-1).mean()), counts.mean(0), tile.full_scale_count,
-                                         sense_amp=tile.latch is not None)
+            states = tile.states[tile.read_rows(read)].astype(np.float32)
+            if amplitude:
+                codes = word_lines.astype(np.int64)
+                read_cost = self.read_cost(states.shape[0], (levels.steps[codes] @ states).mean(0),
+                                           tile.full_scale_count, mean_word_line_v=float(levels.voltages_v[codes].mean()))
+            else:
+                read_cost = self.read_cost(float(word_lines.sum(-1).mean()), (word_lines @ states).mean(0),
+                                           tile.full_scale_count, sense_amp=tile.latch is not None)
+            cost = cost + read_cost
         return tile.cycles * cost
 
     @property
@@ -222,7 +254,7 @@ class SRAMArray(Array):
             cells = np.ones((n_arrays, self.logical_rows, self.cols), dtype=np.float32)
         offsets = (self.sense_amp.sample_instance(n_arrays * self.cols, rng).reshape(n_arrays, self.cols)
                    if variation and self.sensing == "sense_amp" else np.zeros((n_arrays, self.cols)))
-        return ArrayInstance(cells, adcs, offsets)
+        return ArrayInstance(cells, adcs, offsets, mismatch)
 
     def sample_silicon(self, n_arrays: int, rng: np.random.Generator,
                        variation: bool = True) -> tuple[SRAMInstance | None, list[ADCInstance]]:
@@ -319,7 +351,8 @@ class SRAMArray(Array):
         Circuits, 2nd ed., ch. 5, E = C*V^2 for a full-swing node), ``adc`` one conversion per
         used column. Latency: precharge + pulse + conversion.
 
-        Amplitude inputs (``input_bits`` k > 1, `imc.arrays.sram_amplitude`): counts and full scale
+        Amplitude inputs (given ``mean_word_line_v``, ``input_bits`` k > 1, `imc.arrays.sram_amplitude`;
+        without it binary word lines, also on an array with DACs): counts and full scale
         are in code steps of I_nom(V_WL) / (2^k - 1), so the pulse is 2^k - 1 times the binary one;
         ``active_rows`` (an integer) are the rows driven by their `dac`, ``mean_word_line_v`` their
         mean level (V). ``wordline`` is then `input_cost("amplitude", ...)`, whose DAC charge term
@@ -328,16 +361,17 @@ class SRAMArray(Array):
         """
         unit_v = self.v_swing_v / full_scale_count
         dv = self.device.bitline_discharge_v(np.asarray(column_counts) * unit_v, self.v_wl_v)
-        pulse_s = (2 ** self.input_bits - 1) * self.pulse_width_s(full_scale_count)
-        if self.input_bits == 1:
-            require("mean_word_line_v", mean_word_line_v, mean_word_line_v is None,
-                    "binary word lines (input_bits = 1) are raised to v_wl_v; leave it None")
+        if mean_word_line_v is None:
+            pulse_s = self.pulse_width_s(full_scale_count)
             wordline_j, inputs_s = active_rows * self.c_wl_f * self.v_wl_v ** 2, pulse_s
         else:
             require("mean_word_line_v", mean_word_line_v, isinstance(mean_word_line_v, (int, float))
+            require("mean_word_line_v", mean_word_line_v, self.input_bits > 1,
+                    "binary word lines (input_bits = 1) are raised to v_wl_v; leave it None")
                     and 0 <= mean_word_line_v <= self.v_wl_v,
                     f"amplitude inputs need the mean DAC level in [0, v_wl_v = {self.v_wl_v}] V")
             wordline_j, inputs_s = input_cost("amplitude", self.input_bits, active_rows, self.c_wl_f, self.v_wl_v,
+            pulse_s = (2 ** self.input_bits - 1) * self.pulse_width_s(full_scale_count)
                                               pulse_s, p_one=mean_word_line_v / self.v_wl_v, dac=self.dac)
         energy = {
             "bitline": float(np.sum(self.device.read_energy_j(dv, self.c_bl_f))),

@@ -31,6 +31,7 @@ from imc.devices import DEVICES, Device
 from imc.errors import ParameterError, int_in_range, require
 from imc.mapping import ENCODINGS, WEIGHT_ENCODINGS
 from imc.mapping.calibration import ADC_RANGES
+from imc.mapping.slicing import INPUT_SCHEMES
 from imc.nn.data import DATASETS
 from imc.registry import Registry
 
@@ -44,7 +45,9 @@ ConfigError = ParameterError
 class MappingConfig:
     """How layers are placed: the sign ``encoding`` of binary layers (`imc.mapping.ENCODINGS`); the
     signed-``weights`` encoding of sliced multi-bit layers (`imc.mapping.WEIGHT_ENCODINGS`);
-    ``rows_per_read`` word lines per conversion (None: a tile's rows at once); the ADC range
+    ``inputs``: how multi-bit inputs reach the word lines (`imc.mapping.slicing.INPUT_SCHEMES`:
+    "bit_serial" planes, or one cycle of "amplitude" or "pulse_width" where the array's drivers offer
+    it); ``rows_per_read`` word lines per conversion (None: a tile's rows at once); the ADC range
     (`imc.mapping.calibration`): ``adc_range`` "worst_case", "calibrated" (the
     ``calibration_coverage`` quantile of each layer's column counts on ``calibration_inputs``
     training images) or "fixed" (``adc_full_scale_count`` counts); ``replicas``: copies of every
@@ -53,6 +56,7 @@ class MappingConfig:
 
     encoding: str = "xnor"
     weights: str = "offset"
+    inputs: str = "bit_serial"
     rows_per_read: int | None = None
     adc_range: str = "worst_case"
     adc_full_scale_count: int | None = None
@@ -64,6 +68,7 @@ class MappingConfig:
     def __post_init__(self) -> None:
         ENCODINGS.get(self.encoding, "encoding")
         WEIGHT_ENCODINGS.get(self.weights, "weights")
+        require("inputs", self.inputs, self.inputs in INPUT_SCHEMES, f"allowed: {list(INPUT_SCHEMES)}")
         if self.rows_per_read is not None:
             int_in_range("rows_per_read", self.rows_per_read, 1, 4096)
         require("adc_range", self.adc_range, self.adc_range in ADC_RANGES, f"allowed: {list(ADC_RANGES)}")
@@ -123,10 +128,9 @@ class SimConfig:
         require("mapping.encoding", self.mapping.encoding, self.mapping.encoding in geometry.encodings,
                 f"the {kind!r} array of {_kind(self.array.device)!r} cells supports the encodings "
                 f"{list(geometry.encodings)}")
-        require("array.input_bits", getattr(self.array, "input_bits", 1), "binary" in geometry.input_schemes,
-                "the simulator maps binary layers (1-bit inputs) so far, so it drives binary word "
-                "lines; allowed: 1 (multi-bit word-line amplitude runs at array level: "
-                "imc.arrays.sram_amplitude)")
+        require("mapping.inputs", self.mapping.inputs, self.mapping.inputs in geometry.input_schemes,
+                f"the {kind!r} array's word-line drivers offer {list(geometry.input_schemes)} (a word-line DAC "
+                "or pulse generator is set by the array's input_bits / input_scheme)")
         self.array.under(self.conditions)  # conditions the array cannot meet (e.g. IR drop without wires)
 
     @property

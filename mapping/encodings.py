@@ -85,6 +85,7 @@ class SignEncoding(ABC):
     key: str
     rows_per_input: int
     reference_columns: int
+    steps = 1  # largest drive of one word line in one cycle: raised or not
 
     @abstractmethod
     def cell_states(self, w: np.ndarray) -> np.ndarray:

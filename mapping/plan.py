@@ -10,7 +10,7 @@ import pandas as pd
 
 from imc.arrays.base import ArrayGeometry
 from imc.mapping.encodings import ENCODINGS, LatchDecision, SignEncoding
-from imc.mapping.slicing import WEIGHT_ENCODINGS, ColumnGroup, InputPlanes
+from imc.mapping.slicing import INPUT_SCHEMES, WEIGHT_ENCODINGS, ColumnGroup, InputLevels, InputPlanes
 from imc.errors import MappingError, ParameterError, int_in_range, require
 from imc.mapping.spec import LayerSpec, matrix_layers
 
@@ -61,10 +61,8 @@ class Tile:
 
     @property
     def cycles(self) -> int:
-        """Array cycles (input planes) per input: 1 for binary tiles, the input's bit planes otherwise."""
-        if not self.sliced:
-            return 1
-        return 2 if self.encoding.input_bits == 1 else self.encoding.input_bits
+        """Array cycles per input vector: 1 for binary tiles, else its drive's (`InputPlanes.cycles`)."""
+        return self.encoding.cycles if self.sliced else 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,14 +124,18 @@ class MappingPlan:
 
 
 def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weights: str = "offset",
-               rows_per_read: int | None = None, replicas: int = 1, max_arrays: int | None = None) -> MappingPlan:
+               rows_per_read: int | None = None, replicas: int = 1, max_arrays: int | None = None,
+               inputs: str = "bit_serial") -> MappingPlan:
     """Tile every matrix layer of ``ops`` over arrays of ``geometry``.
 
     Binary dense layers (+-1 weights and inputs) take the sign ``encoding`` (`ENCODINGS`): an
     array holds word_lines // rows_per_input inputs and bit_lines - reference_columns outputs.
     Every other layer (multi-bit weights or inputs, convolutions, whose im2col patches hold the
     zero padding) is sliced (`imc.mapping.slicing`): signed weights by the ``weights`` encoding
-    (`WEIGHT_ENCODINGS`) over the geometry's cell bits, inputs as binary planes; an array holds
+    (`WEIGHT_ENCODINGS`) over the geometry's cell bits, k-bit inputs by the ``inputs`` scheme
+    (`INPUT_SCHEMES`: "bit_serial" binary planes, or in one cycle by "amplitude" or "pulse_width"
+    when the geometry's drivers offer it with at least k bits; 1-bit inputs always as the signed
+    planes); an array holds
     word_lines inputs and (bit_lines - reference_columns) // columns_per_output outputs.
     A layer needs ceil(n_in / inputs) row tiles and ceil(n_out / outputs) column tiles, each on
     its own array, numbered in layer order, row tile, then column tile. ``rows_per_read`` (None:
@@ -154,6 +156,9 @@ def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weigh
     require("encoding", encoding, encoding in geometry.encodings,
             f"these arrays' cells support the encodings {list(geometry.encodings)}")
     WEIGHT_ENCODINGS.get(weights, "weights")
+    require("inputs", inputs, inputs in INPUT_SCHEMES, f"allowed: {list(INPUT_SCHEMES)}")
+    require("inputs", inputs, inputs in geometry.input_schemes,
+            f"these arrays' word-line drivers offer {list(geometry.input_schemes)}")
     enc = enc_class()
     check_capacity(geometry, enc.rows_per_input, enc.reference_columns + 1, f"the {encoding!r} encoding")
     placements, next_array = [], 0
@@ -164,7 +169,7 @@ def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weigh
                     f"layer {spec.name!r} has multi-bit weights or inputs (or zero-padded patches); these arrays "
                     f"slice them with {list(geometry.weight_encodings) or 'none'}")
             layout = WEIGHT_ENCODINGS[weights].for_layer(spec.weights, spec.name, geometry.cell_bits)
-            drive = InputPlanes(spec.input_bits)
+            drive = _drive(spec, inputs, geometry)
             inputs_per_array = geometry.word_lines
             outputs_per_array = (geometry.bit_lines - layout.reference_columns) // layout.columns_per_output
             if outputs_per_array < 1:
@@ -179,16 +184,16 @@ def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weigh
         row_starts = range(0, spec.n_in, inputs_per_array)
         col_starts = range(0, spec.n_out, outputs_per_array)
         per_read = inputs_per_array if rows_per_read is None else max(1, rows_per_read // drive.rows_per_input)
-        full_scale = layout.full_scale_count(min(per_read, inputs_per_array, spec.n_in))
+        full_scale = layout.full_scale_count(min(per_read, inputs_per_array, spec.n_in)) * drive.steps
         latched = (not sliced and "sense_amp" in geometry.sensing and len(row_starts) == 1
                    and per_read >= spec.n_in and _sign_output(spec))
         tiles = []
         copies = min(replicas, spec.output_positions)
         for replica, r, c0 in itertools.product(range(copies), range(len(row_starts)), col_starts):
             r0 = row_starts[r]
-            inputs = slice(r0, min(r0 + inputs_per_array, spec.n_in))
+            rows = slice(r0, min(r0 + inputs_per_array, spec.n_in))
             outputs = slice(c0, min(c0 + outputs_per_array, spec.n_out))
-            w = spec.weights[inputs, outputs]
+            w = spec.weights[rows, outputs]
             if sliced:
                 states, groups = layout.place(w)
             else:
@@ -197,9 +202,9 @@ def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weigh
             if latched and groups[0].decoding.reference_gain == 0:
                 latch = LatchDecision.for_thresholds(groups[0].decoding,
                                                      np.asarray(spec.thresholds).reshape(-1)[outputs])
-            n = inputs.stop - inputs.start
+            n = rows.stop - rows.start
             reads = tuple(slice(start, min(start + per_read, n)) for start in range(0, n, per_read))
-            tiles.append(Tile(next_array, r, inputs, outputs, w, states, drive, tuple(groups), full_scale,
+            tiles.append(Tile(next_array, r, rows, outputs, w, states, drive, tuple(groups), full_scale,
                               geometry.sensing[0] if latch is None else "sense_amp", reads, latch, replica))
             next_array += 1
         if max_arrays is not None and next_array > max_arrays:
@@ -209,6 +214,17 @@ def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weigh
         placements.append(LayerPlacement(spec, tiles, len(row_starts), len(col_starts), full_scale,
                                          geometry.word_lines * geometry.bit_lines, copies))
     return MappingPlan(placements, geometry, encoding, list(ops))
+
+
+def _drive(spec: LayerSpec, inputs: str, geometry: ArrayGeometry) -> InputPlanes:
+    """How a sliced layer's inputs reach the word lines: bit planes, or k-bit codes in one cycle."""
+    if inputs == "bit_serial" or spec.input_bits == 1:
+        return InputPlanes(spec.input_bits)
+    if spec.input_bits > geometry.input_bits:
+        raise MappingError(f"layer {spec.name!r}: {spec.input_bits}-bit inputs by {inputs!r} need a drive of at "
+                           f"least {spec.input_bits} bits; the arrays' drivers take {geometry.input_bits} "
+                           "(array.input_bits); allowed: a wider driver or inputs = 'bit_serial'")
+    return InputLevels(spec.input_bits, inputs)
 
 
 def check_capacity(geometry: ArrayGeometry, rows_per_input: int, columns: int, what: str) -> None:

@@ -18,8 +18,9 @@ bits [c s, c s + c) on its own group of columns, recombined by shift-and-add wit
 2^(c s) after conversion (ISAAC, Sec. IV). Inputs reach the word lines as binary planes, one array
 cycle each: unsigned k-bit codes as their bit planes (significance 2^b, bit-serial as in ISAAC);
 1-bit inputs in {-1, 0, +1} (binary activations, zero padding) as the planes [x > 0] and [x < 0]
-(significance +1 and -1). Every (plane, column) count is converted by the column ADC before the
-shift-and-add: the per-cycle, per-slice rounding is the hardware's.
+(significance +1 and -1). Arrays with a word-line DAC or pulse generator may instead take unsigned
+k-bit codes in one cycle (`InputLevels`: amplitude or pulse width). Every (cycle, column) count is
+converted by the column ADC before the shift-and-add: the per-cycle, per-slice rounding is the hardware's.
 """
 
 from __future__ import annotations
@@ -171,19 +172,34 @@ class TwosComplementWeights(WeightEncoding):
         return magnitude + [(-(1 << (bits - 1)), codes >> (bits - 1))]
 
 
+INPUT_SCHEMES = ("bit_serial", "amplitude", "pulse_width")  # how multi-bit inputs reach the word lines
+
+
 class InputPlanes:
-    """A layer's input codes as binary word-line planes with their significances (module docstring).
+    """A layer's input codes as binary word-line planes with their significances (module docstring):
+    the ``bit_serial`` scheme, one array cycle per plane, every drive 0 or 1 (``steps`` = 1).
 
     ``rows_per_input`` = 1 and ``fold`` the identity: the drives are the planes themselves.
     """
 
     rows_per_input = 1
+    scheme = "bit_serial"
 
     def __init__(self, input_bits: int):
         self.input_bits = input_bits
 
+    @property
+    def steps(self) -> int:
+        """Largest drive of one input in one cycle, in unit drives (a raised word line at V_read)."""
+        return 1
+
+    @property
+    def cycles(self) -> int:
+        """Array cycles per input vector: the planes."""
+        return 2 if self.input_bits == 1 else self.input_bits
+
     def planes(self, x: np.ndarray) -> list[tuple[np.ndarray, int]]:
-        """(batch, n) codes -> [(float32 0/1 drive (batch, n), significance)], one per array cycle."""
+        """(batch, n) codes -> [(float32 drive (batch, n), significance)], one per array cycle."""
         if self.input_bits == 1:
             return [((x > 0).astype(np.float32), 1), ((x < 0).astype(np.float32), -1)]
         codes = np.asarray(x)
@@ -192,8 +208,31 @@ class InputPlanes:
         return [(bits[bit], 1 << bit) for bit in range(self.input_bits)]
 
     def word_lines(self, x: np.ndarray) -> np.ndarray:
-        """All cycles' drives stacked (cycles * batch, n), for costs."""
+        """All cycles' drives stacked (cycles * batch, n), for costs and calibration counts."""
         return np.concatenate([drive for drive, _ in self.planes(x)])
 
     def fold(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return cells, np.zeros((*cells.shape[:-2], cells.shape[-1]), dtype=cells.dtype)
+
+
+class InputLevels(InputPlanes):
+    """Unsigned k-bit input codes applied in one array cycle (k > 1): code c drives its word line
+    with c unit steps -- ``amplitude``, a word-line DAC level c / (2^K - 1) of the read voltage (K the
+    DAC's bits: IMAC, Ali et al., IEEE TCAS-I 67(8), 2020; ISAAC's DAC option, Shafiee et al., ISCA
+    2016, Sec. III), or ``pulse_width``, c unit read pulses (PRIME: Chi et al., ISCA 2016, Sec. 4) --
+    so one conversion sees sum_i c_i w_i and a column's full scale grows by 2^k - 1."""
+
+    def __init__(self, input_bits: int, scheme: str):
+        super().__init__(input_bits)
+        self.scheme = scheme
+
+    @property
+    def steps(self) -> int:
+        return (1 << self.input_bits) - 1
+
+    @property
+    def cycles(self) -> int:
+        return 1
+
+    def planes(self, x: np.ndarray) -> list[tuple[np.ndarray, int]]:
+        return [(np.asarray(x, dtype=np.float32), 1)]

@@ -8,7 +8,7 @@ B = OpCost({"adc": 4e-12, "wordline": 5e-12}, 7e-9)
 
 
 def geometry(**overrides):
-    fields = dict(word_lines=64, bit_lines=32, cell_levels=2, input_schemes=("binary",), sensing=("adc",),
+    fields = dict(word_lines=64, bit_lines=32, cell_levels=2, input_schemes=("bit_serial",), sensing=("adc",),
                   encodings=("offset",))
     return ArrayGeometry(**{**fields, **overrides})
 

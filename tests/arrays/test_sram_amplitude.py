@@ -160,10 +160,14 @@ def test_bit_serial_cost_is_k_binary_ops_plus_shift_add():
 def test_op_cost_wants_the_mean_level_exactly_for_amplitude_inputs():
     with pytest.raises(ParameterError, match="mean_word_line_v"):
         SRAMArray().read_cost(10, np.ones(4), 256, mean_word_line_v=0.5)
-    with pytest.raises(ParameterError, match="mean_word_line_v"):
-        SRAMArray(input_bits=4).read_cost(10, np.ones(4), 256 * 15)
     with pytest.raises(ParameterError, match=r"mean_word_line_v = 0\.8.*\[0, v_wl_v = 0\.7\]"):
         SRAMArray(input_bits=4).read_cost(10, np.ones(4), 256 * 15, mean_word_line_v=0.8)
+
+
+def test_binary_word_lines_on_an_array_with_dacs_cost_what_a_binary_array_reads():
+    binary, with_dacs = SRAMArray().read_cost(10, np.ones(4), 256), SRAMArray(input_bits=4).read_cost(10, np.ones(4), 256)
+    assert with_dacs.energy_j == binary.energy_j
+    assert with_dacs.latency_s == binary.latency_s
 
 
 @pytest.mark.parametrize("codes, match", [

@@ -153,9 +153,14 @@ def test_toml_selected_cell_simulates_exactly_without_variation_and_runs_with_it
     assert varied.chip_accuracy.shape == (2,) and np.all(varied.chip_accuracy > 0.9)
 
 
-def test_amplitude_word_lines_are_refused_until_multi_bit_layers_map():
-    with pytest.raises(ConfigError, match="array.input_bits = 4"):
-        from_dict(SimConfig, {"array": {"input_bits": 4}})
+def test_an_input_scheme_the_array_does_not_drive_is_refused_naming_the_drivers_it_has():
+    with pytest.raises(ConfigError, match=r"mapping.inputs = 'amplitude': the 'sram' array's word-line drivers "
+                                          r"offer \['bit_serial'\]"):
+        from_dict(SimConfig, {"mapping": {"inputs": "amplitude"}})
+    with pytest.raises(ConfigError, match=r"mapping.inputs = 'dac'.*allowed: \['bit_serial', 'amplitude', 'pulse_width'\]"):
+        from_dict(SimConfig, {"mapping": {"inputs": "dac"}})
+    config = from_dict(SimConfig, {"array": {"input_bits": 4}, "mapping": {"inputs": "amplitude"}})
+    assert config.array.geometry().input_schemes == ("bit_serial", "amplitude")
 
 
 @pytest.mark.parametrize("example", sorted(p.stem for p in EXAMPLES.glob("*.toml")))

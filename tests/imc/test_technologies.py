@@ -195,21 +195,27 @@ def test_example_dram_design_runs_with_read_noise(capsys):
 
 ZOO = ["bnn_mlp_digits", "xnor_cnn_digits", "ternary_mlp_digits", "dorefa2_cnn_digits", "dorefa4_cnn_digits",
        "mixed_cnn_digits"]
-EXACT_ARRAYS = {  # arrays whose nominal chips are ideal: ADCs resolving every count (RRAM: the default
-    # non-linear 1T1R cell, whose levels are evenly spaced in read current)
-    "sram": SRAMArray(adc=ColumnADC(bits=9)),
-    "sram_64x48": SRAMArray(rows=64, cols=48, adc=ColumnADC(bits=7)),
-    "rram_4bit": ResistiveArray(adc=ColumnADC(bits=11)),
-    "rram_2bit": ResistiveArray(rows=100, cols=70, device=RRAM(levels=4, r_access_ohm=0.0), adc=ColumnADC(bits=9)),
-    "skyrmion": ResistiveArray(device=SkyrmionRacetrack(), adc=ColumnADC(bits=8)),
+EXACT_ARRAYS = {  # (array, input scheme) whose nominal chips are ideal: ADCs resolving every count (RRAM:
+    # the default non-linear 1T1R cell, whose levels are evenly spaced in read current, except at word-line
+    # amplitudes, which need Ohmic cells; SRAM amplitudes: current-linear DAC levels)
+    "sram": (SRAMArray(adc=ColumnADC(bits=9)), "bit_serial"),
+    "sram_64x48": (SRAMArray(rows=64, cols=48, adc=ColumnADC(bits=7)), "bit_serial"),
+    "sram_amplitude": (SRAMArray(input_bits=4, adc=ColumnADC(bits=12)), "amplitude"),
+    "rram_4bit": (ResistiveArray(adc=ColumnADC(bits=11)), "bit_serial"),
+    "rram_2bit": (ResistiveArray(rows=100, cols=70, device=RRAM(levels=4, r_access_ohm=0.0), adc=ColumnADC(bits=9)),
+                  "bit_serial"),
+    "rram_pulse_width": (ResistiveArray(input_scheme="pulse_width", adc=ColumnADC(bits=15)), "pulse_width"),
+    "rram_amplitude": (ResistiveArray(input_scheme="amplitude", ohmic=True, device=RRAM(level_spacing="conductance"),
+                                      adc=ColumnADC(bits=15)), "amplitude"),
+    "skyrmion": (ResistiveArray(device=SkyrmionRacetrack(), adc=ColumnADC(bits=8)), "bit_serial"),
 }
 
 
 def zoo_exactness(model_name, array_key, weights):
     model, _ = zoo.load(model_name)
     data = load_digits()
-    array = EXACT_ARRAYS[array_key]
-    plan = map_layers(model.ops, array.geometry(), "xnor", weights)
+    array, inputs = EXACT_ARRAYS[array_key]
+    plan = map_layers(model.ops, array.geometry(), "xnor", weights, inputs=inputs)
     nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
     hardware = engine.hardware_logits(plan, array, model.encode(data.x_test[:N_TEST]), nominal)[0]
     assert np.array_equal(hardware, model.logits(data.x_test[:N_TEST]))
@@ -218,7 +224,8 @@ def zoo_exactness(model_name, array_key, weights):
 @pytest.mark.parametrize("model_name, array_key, weights", [
     ("dorefa4_cnn_digits", "sram", "offset"), ("mixed_cnn_digits", "rram_4bit", "differential"),
     ("ternary_mlp_digits", "rram_2bit", "offset"), ("xnor_cnn_digits", "skyrmion", "differential"),
-    ("dorefa2_cnn_digits", "sram_64x48", "twos_complement"),
+    ("dorefa2_cnn_digits", "sram_64x48", "twos_complement"), ("dorefa4_cnn_digits", "sram_amplitude", "offset"),
+    ("mixed_cnn_digits", "rram_pulse_width", "twos_complement"), ("ternary_mlp_digits", "rram_amplitude", "differential"),
 ])
 def test_every_zoo_model_maps_exactly_a_fast_subset(model_name, array_key, weights):
     zoo_exactness(model_name, array_key, weights)
@@ -303,3 +310,55 @@ def test_replicated_convolutions_serve_output_positions_in_parallel():
     chip = engine.sample_chips(array, four, engine.chip_seeds(0, 1), variation=True)[0]
     first, second = (chip.states[i * one.layers[0].n_arrays].reads[0].groups[0].weights for i in (0, 1))
     assert not np.array_equal(first, second)  # copies of the same weights on different cells
+
+
+def test_word_line_amplitudes_are_exact_only_where_the_cell_current_is_linear_in_the_drive():
+    """One cycle of k-bit amplitudes: Ohmic RRAM cells and SRAM cells behind current-linear DAC levels
+    reproduce x @ w on nominal chips; the 1T1R cell's saturating I-V (levels spaced in read current at
+    V_read, not at the lower DAC levels) and uniform SRAM DAC taps (the sub-linear I(V_WL)) do not."""
+    rng = np.random.default_rng(1)
+    weights = rng.integers(-8, 8, (64, 16))
+    spec = LayerSpec("q", weights, weight_bits=4, input_bits=4, scale=np.ones(16), offset=np.zeros(16))
+    x = rng.integers(0, 16, (300, 64))
+    arrays = {"ohmic": ResistiveArray(input_scheme="amplitude", ohmic=True, device=RRAM(level_spacing="conductance"),
+                                      adc=ColumnADC(bits=14)),
+              "1t1r": ResistiveArray(input_scheme="amplitude", adc=ColumnADC(bits=14)),
+              "sram_current_linear": SRAMArray(input_bits=4, adc=ColumnADC(bits=12)),
+              "sram_linear_taps": SRAMArray(input_bits=4, dac_levels="linear", adc=ColumnADC(bits=12))}
+    rms = {}
+    for name, array in arrays.items():
+        plan = map_layers([spec], array.geometry(), inputs="amplitude")
+        nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
+        rms[name] = np.sqrt(np.mean((engine.hardware_logits(plan, array, x, nominal)[0] - x @ weights) ** 2.0))
+    assert rms["ohmic"] == 0 and rms["sram_current_linear"] == 0
+    assert rms["1t1r"] > 1 and rms["sram_linear_taps"] > 10 * rms["1t1r"]
+
+
+def test_one_cycle_inputs_trade_bit_serial_conversions_for_a_wider_adc_range():
+    """4-bit inputs on RRAM: bit-serial runs 4 cycles of 128-row conversions; pulse widths one window of
+    15 unit pulses and one conversion over a 15x full scale -- a quarter of the ADC energy."""
+    from imc.performance import estimate
+    rng = np.random.default_rng(2)
+    spec = LayerSpec("q", rng.integers(-8, 8, (128, 32)), weight_bits=4, input_bits=4, scale=np.ones(32),
+                     offset=np.zeros(32))
+    x = rng.integers(0, 16, (200, 128))
+    costs = {}
+    for inputs in ("bit_serial", "pulse_width"):
+        array = ResistiveArray(input_scheme=inputs)
+        plan = map_layers([spec], array.geometry(), inputs=inputs)
+        costs[inputs] = estimate(plan, array, x).energy.loc["q", "adc"], plan.tiles[0].full_scale_count
+    assert costs["bit_serial"][0] == pytest.approx(4 * costs["pulse_width"][0])
+    assert costs["pulse_width"][1] == 15 * costs["bit_serial"][1]
+
+
+def test_read_noise_of_a_pulse_width_drive_grows_with_the_pulse_count():
+    """One conductance fluctuation held over x unit pulses: a column's noise is x times one pulse's,
+    so the error std of repeated reads grows in proportion to the input code (4x from code 3 to 12)."""
+    spec = LayerSpec("q", np.full((128, 1), 15), weight_bits=4, input_bits=4, scale=np.ones(1), offset=np.zeros(1))
+    array = ResistiveArray(input_scheme="pulse_width", ohmic=True, device=RRAM(level_spacing="conductance"),
+                           adc=ColumnADC(bits=16))
+    plan = map_layers([spec], array.geometry(), weights="differential", inputs="pulse_width")
+    chip = engine.sample_chips(array.under(Conditions(faults=False)), plan, engine.chip_seeds(3, 1), True)
+    stds = [engine.hardware_logits(plan, array, np.full((4000, 128), code), chip)[0].std() for code in (3, 12)]
+    assert stds[0] > 1
+    assert stds[1] / stds[0] == pytest.approx(4, rel=0.1)

@@ -6,7 +6,7 @@ from imc.errors import ParameterError
 from imc.mapping import LayerSpec, map_layers
 from imc.mapping.calibration import calibrate, layer_counts, set_adc_range
 
-GEOMETRY = ArrayGeometry(64, 64, 16, ("binary",), ("adc",), ("xnor",), ("offset", "differential"))
+GEOMETRY = ArrayGeometry(64, 64, 16, ("bit_serial",), ("adc",), ("xnor",), ("offset", "differential"))
 
 
 def layer(seed=0, n_in=64, n_out=8):

@@ -8,7 +8,7 @@ from imc.mapping import (ENCODINGS, ConvGeometry, FlattenSpec, LayerSpec, Mappin
 
 
 def geometry(rows, cols, encodings=("xnor", "offset"), sensing=("adc",)):
-    return ArrayGeometry(rows, cols, 2, ("binary",), sensing, encodings)
+    return ArrayGeometry(rows, cols, 2, ("bit_serial",), sensing, encodings)
 
 
 def binary(rng, shape):
@@ -114,7 +114,7 @@ def test_latches_read_single_tile_sign_layers_when_the_array_has_them():
 def test_multi_bit_and_convolution_layers_are_sliced_and_binary_cells_that_cannot_slice_refuse_them():
     four_bit = LayerSpec("q4", np.arange(-4, 4).reshape(4, 2), weight_bits=4, input_bits=4,
                          scale=np.ones(2), offset=np.zeros(2))
-    plan = map_layers([four_bit], ArrayGeometry(64, 16, 4, ("binary",), ("adc",), ("xnor",), ("offset",)), "xnor")
+    plan = map_layers([four_bit], ArrayGeometry(64, 16, 4, ("bit_serial",), ("adc",), ("xnor",), ("offset",)), "xnor")
     (tile,) = plan.tiles
     # weights -4..3 = 1 u - 4, u < 8: 3 bits on 2-bit cells -> 2 slices + 1 reference column
     assert tile.sliced and tile.cycles == 4 and tile.states.shape == (4, 2 * 2 + 1)
@@ -123,8 +123,27 @@ def test_multi_bit_and_convolution_layers_are_sliced_and_binary_cells_that_canno
     assert info.value.field == "weights"
     conv = LayerSpec("c", np.ones((9, 2), dtype=np.int8), scale=np.ones(2), offset=np.zeros(2),
                      conv=ConvGeometry((3, 3), 1, 1, (4, 4, 1)))
-    assert map_layers([conv], ArrayGeometry(64, 16, 2, ("binary",), ("adc",), ("xnor",), ("offset",)),
+    assert map_layers([conv], ArrayGeometry(64, 16, 2, ("bit_serial",), ("adc",), ("xnor",), ("offset",)),
                       "xnor").tiles[0].cycles == 2  # +-1 and zero-padded patches: planes [x > 0] and [x < 0]
+
+
+def test_multi_bit_inputs_take_one_cycle_by_amplitude_or_pulse_width_where_the_drivers_offer_it():
+    four_bit = LayerSpec("q4", np.arange(-4, 4).reshape(4, 2), weight_bits=4, input_bits=4,
+                         scale=np.ones(2), offset=np.zeros(2))
+    dac = ArrayGeometry(64, 16, 4, ("bit_serial", "amplitude"), ("adc",), ("xnor",), ("offset",), input_bits=6)
+    serial, (amplitude,) = map_layers([four_bit], dac).tiles[0], map_layers([four_bit], dac, inputs="amplitude").tiles
+    assert (serial.cycles, amplitude.cycles) == (4, 1)
+    assert amplitude.encoding.scheme == "amplitude"
+    assert amplitude.full_scale_count == 15 * serial.full_scale_count  # 4 rows x 3 levels x 15 steps
+    with pytest.raises(ParameterError, match=r"inputs = 'pulse_width': these arrays' word-line drivers offer "
+                                             r"\['bit_serial', 'amplitude'\]"):
+        map_layers([four_bit], dac, inputs="pulse_width")
+    with pytest.raises(ParameterError, match=r"inputs = 'analog'.*allowed"):
+        map_layers([four_bit], dac, inputs="analog")
+    narrow = ArrayGeometry(64, 16, 4, ("bit_serial", "amplitude"), ("adc",), ("xnor",), ("offset",), input_bits=3)
+    with pytest.raises(MappingError, match=r"layer 'q4': 4-bit inputs by 'amplitude' need a drive of at least 4 "
+                                           r"bits; the arrays' drivers take 3 \(array.input_bits\)"):
+        map_layers([four_bit], narrow, inputs="amplitude")
 
 
 def test_multi_level_output_stage_counts_thresholds_passed():
