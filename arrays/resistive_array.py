@@ -229,7 +229,7 @@ class ResistiveArray(Array):
         for plane, significance in tile.encoding.planes(x):
             for read in state.reads:
                 drive = read.drive(plane)
-                power = drive if tile.encoding.steps == 1 or read.levels else drive * drive  # drive^2
+                power = None  # drive^2, computed once per read when noise is drawn
                 for group in read.groups:
                     signal = drive @ group.weights
                     if rng is not None and group.variance is not None:
@@ -239,6 +239,8 @@ class ResistiveArray(Array):
                     self.adc.accumulate(signal[None], group.base, 1.0, tile.full_scale_count, group.conversion,
                                         out[None], tile.outputs.start, significance * decoding.gain,
                                         decoding.column_offset, significance * decoding.reference_gain)
+                        if power is None:
+                            power = drive if tile.encoding.steps == 1 or read.levels else drive * drive
 
     def design_summary(self) -> str:
         wires = "IR drop" if self.wires is not None else "ideal wires"

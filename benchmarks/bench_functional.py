@@ -1,6 +1,6 @@
 """Speed of the functional engine: simulated MACs/s against this machine's float32 GEMM rate.
 
-Run: ``python benchmarks/bench_functional.py [--chips 20] [--batch 10000] [--repeats 2] [--json]
+Run: ``python benchmarks/bench_functional.py [--chips 20] [--batch 10000] [--repeats 2] [--json] [--inputs pulse_width]
 [--technology sram resistive ...]``. The built-in binarized MLP runs the digits test images
 repeated to ``--batch`` inputs per chip (10,000 = the size of the MNIST and CIFAR test sets;
 ``--batch 0`` runs the 360 digits images once, where programming each chip dominates) through
@@ -34,6 +34,7 @@ from timing import best_time
 from imc import engine, load_config
 from imc.mapping import map_layers
 from imc.mapping.calibration import set_adc_range
+from imc.mapping.slicing import INPUT_SCHEMES
 from imc.nn import zoo
 from imc.nn.data import load_digits
 
@@ -70,6 +71,14 @@ LEVELS = {  # technology -> (fidelity level, design, variation)
 }
 
 
+def with_drivers(design: dict, technology: str, inputs: str) -> dict:
+    """The design with the word-line drivers ``inputs`` needs (none for bit-serial inputs)."""
+    if inputs == "bit_serial" or technology == "dram":
+        return design
+    drivers = {"input_bits": 4} if technology == "sram" else {"input_scheme": inputs, "input_bits": 8}
+    return {**design, "array": {**design.get("array", {}), **drivers}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chips", type=int, default=20)
@@ -79,11 +88,15 @@ def main() -> None:
     parser.add_argument("--technology", nargs="+", default=sorted(LEVELS), choices=sorted(LEVELS))
     parser.add_argument("--model", default="bnn_mlp_digits", help="zoo model (multi-bit and CNN models: sram and "
                         "resistive technologies; ADC ranges calibrated)")
+    parser.add_argument("--inputs", default="bit_serial", choices=INPUT_SCHEMES,
+                        help="how multi-bit inputs reach the word lines (mapping.inputs): amplitude runs on SRAM "
+                             "with 4-bit word-line DACs and RRAM (Ohmic cells for an exact nominal chip are not "
+                             "forced), pulse width on resistive arrays with 8-bit pulse counters")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
     model, _ = zoo.load(args.model)
-    mapping = {} if args.model == "bnn_mlp_digits" else {"mapping": {"adc_range": "calibrated"}}
+    mapping = {} if args.model == "bnn_mlp_digits" else {"mapping": {"adc_range": "calibrated", "inputs": args.inputs}}
     data = load_digits()
     x, labels = model.encode(data.x_test), data.y_test
     if args.batch:
@@ -93,9 +106,10 @@ def main() -> None:
     rows = []
     for technology in args.technology:
         for name, design, variation in LEVELS[technology]:
-            config = load_config({**design, **mapping})
+            config = load_config({**with_drivers(design, technology, args.inputs), **mapping})
             array, chips = config.chip_array, args.chips if variation else 1
-            plan = set_adc_range(map_layers(model.ops, array.geometry(), config.mapping.encoding),
+            plan = set_adc_range(map_layers(model.ops, array.geometry(), config.mapping.encoding,
+                                            inputs=config.mapping.inputs),
                                  config.mapping.adc_range, model.encode(data.x_train[:256]))
             seconds = best_time(lambda: engine.chip_accuracies(plan, array, x, labels, 0, chips, variation,
                                                                config.conditions), args.repeats)

@@ -9,10 +9,12 @@ consume them without knowing the network classes that produced them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from imc.errors import MappingError
+from imc.mapping._kernels import thresholds_passed
 
 BINARY_LEVELS = (-1, 1)
 
@@ -158,10 +160,16 @@ class LayerSpec:
         if t.shape[0] == 1:  # one comparator per output (binary outputs), as level0 + step * passed
             passed = (z >= t[0]).view(np.int8).astype(levels.dtype, copy=False)
             return passed * (levels[1] - levels[0]) + levels[0]
-        passed = np.zeros(z.shape, dtype=np.int16)
-        for row in t:
-            passed += z >= row
-        return np.take(levels, passed)
+        flat = np.ascontiguousarray(z).reshape(-1, self.n_out)
+        passed = thresholds_passed(flat, self._sorted_thresholds, np.empty(flat.shape, dtype=np.int16))
+        return np.take(levels, passed.reshape(z.shape))
+
+    @cached_property
+    def _sorted_thresholds(self) -> np.ndarray:
+        """(levels - 1, n_out) int64 thresholds ascending per output: the count of thresholds an integer
+        z passes does not depend on their order, and z >= t <=> z >= ceil(t)."""
+        t = np.asarray(self.thresholds).reshape(-1, self.n_out)
+        return np.ascontiguousarray(np.sort(np.ceil(t), axis=0).astype(np.int64))
 
     def matvec_input(self, x: np.ndarray) -> np.ndarray:
         """The matrix input for layer input ``x``: x itself, or its im2col patches for a convolution."""
