@@ -32,7 +32,8 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
     `discharge_v` turns into a drop; column j of chip c converts it with its ADC's inverse
     effective LSB inv_lsb[c, j] (1/V), offset offset_lsb[c, j] (LSB) and decision thresholds
     thresholds_lsb[c, j] (LSB; a last axis of length 0 means ideal thresholds k - 1/2 in
-    closed form); count = rint(code * scale). Then, per row,
+    closed form); count = rint(code * scale[j]) (scale: (cols,) counts per code, each column's full scale
+    over 2^bits - 1). Then, per row,
     z[c, i, z_start + j] += gain * count_j + column_offset[j] + reference_gain * count_ref, the
     reference being column cols - 1 (used only when reference_gain != 0), j < n_out; z is a
     C-contiguous int32 (chips, m, >= z_start + n_out) array.
@@ -69,23 +70,24 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
             if reference_gain != 0:
                 j = cols - 1
                 reference = _count((sums[j] + base[j]) * unit_v, exact, v_pre_v, v_knee_v, inv[j], offset[j],
-                                   thresholds[j], use_table, top, scale)
+                                   thresholds[j], use_table, top, scale[j])
             constant = reference_gain * reference
             if exact:
                 for j in range(n_out):
                     count = _count((sums[j] + base[j]) * unit_v, True, v_pre_v, v_knee_v, inv[j], offset[j],
-                                   thresholds[j], use_table, top, scale)
+                                   thresholds[j], use_table, top, scale[j])
                     out[j] += np.int32(gain * count + column_offset[j] + constant)
             else:  # the same counts with the linear drop and ideal thresholds: a loop that vectorises
                 for j in range(n_out):
                     code = min(max(np.floor(sums[j] * slope[j] + intercept[j]), 0.0), top)
-                    out[j] += np.int32(gain * np.rint(code * scale) + column_offset[j] + constant)
+                    out[j] += np.int32(gain * np.rint(code * scale[j]) + column_offset[j] + constant)
     return not_finite
 
 
 def sense_accumulate_reference(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, offset_lsb,
                                thresholds_lsb, top, scale, gain, column_offset, reference_gain):
-    """NumPy reference of `sense_accumulate` (finite inputs): returns the int64 increments of z."""
+    """NumPy reference of `sense_accumulate` (finite inputs, ``scale`` per column): returns the int64
+    increments of z."""
     increments = []
     for c in range(cell_sum.shape[0]):
         drop = discharge_reference((np.asarray(cell_sum[c], dtype=np.float64) + column_base[c]) * unit_v,

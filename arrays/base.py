@@ -145,7 +145,8 @@ class ColumnOperands:
     """One column group of a programmed tile (`imc.mapping.slicing.ColumnGroup`), ready for the
     engine's hot loop: its folded cells ``weights`` (n, c) float32 and ``base`` (1, c), so that a
     drive's column signals are drive @ weights + base; its ADCs' ``conversion``; its ``decoding``;
-    and, for arrays with read noise, ``variance`` (n, c) and ``variance_base`` (c,) folded the same way."""
+    and, for arrays with read noise, ``variance`` (n, c) and ``variance_base`` (c,) folded the same way;
+    ``full_scale_counts``: the ADC range of each of its columns in counts (c,)."""
 
     weights: np.ndarray
     base: np.ndarray
@@ -153,6 +154,7 @@ class ColumnOperands:
     decoding: object
     variance: np.ndarray | None = None
     variance_base: np.ndarray | None = None
+    full_scale_counts: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,7 +166,6 @@ class ReadOperands:
 
     inputs: slice
     groups: tuple[ColumnOperands, ...]
-
     levels: int = 0
 
     def drive(self, plane: np.ndarray) -> np.ndarray:
@@ -176,6 +177,7 @@ class ReadOperands:
             return drive
         levels = np.arange(1, self.levels + 1, dtype=drive.dtype)
         return (drive[:, None, :] == levels[None, :, None]).reshape(drive.shape[0], -1).astype(np.float32)
+
 
 def tile_operands(tile, cells: np.ndarray, conversion: ColumnConversion,
                   variance: np.ndarray | None = None) -> tuple[ReadOperands, ...]:
@@ -203,7 +205,8 @@ def tile_operands(tile, cells: np.ndarray, conversion: ColumnConversion,
         folded_variance, variance_base = folded(variance, rows)
         reads.append(ReadOperands(read, tuple(
             ColumnOperands(cut(weights, g).astype(np.float32), cut(base, g).astype(np.float64)[None, :],
-                           conversion.columns(g.columns), g.decoding, cut(folded_variance, g), cut(variance_base, g))
+                           conversion.columns(g.columns), g.decoding, cut(folded_variance, g), cut(variance_base, g),
+                           cut(tile.adc_full_scales, g))
             for g in tile.groups), levels))
     return tuple(reads)
 

@@ -443,11 +443,17 @@ class ColumnADC:
     def column_conversion(self, instances: list[ADCInstance], cols: int,
                           full_scale: float | None = None) -> ColumnConversion:
         """Per-column conversion table of ``cols`` columns on each chip's ADC ``instances`` (column j
-        through ADC j // columns_per_adc), for inputs in the unit of ``full_scale``."""
+        through ADC j // columns_per_adc), for inputs in the unit of ``full_scale`` (one value, or one
+        per column: each column's converter referenced to its own range)."""
         require("instances", len(instances), len(instances) >= 1, "must hold one ADC instance per chip")
         for instance in instances:
             adc_of_col = self._adc_of_columns(cols, instance.n_adcs, None)
-        lsb = self.lsb(full_scale)
+        if np.ndim(full_scale):  # one full scale per column
+            require("full_scale", full_scale, np.shape(full_scale) == (cols,) and bool(np.all(np.asarray(full_scale) > 0)),
+                    f"per-column full scales must be {cols} positive values")
+            lsb = np.asarray(full_scale, dtype=np.float64) / self.top_code
+        else:
+            lsb = self.lsb(full_scale)
         inv_lsb = np.stack([(1.0 + instance.gain_rel[adc_of_col]) / lsb for instance in instances])
         offsets = np.stack([instance.offset_lsb[adc_of_col] for instance in instances])
         if all(instance.thresholds_lsb is None for instance in instances):
@@ -456,7 +462,8 @@ class ColumnADC:
             thresholds = np.stack([self.thresholds_table(instance)[adc_of_col] for instance in instances])
         return ColumnConversion(inv_lsb, offsets, thresholds)
 
-    def accumulate(self, signal: np.ndarray, column_base: np.ndarray | None, unit: float, full_scale_count: int,
+    def accumulate(self, signal: np.ndarray, column_base: np.ndarray | None, unit: float,
+                   full_scale_count: int | np.ndarray,
                    conversion: ColumnConversion, out: np.ndarray, out_start: int = 0, gain: int = 1,
                    column_offset: np.ndarray | None = None, reference_gain: int = 0, v_pre_v: float = 0.0,
                    v_knee_v: float = -np.inf) -> None:
@@ -467,7 +474,7 @@ class ColumnADC:
         the input is a bit line precharged to ``v_pre_v`` whose drop saturates below the knee
         (`imc.devices._kernels.discharge_v`), else it is linear. conversion: the chips'
         `column_conversion` in that input unit; codes are rescaled to counts by
-        full_scale_count / (2^bits - 1). Adds ``gain * count_j + column_offset[j] + reference_gain
+        full_scale_count / (2^bits - 1) (one full scale, or one per column (c,)). Adds ``gain * count_j + column_offset[j] + reference_gain
         * count_ref`` to out[..., out_start + j] (out: C-contiguous int32 (chips, m, >= out_start +
         n_out)), n_out = len(column_offset) (default c, zero offsets), the reference being column
         c - 1 (used when reference_gain != 0). One fused kernel, `_kernels_sensing.sense_accumulate`.
@@ -483,10 +490,12 @@ class ColumnADC:
         column_base = np.zeros((chips, cols)) if column_base is None else column_base
         not_finite = _kernels_sensing.sense_accumulate(
             signal, column_base, unit, v_pre_v, v_knee_v, conversion.inv_lsb, conversion.offset_lsb,
-            conversion.thresholds_lsb, float(self.top_code), full_scale_count / self.top_code, gain, column_offset,
-            reference_gain, out, out_start)
+            conversion.thresholds_lsb, float(self.top_code), counts_per_code, gain, column_offset, reference_gain, out,
+            out_start)
         require("signal", f"NaN/inf in {not_finite} rows", not_finite == 0, "column values must be finite")
 
+        counts_per_code = np.ascontiguousarray(np.broadcast_to(np.asarray(full_scale_count, np.float64) / self.top_code,
+                                                               (cols,)))
     def _adc_of_columns(self, cols: int, n_adcs: int, adc_index) -> np.ndarray:
         if adc_index is None:
             needed = self.n_adcs(cols)

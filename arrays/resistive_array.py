@@ -184,7 +184,7 @@ class ResistiveArray(Array):
             variance = (slopes[..., :-1] ** 2 + slopes[..., -1:] ** 2).astype(np.float32)  # each column less the reference
         if len(volts) == 1:
             cells, variance = cells[0], None if variance is None else variance[0]
-        conversion = self.adc.column_conversion([instance.adcs], tile.states.shape[1], full_scale=tile.full_scale_count)
+        conversion = self.adc.column_conversion([instance.adcs], tile.states.shape[1], full_scale=tile.adc_full_scales)
         return ResistiveTileState(tile, instance, tile_operands(tile, cells, conversion, variance))
 
     def _drive_volts(self, tile) -> tuple[float, list[float]]:
@@ -233,14 +233,14 @@ class ResistiveArray(Array):
                 for group in read.groups:
                     signal = drive @ group.weights
                     if rng is not None and group.variance is not None:
+                        if power is None:
+                            power = drive if tile.encoding.steps == 1 or read.levels else drive * drive
                         sigma = np.sqrt(np.maximum(power @ group.variance + group.variance_base, 0.0))
                         signal += sigma * rng.standard_normal(signal.shape, dtype=np.float32)
                     decoding = group.decoding
-                    self.adc.accumulate(signal[None], group.base, 1.0, tile.full_scale_count, group.conversion,
+                    self.adc.accumulate(signal[None], group.base, 1.0, group.full_scale_counts, group.conversion,
                                         out[None], tile.outputs.start, significance * decoding.gain,
                                         decoding.column_offset, significance * decoding.reference_gain)
-                        if power is None:
-                            power = drive if tile.encoding.steps == 1 or read.levels else drive * drive
 
     def design_summary(self) -> str:
         wires = "IR drop" if self.wires is not None else "ideal wires"

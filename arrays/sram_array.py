@@ -123,7 +123,8 @@ class SRAMArray(Array):
         states = []
         for tile in tiles:
             rows, cols = tile.states.shape
-            conversion = self.column_conversion([chip.adcs[tile.array_index]], cols)
+            conversion = self.column_conversion([chip.adcs[tile.array_index]], cols,
+                                                tile.adc_full_scales / tile.full_scale_count)
             amplitude = tile.sliced and tile.encoding.scheme == "amplitude"
             cells = (self.level_cells(chip, tile) if amplitude
                      else tile.states * chip.cells[tile.array_index, :rows, :cols])
@@ -131,7 +132,6 @@ class SRAMArray(Array):
                                         chip.sense_offsets_v[tile.array_index, :cols]))
         return states
 
-    def accumulate(self, state: SRAMTileState, x: np.ndarray, out: np.ndarray,
     def level_cells(self, chip: ArrayInstance, tile) -> np.ndarray:
         """An amplitude tile's cells, level-decomposed: (levels, rows, cols) float32, block c - 1 the
         stored bits times each cell's read current at DAC level V(c) in code steps (the nominal
@@ -149,6 +149,7 @@ class SRAMArray(Array):
         return np.stack([bits * self.device.relative_current_tabulated(cells, float(levels.voltages_v[code]))
                          * np.float32(levels.steps[code]) for code in codes])
 
+    def accumulate(self, state: SRAMTileState, x: np.ndarray, out: np.ndarray,
                    rng: np.random.Generator | None = None) -> None:
         """Per array cycle (the encoding's input planes), read (row group) and column group: one GEMM
         of the drive with the folded cells, then the fused sensing kernel (bit-line discharge, ADC,
@@ -158,8 +159,8 @@ class SRAMArray(Array):
         tile = state.tile
         for drive, significance in tile.encoding.planes(x):
             for read in state.reads:
-                for group in read.groups:
                 word_lines = read.drive(drive)
+                for group in read.groups:
                     cell_sum = np.matmul(word_lines, group.weights)
                     if tile.latch is not None:
                         passed = self.latch_decisions(cell_sum + group.base, tile.full_scale_count,
@@ -169,7 +170,8 @@ class SRAMArray(Array):
                     decoding = group.decoding
                     self.accumulate_counts(cell_sum[None], group.base, tile.full_scale_count, group.conversion,
                                            out[None], tile.outputs.start, significance * decoding.gain,
-                                           decoding.column_offset, significance * decoding.reference_gain)
+                                           decoding.column_offset, significance * decoding.reference_gain,
+                                           group.full_scale_counts)
 
     def design_summary(self) -> str:
         return (f"V_WL {self.v_wl_v:.2f} V, {self.adc.bits}-bit column ADCs"
@@ -326,18 +328,22 @@ class SRAMArray(Array):
                                self.column_conversion([adc], cols), counts)
         return counts.reshape(cell_sum.shape)
 
-    def column_conversion(self, adcs: list[ADCInstance], cols: int) -> ColumnConversion:
+    def column_conversion(self, adcs: list[ADCInstance], cols: int, range_fraction=1.0) -> ColumnConversion:
         """Per-column conversion table of the first ``cols`` columns of each chip's column ADCs
-        ``adcs``, for bit-line drops in volts (full scale ``v_swing_v``)."""
-        return self.adc.column_conversion(adcs, cols, full_scale=self.v_swing_v)
+        ``adcs``, for bit-line drops in volts: full scale ``v_swing_v`` times ``range_fraction`` (one
+        value, or one per column: a column ADC referenced to part of the full-scale swing)."""
+        return self.adc.column_conversion(adcs, cols, full_scale=self.v_swing_v * np.asarray(range_fraction, float))
 
     def accumulate_counts(self, cell_sum: np.ndarray, column_base: np.ndarray | None, full_scale_count: int,
                           conversion: ColumnConversion, out: np.ndarray, out_start: int = 0, gain: int = 1,
-                          column_offset: np.ndarray | None = None, reference_gain: int = 0) -> None:
+                          column_offset: np.ndarray | None = None, reference_gain: int = 0,
+                          column_full_scales: np.ndarray | None = None) -> None:
         """`sense` for several chips at once, decoded and added to ``out``: `ColumnADC.accumulate` of
         column sums (chips, m, c) in nominal-cell units, each swinging its bit line by v_swing_v /
-        full_scale_count, through the bit-line discharge."""
-        self.adc.accumulate(cell_sum, column_base, self.v_swing_v / full_scale_count, full_scale_count, conversion,
+        full_scale_count, through the bit-line discharge; each column's ADC converts over
+        ``column_full_scales`` counts (c,) (None: ``full_scale_count``), as its conversion was built."""
+        ranges = full_scale_count if column_full_scales is None else column_full_scales
+        self.adc.accumulate(cell_sum, column_base, self.v_swing_v / full_scale_count, ranges, conversion,
                             out, out_start, gain, column_offset, reference_gain, self.device.vdd_v,
                             self.device.knee_v(self.v_wl_v))
 
@@ -365,13 +371,13 @@ class SRAMArray(Array):
             pulse_s = self.pulse_width_s(full_scale_count)
             wordline_j, inputs_s = active_rows * self.c_wl_f * self.v_wl_v ** 2, pulse_s
         else:
-            require("mean_word_line_v", mean_word_line_v, isinstance(mean_word_line_v, (int, float))
             require("mean_word_line_v", mean_word_line_v, self.input_bits > 1,
                     "binary word lines (input_bits = 1) are raised to v_wl_v; leave it None")
+            require("mean_word_line_v", mean_word_line_v, isinstance(mean_word_line_v, (int, float))
                     and 0 <= mean_word_line_v <= self.v_wl_v,
                     f"amplitude inputs need the mean DAC level in [0, v_wl_v = {self.v_wl_v}] V")
-            wordline_j, inputs_s = input_cost("amplitude", self.input_bits, active_rows, self.c_wl_f, self.v_wl_v,
             pulse_s = (2 ** self.input_bits - 1) * self.pulse_width_s(full_scale_count)
+            wordline_j, inputs_s = input_cost("amplitude", self.input_bits, active_rows, self.c_wl_f, self.v_wl_v,
                                               pulse_s, p_one=mean_word_line_v / self.v_wl_v, dac=self.dac)
         energy = {
             "bitline": float(np.sum(self.device.read_energy_j(dv, self.c_bl_f))),

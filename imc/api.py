@@ -40,7 +40,7 @@ def load_design(config: SimConfig) -> Design:
     plan = map_layers(model.ops, array.geometry(), mapping.encoding, mapping.weights, mapping.rows_per_read,
                       mapping.replicas, mapping.max_arrays, mapping.inputs)
     plan = set_adc_range(plan, mapping.adc_range, model.encode(data.x_train[:mapping.calibration_inputs]),
-                         mapping.calibration_coverage, mapping.adc_full_scale_count)
+                         mapping.calibration_coverage, mapping.adc_full_scale_count, mapping.calibration_scope)
     return Design(config, model, data, model.encode(data.x_test), array, plan)
 
 

@@ -30,7 +30,7 @@ from imc.chip import ChipConfig
 from imc.devices import DEVICES, Device
 from imc.errors import ParameterError, int_in_range, require
 from imc.mapping import ENCODINGS, WEIGHT_ENCODINGS
-from imc.mapping.calibration import ADC_RANGES
+from imc.mapping.calibration import ADC_RANGES, CALIBRATION_SCOPES
 from imc.mapping.slicing import INPUT_SCHEMES
 from imc.nn.data import DATASETS
 from imc.registry import Registry
@@ -49,8 +49,9 @@ class MappingConfig:
     "bit_serial" planes, or one cycle of "amplitude" or "pulse_width" where the array's drivers offer
     it); ``rows_per_read`` word lines per conversion (None: a tile's rows at once); the ADC range
     (`imc.mapping.calibration`): ``adc_range`` "worst_case", "calibrated" (the
-    ``calibration_coverage`` quantile of each layer's column counts on ``calibration_inputs``
-    training images) or "fixed" (``adc_full_scale_count`` counts); ``replicas``: copies of every
+    ``calibration_coverage`` quantile of the column counts on ``calibration_inputs`` training images,
+    per layer or, with ``calibration_scope`` "column", per column ADC) or "fixed"
+    (``adc_full_scale_count`` counts); ``replicas``: copies of every
     convolution's arrays serving its output positions in parallel; ``max_arrays``: the chip's array
     budget (None: unlimited)."""
 
@@ -62,6 +63,7 @@ class MappingConfig:
     adc_full_scale_count: int | None = None
     calibration_coverage: float = 1.0
     calibration_inputs: int = 256
+    calibration_scope: str = "layer"
     replicas: int = 1
     max_arrays: int | None = None
 
@@ -80,6 +82,8 @@ class MappingConfig:
         require("calibration_coverage", self.calibration_coverage,
                 isinstance(self.calibration_coverage, float) and 0 < self.calibration_coverage <= 1, "must be in (0, 1]")
         int_in_range("calibration_inputs", self.calibration_inputs, 1, 100_000)
+        require("calibration_scope", self.calibration_scope, self.calibration_scope in CALIBRATION_SCOPES,
+                f"allowed: {list(CALIBRATION_SCOPES)}")
         int_in_range("replicas", self.replicas, 1, 1024)
         if self.max_arrays is not None:
             int_in_range("max_arrays", self.max_arrays, 1)

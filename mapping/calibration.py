@@ -10,13 +10,18 @@
   empirical evaluation", arXiv:2004.09602, 2020, Sec. 4.2) applied to each layer's partial sums;
 * ``fixed``: one full scale in counts for every layer.
 
+Calibrated ranges are set per layer (one reference for all its column ADCs) or per column (each
+column ADC referenced to the quantile of its own counts, as CrossSim's per-column ADC ranges; the
+slices of a bit-sliced weight then each get a range that fits their counts). With per-column ranges a
+tile's ``full_scale_count`` -- what an SRAM word-line pulse is sized for -- is the largest of its
+layer's column ranges.
+
 Latched tiles keep their worst-case scale: a latch compares against a threshold count.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
 
@@ -25,6 +30,17 @@ from imc.mapping.plan import MappingPlan
 from imc.mapping.spec import exact_integer_matmul, run_layers
 
 ADC_RANGES = ("worst_case", "calibrated", "fixed")
+CALIBRATION_SCOPES = ("layer", "column")
+
+
+def tile_counts(tile, x_tile: np.ndarray) -> np.ndarray:
+    """Every column count the tile's nominal cells produce for its inputs ``x_tile`` (batch, tile
+    inputs): (batch x cycles x reads, tile columns) float64."""
+    counts = []
+    for read in tile.reads:
+        word_lines = tile.encoding.word_lines(x_tile[:, read]).astype(np.float64)
+        counts.append(word_lines @ tile.states[tile.read_rows(read)].astype(np.float64))
+    return np.concatenate(counts)
 
 
 def layer_counts(plan: MappingPlan, index: int, x_layer: np.ndarray) -> np.ndarray:
@@ -32,51 +48,69 @@ def layer_counts(plan: MappingPlan, index: int, x_layer: np.ndarray) -> np.ndarr
     ``index`` produce for its matrix inputs ``x_layer`` (..., n_in) on nominal cells, float64."""
     layer = plan.layers[index]
     flat = x_layer.reshape(-1, layer.spec.n_in)
-    counts = []
-    for tile in layer.tiles:
-        if tile.latch is not None:
-            continue
-        x_tile = flat[:, tile.inputs]
-        for read in tile.reads:
-            word_lines = tile.encoding.word_lines(x_tile[:, read]).astype(np.float64)
-            counts.append((word_lines @ tile.states[tile.read_rows(read)].astype(np.float64)).ravel())
+    counts = [tile_counts(tile, flat[:, tile.inputs]).ravel() for tile in layer.tiles if tile.latch is None]
     return np.concatenate(counts) if counts else np.zeros(0)
 
 
 def with_full_scales(plan: MappingPlan, full_scales: list[int | None]) -> MappingPlan:
     """The plan with layer i's ADC tiles converting over ``full_scales[i]`` counts (None: unchanged)."""
-    layers = []
-    for placement, full_scale in zip(plan.layers, full_scales):
-        if full_scale is not None:
-            tiles = [tile if tile.latch is not None else dataclasses.replace(tile, full_scale_count=full_scale)
-                     for tile in placement.tiles]
-            placement = dataclasses.replace(placement, tiles=tiles, full_scale_count=full_scale)
-        layers.append(placement)
-    return dataclasses.replace(plan, layers=layers)
+    return dataclasses.replace(plan, layers=[placement if full_scale is None else _with_full_scale(placement, full_scale)
+                                             for placement, full_scale in zip(plan.layers, full_scales)])
 
 
-def calibrate(plan: MappingPlan, x: np.ndarray, coverage: float = 1.0) -> MappingPlan:
-    """Each layer's full scale from calibration inputs ``x`` (first-op codes): the inverted-CDF
-    ``coverage`` quantile of its column counts (`layer_counts`), rounded up to a whole count, at
-    least 1 and at most the worst case."""
+def _with_full_scale(placement, full_scale: int):
+    """The layer with every ADC tile converting over ``full_scale`` counts (one range per layer)."""
+    tiles = [tile if tile.latch is not None else
+             dataclasses.replace(tile, full_scale_count=full_scale, column_full_scales=None)
+             for tile in placement.tiles]
+    return dataclasses.replace(placement, tiles=tiles, full_scale_count=full_scale)
+
+
+def calibrate(plan: MappingPlan, x: np.ndarray, coverage: float = 1.0, scope: str = "layer") -> MappingPlan:
+    """Each layer's full scale -- or with ``scope`` "column" each column's -- from calibration inputs
+    ``x`` (first-op codes): the inverted-CDF ``coverage`` quantile of its column counts (`layer_counts`,
+    `tile_counts`), rounded up to a whole count, at least 1 and at most the worst case."""
     require("calibration_coverage", coverage, isinstance(coverage, (int, float)) and 0 < coverage <= 1,
             "must be in (0, 1]")
-    full_scales = []
+    require("calibration_scope", scope, scope in CALIBRATION_SCOPES, f"allowed: {list(CALIBRATION_SCOPES)}")
+    placements = []
+
+    def ranges(counts, worst):
+        quantile = np.quantile(counts, coverage, axis=0, method="inverted_cdf") if len(counts) else worst
+        return np.clip(np.ceil(quantile), 1, worst)
 
     def matvec(index, layer, x_layer):
-        counts = layer_counts(plan, index, x_layer)
-        worst = plan.layers[index].full_scale_count
-        quantile = float(np.quantile(counts, coverage, method="inverted_cdf")) if counts.size else worst
-        full_scales.append(min(worst, max(1, math.ceil(quantile))))
+        placement = plan.layers[index]
+        worst = placement.full_scale_count
+        if scope == "layer":
+            placements.append(_with_full_scale(placement, int(ranges(layer_counts(plan, index, x_layer), worst))))
+        else:
+            flat = x_layer.reshape(-1, layer.n_in)
+            columns = {id(t): ranges(tile_counts(t, flat[:, t.inputs]), worst) for t in placement.tiles
+                       if t.latch is None}
+            placements.append(_with_column_full_scales(placement, columns))
         return exact_integer_matmul(x_layer, layer.weights)
 
     run_layers(plan.ops, x, matvec)
-    return with_full_scales(plan, full_scales)
+    return dataclasses.replace(plan, layers=placements)
+
+
+def _with_column_full_scales(placement, columns: dict):
+    """The layer with each ADC tile's columns converting over their own range (``columns``: tile id ->
+    (cols,) counts) and its full scale the largest of them."""
+    if not columns:
+        return placement
+    full_scale = int(max(ranges.max() for ranges in columns.values()))
+    tiles = [tile if tile.latch is not None else
+             dataclasses.replace(tile, full_scale_count=full_scale, column_full_scales=columns[id(tile)])
+             for tile in placement.tiles]
+    return dataclasses.replace(placement, tiles=tiles, full_scale_count=full_scale)
 
 
 def set_adc_range(plan: MappingPlan, adc_range: str, x_calibration: np.ndarray | None = None,
-                  coverage: float = 1.0, full_scale_count: int | None = None) -> MappingPlan:
-    """The plan with the ADC range of ``adc_range`` (`ADC_RANGES`, module docstring)."""
+                  coverage: float = 1.0, full_scale_count: int | None = None, scope: str = "layer") -> MappingPlan:
+    """The plan with the ADC range of ``adc_range`` (`ADC_RANGES`, module docstring), calibrated per
+    ``scope`` (`CALIBRATION_SCOPES`)."""
     require("adc_range", adc_range, adc_range in ADC_RANGES, f"allowed: {list(ADC_RANGES)}")
     if adc_range == "worst_case":
         return plan
@@ -84,4 +118,4 @@ def set_adc_range(plan: MappingPlan, adc_range: str, x_calibration: np.ndarray |
         int_in_range("adc_full_scale_count", full_scale_count, 1)
         return with_full_scales(plan, [full_scale_count] * len(plan.layers))
     require("x_calibration", None, x_calibration is not None, "calibrated ranges need calibration inputs")
-    return calibrate(plan, x_calibration, coverage)
+    return calibrate(plan, x_calibration, coverage, scope)

@@ -28,7 +28,9 @@ class Tile:
     tiles can reach in one read (the ADC full scale); ``reads``: the groups of its inputs whose word
     lines are raised together, each read converted on its own (slices of the tile's inputs);
     ``sensing``: the read-out circuit of its columns (one of the geometry's), with ``latch`` set
-    when it is "sense_amp"; ``replica``: which copy of a replicated layer it belongs to.
+    when it is "sense_amp"; ``replica``: which copy of a replicated layer it belongs to;
+    ``column_full_scales``: each column's own ADC range in counts (per-column calibration; None: every
+    column converts over ``full_scale_count``).
     """
 
     array_index: int
@@ -44,6 +46,14 @@ class Tile:
     reads: tuple[slice, ...]
     latch: LatchDecision | None = None
     replica: int = 0
+    column_full_scales: np.ndarray | None = None
+
+    @property
+    def adc_full_scales(self) -> np.ndarray:
+        """Each column's ADC range in counts (cols,), float64."""
+        if self.column_full_scales is None:
+            return np.full(self.states.shape[1], float(self.full_scale_count))
+        return np.asarray(self.column_full_scales, dtype=np.float64)
 
     @property
     def used_cells(self) -> int:

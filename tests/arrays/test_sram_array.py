@@ -191,7 +191,8 @@ def test_fused_sense_kernel_matches_its_numpy_reference(table, reference_gain):
                   else np.zeros((chips, cols, 0)))
     n_out = cols - (reference_gain != 0)
     column_offset = rng.integers(-50, 50, n_out).astype(np.int32)
-    args = (0.5 / 256, 1.1, 0.22, inv_lsb, offset, thresholds, 255.0, 256 / 255, 4, column_offset,
+    counts_per_code = rng.uniform(0.5, 2.0, cols)  # each column's own full scale
+    args = (0.5 / 256, 1.1, 0.22, inv_lsb, offset, thresholds, 255.0, counts_per_code, 4, column_offset,
             reference_gain)
     z = np.full((chips, 50, n_out), 7, np.int32)
     assert _kernels_sensing.sense_accumulate(cell_sum, base, *args, z, 0) == 0

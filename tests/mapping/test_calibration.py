@@ -45,3 +45,34 @@ def test_rows_per_read_splits_a_tile_into_reads_with_their_own_full_scale():
     assert tile.full_scale_count == 16 * 15
     with pytest.raises(ParameterError, match="rows_per_read = 65: must be an integer in \\[1, 64\\]"):
         map_layers([layer()], GEOMETRY, rows_per_read=65)
+
+
+def test_per_column_ranges_are_each_columns_own_quantile_and_the_tile_keeps_the_largest():
+    plan = map_layers([layer()], GEOMETRY)
+    x = np.random.default_rng(1).integers(0, 16, (200, 64))
+    tile = calibrate(plan, x, 1.0, scope="column").tiles[0]
+    per_column = np.concatenate([((x >> b) & 1) @ plan.tiles[0].states for b in range(4)]).max(axis=0)
+    assert np.array_equal(tile.column_full_scales, np.maximum(per_column, 1))
+    assert tile.full_scale_count == per_column.max()
+    assert np.array_equal(calibrate(plan, x, 1.0, scope="layer").tiles[0].adc_full_scales,
+                          np.full(9, per_column.max()))
+    with pytest.raises(ParameterError, match=r"calibration_scope = 'row': allowed: \['layer', 'column'\]"):
+        calibrate(plan, x, 1.0, scope="row")
+
+
+def test_per_column_ranges_resolve_small_columns_beside_large_ones():
+    """Half the outputs hold weights near the code offset (small column counts), half large ones: one
+    range per layer quantises the small columns with the large ones' LSB; per-column ranges do not."""
+    from imc import engine
+    from imc.arrays import ColumnADC, ResistiveArray
+    rng = np.random.default_rng(3)
+    weights = np.concatenate([rng.integers(-8, -6, (64, 8)), rng.integers(4, 8, (64, 8))], axis=1)
+    spec = LayerSpec("q", weights, weight_bits=4, input_bits=4, scale=np.ones(16), offset=np.zeros(16))
+    array = ResistiveArray(rows=64, cols=32, adc=ColumnADC(bits=5))
+    x, x_calibration = rng.integers(0, 16, (400, 64)), rng.integers(0, 16, (400, 64))
+    errors = {}
+    for scope in ("layer", "column"):
+        plan = calibrate(map_layers([spec], array.geometry()), x_calibration, 1.0, scope)
+        chip = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
+        errors[scope] = np.sqrt(np.mean((engine.hardware_logits(plan, array, x, chip)[0] - x @ weights) ** 2.0))
+    assert errors["column"] < 0.6 * errors["layer"]
