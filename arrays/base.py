@@ -29,7 +29,7 @@ from typing import ClassVar
 import numpy as np
 
 from imc.arrays.converters import ColumnConversion
-from imc.errors import int_in_range, non_negative, require
+from imc.errors import int_in_range, non_negative, plausible, require
 from imc.registry import Registry
 
 ARRAYS = Registry("array kind")
@@ -135,6 +135,7 @@ class Conditions:
     ir_drop: bool = False
 
     def __post_init__(self) -> None:
+        plausible(self)
         non_negative("time_s", self.time_s)
         for name in ("read_noise", "faults", "ir_drop"):
             require(name, getattr(self, name), isinstance(getattr(self, name), bool), "must be true or false")

@@ -21,7 +21,7 @@ import numpy as np
 
 from imc.arrays import _kernels_converters as kernels
 from imc.arrays import _kernels_sensing
-from imc.errors import (ParameterError, int_in_range, non_negative, positive, probability,
+from imc.errors import (ParameterError, int_in_range, non_negative, plausible, positive, probability,
                                     require)
 
 ARCHITECTURES = ("sar", "flash")
@@ -97,6 +97,7 @@ class SenseAmp:
     area_m2: float = 5e-12
 
     def __post_init__(self) -> None:
+        plausible(self)
         for name in ("vdd_v", "w_in_m", "l_in_m", "c_switched_f", "tau_regen_s", "v_resolve_v", "area_m2"):
             positive(name, getattr(self, name))
         non_negative("a_vt_v_m", self.a_vt_v_m)
@@ -275,6 +276,7 @@ class ColumnADC:
     comparator: SenseAmp = field(default_factory=SenseAmp)
 
     def __post_init__(self) -> None:
+        plausible(self)
         int_in_range("bits", self.bits, 1, 16)
         require("architecture", self.architecture, self.architecture in ARCHITECTURES,
                 f"allowed: {list(ARCHITECTURES)}")
@@ -291,6 +293,10 @@ class ColumnADC:
             positive(name, getattr(self, name))
         require("comparator", type(self.comparator).__name__, isinstance(self.comparator, SenseAmp),
                 "must be a SenseAmp")
+
+    def ignored_fields(self) -> dict[str, str]:
+        """Fields without effect in this design (field -> why), which a loaded config warns about."""
+        return {"comparator": "only a flash ADC is costed by its comparators"} if self.architecture == "sar" else {}
 
     @property
     def levels(self) -> int:
@@ -481,21 +487,22 @@ class ColumnADC:
         """
         chips, _, cols = signal.shape
         signal = np.ascontiguousarray(signal)
+        n_out = cols - (reference_gain != 0) if column_offset is None else len(column_offset)
         require("out", out.shape, out.flags.c_contiguous and out.dtype == np.int32
-                and out.shape[:2] == signal.shape[:2] and out.shape[2] >= out_start + cols - (reference_gain != 0),
+                and out.shape[:2] == signal.shape[:2] and out.shape[2] >= out_start + n_out,
                 f"must be C-contiguous int32 ({chips}, {signal.shape[1]}, >= {out_start} + outputs)")
         require("conversion", conversion.inv_lsb.shape, conversion.inv_lsb.shape == (chips, cols),
                 f"must cover {chips} chips x {cols} columns")
         column_offset = np.zeros(cols, np.int32) if column_offset is None else np.asarray(column_offset, np.int32)
         column_base = np.zeros((chips, cols)) if column_base is None else column_base
+        counts_per_code = np.ascontiguousarray(np.broadcast_to(np.asarray(full_scale_count, np.float64) / self.top_code,
+                                                               (cols,)))
         not_finite = _kernels_sensing.sense_accumulate(
             signal, column_base, unit, v_pre_v, v_knee_v, conversion.inv_lsb, conversion.offset_lsb,
             conversion.thresholds_lsb, float(self.top_code), counts_per_code, gain, column_offset, reference_gain, out,
             out_start)
         require("signal", f"NaN/inf in {not_finite} rows", not_finite == 0, "column values must be finite")
 
-        counts_per_code = np.ascontiguousarray(np.broadcast_to(np.asarray(full_scale_count, np.float64) / self.top_code,
-                                                               (cols,)))
     def _adc_of_columns(self, cols: int, n_adcs: int, adc_index) -> np.ndarray:
         if adc_index is None:
             needed = self.n_adcs(cols)
@@ -538,6 +545,7 @@ class WordLineDAC:
     r_string_ohm: float = 100e3
 
     def __post_init__(self) -> None:
+        plausible(self)
         int_in_range("bits", self.bits, 1, 16)
         positive("r_string_ohm", self.r_string_ohm)
 

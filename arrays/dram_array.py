@@ -39,7 +39,7 @@ import numpy as np
 from imc.arrays.base import ARRAYS, Array, ArrayGeometry, OpCost
 from imc.arrays.periphery import DigitalCosts
 from imc.devices.dram import DRAM1T1C, DRAMInstance
-from imc.errors import ParameterError, int_in_range, non_negative, positive, require
+from imc.errors import ParameterError, int_in_range, non_negative, plausible, positive, require
 
 CHUNK_BIT_LINES = 1 << 19
 """Bit lines (input x weight-row pairs x cols) per call of the device model: bounds its temporaries
@@ -218,6 +218,7 @@ class DRAMBitwiseArray(Array):
     cell_kinds = ("dram",)
 
     def __post_init__(self) -> None:
+        plausible(self)
         int_in_range("rows", self.rows, 2, 4096)
         int_in_range("cols", self.cols, 1, 65536)
         int_in_range("burst_bits", self.burst_bits, 1)

@@ -42,7 +42,7 @@ from scipy.sparse.linalg import splu
 from threadpoolctl import threadpool_limits
 
 from imc.arrays import _kernels_ir as kernels
-from imc.errors import int_in_range, non_negative, positive, require
+from imc.errors import int_in_range, non_negative, plausible, positive, require
 
 # Interconnect at the 65 nm node, from the DNN+NeuroSim V1.3 source (Param.cpp; framework: Peng,
 # Huang, Luo, Sun & Yu, IEDM 2019): wire width 105 nm, aspect ratio 1.7 and an effective Cu
@@ -87,6 +87,7 @@ class CrossbarWires:
     r_access_ohm: float = R_ACCESS_1T1R_OHM
 
     def __post_init__(self) -> None:
+        plausible(self)
         for name in ("r_wire_row_ohm", "r_wire_col_ohm", "r_driver_ohm", "r_sense_ohm", "r_access_ohm"):
             non_negative(name, getattr(self, name))
 

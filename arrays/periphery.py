@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from imc.errors import int_in_range, positive
+from imc.errors import int_in_range, plausible, positive
 
 
 def accumulator_bits(bound: int) -> int:
@@ -29,6 +29,7 @@ class DigitalCosts:
     f_clk_hz: float = 1e9
 
     def __post_init__(self) -> None:
+        plausible(self)
         positive("e_add_bit_j", self.e_add_bit_j)
         positive("e_buffer_bit_j", self.e_buffer_bit_j)
         positive("f_clk_hz", self.f_clk_hz)

@@ -1,4 +1,4 @@
-"""A crossbar of conductance cells (RRAM, or skyrmion MTJs) summing currents on its columns.
+"""A crossbar of conductance cells (RRAM, PCM, FeFET, STT-MRAM or skyrmion MTJs) summing currents on its columns.
 
 Row i is driven with an input-dependent voltage, every cell sources I = f(G_ij, V_i) into its
 column held at virtual ground, and a transimpedance stage plus column ADC digitises the column
@@ -33,7 +33,7 @@ from imc.arrays.periphery import DigitalCosts
 from imc.arrays.base import ARRAYS, Array, ArrayGeometry, Conditions, OpCost, ReadOperands, tile_operands
 from imc.devices import Device
 from imc.devices.rram import RRAM
-from imc.errors import int_in_range, positive, require
+from imc.errors import int_in_range, plausible, positive, require
 
 SCHEMES = tuple(s.value for s in InputScheme if s is not InputScheme.BINARY)
 BLOCK_VALUES = 2 ** 17  # drive values per GEMM block (512 KiB of float32): small buffers, reused and cache-resident
@@ -87,10 +87,11 @@ class ResistiveArray(Array):
     cell_area_m2: float = 48 * 65e-9 ** 2
     digital: DigitalCosts = field(default_factory=DigitalCosts)
 
-    cell_kinds = ("rram", "skyrmion")
+    cell_kinds = ("rram", "skyrmion", "pcm", "fefet", "stt_mram")
     has_wires = True
 
     def __post_init__(self) -> None:
+        plausible(self)
         require("device", type(self.device).__name__, getattr(self.device, "key", None) in self.cell_kinds,
                 f"a resistive crossbar holds conductance cells: {list(self.cell_kinds)}")
         int_in_range("rows", self.rows, 1, 4096)
@@ -105,6 +106,11 @@ class ResistiveArray(Array):
         levels = self.level_conductances_s
         require("device", "level_conductances_s", levels.size >= 2 and bool(np.all(np.diff(levels) > 0)),
                 "levels must be at least two ascending conductances")
+
+    def ignored_fields(self) -> dict[str, str]:
+        """Fields without effect in this design (field -> why), which a loaded config warns about."""
+        return {"adc.full_scale": "the array sets its ADCs' full scale to the layer's full-scale count "
+                                  "([mapping] adc_range)"}
 
     @property
     def level_conductances_s(self) -> np.ndarray:
@@ -249,11 +255,13 @@ class ResistiveArray(Array):
     def op_cost(self, tile, x: np.ndarray) -> OpCost:
         """`read_cost` of each read's drives at the mean nominal conductance of the tile's cells, the
         reads one after another, once per array cycle (`Tile.cycles`): 1-bit word-line drives of
-        binary and bit-serial tiles, the codes themselves through the array's DAC or pulse generator
-        for amplitude and pulse-width tiles."""
+        binary and bit-serial tiles, the codes themselves through the array's DAC (its K-bit steps) or
+        pulse generator (a window of 2^k - 1 unit pulses for the layer's k-bit codes) for amplitude
+        and pulse-width tiles."""
         conductance = float(self.level_conductances_s[self._levels_of(tile)].mean())
         scheme = tile.encoding.scheme if tile.sliced else "bit_serial"
-        driver = replace(self, input_bits=1) if scheme == "bit_serial" else replace(self, input_scheme=scheme)
+        bits = 1 if scheme == "bit_serial" else tile.encoding.input_bits if scheme == "pulse_width" else self.input_bits
+        driver = replace(self, input_scheme=scheme if tile.sliced else self.input_scheme, input_bits=bits)
         cost = OpCost({}, 0.0)
         for read in tile.reads:
             cost = cost + driver.read_cost(tile.encoding.word_lines(x[:, read]).astype(np.int64), conductance,

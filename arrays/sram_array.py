@@ -12,7 +12,7 @@ from imc.arrays.periphery import DigitalCosts
 from imc.devices import _kernels as device_kernels
 from imc.arrays.sram_amplitude import word_line_levels
 from imc.devices.sram import SRAM6T, SRAMBitCell, SRAMInstance
-from imc.errors import ParameterError, int_in_range, positive, require
+from imc.errors import ParameterError, int_in_range, plausible, positive, require
 
 SETTLE_TIME_CONSTANTS = 5.0
 SENSING = ("adc", "sense_amp")  # exp(-5) < 1 %: precharge settled to within 1 % of V_DD
@@ -89,6 +89,7 @@ class SRAMArray(Array):
     cell_kinds = ("sram6t", "sram8t", "sram_xnor")
 
     def __post_init__(self) -> None:
+        plausible(self)
         int_in_range("rows", self.rows, 2, 4096)
         int_in_range("cols", self.cols, 1, 4096)
         positive("r_precharge_ohm", self.r_precharge_ohm)
@@ -102,6 +103,17 @@ class SRAMArray(Array):
                 "amplitude inputs (input_bits > 1) need a single-port 6T/8T cell; the XNOR cell takes +-1 inputs")
         require("dac_levels", self.dac_levels, self.dac_levels in DAC_LEVELS, f"allowed: {DAC_LEVELS}")
         positive("dac_r_string_ohm", self.dac_r_string_ohm)
+
+    def ignored_fields(self) -> dict[str, str]:
+        """Fields without effect in this design (field -> why), which a loaded config warns about."""
+        ignored = {"adc.full_scale": "the array sets its ADCs' full scale: a v_swing_v swing at the layer's "
+                                     "full-scale count ([mapping] adc_range)"}
+        if self.sensing == "adc":
+            ignored["sense_amp"] = "latches sense only with sensing = 'sense_amp'"
+        if self.input_bits == 1:
+            ignored |= dict.fromkeys(("dac_levels", "dac_r_string_ohm"),
+                                     "binary word lines (input_bits = 1) have no word-line DAC")
+        return ignored
 
     def geometry(self) -> ArrayGeometry:
         """``logical_rows`` word lines, ``cols`` bit lines of 1-bit cells; binary word lines for

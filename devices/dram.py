@@ -30,7 +30,7 @@ from scipy.special import ndtr
 
 from imc.devices import _kernels_dram
 from imc.devices.base import CellCost, Device, check_states, register
-from imc.errors import ParameterError, non_negative, positive, require
+from imc.errors import ParameterError, non_negative, plausible, positive, require
 
 BOLTZMANN_J_K = 1.380649e-23
 
@@ -167,6 +167,7 @@ class DRAM1T1C(Device):
     t_second_activate_s: float = 35e-9
 
     def __post_init__(self) -> None:
+        plausible(self)
         for name in ("vdd_v", "c_s_f", "c_bl_f", "temperature_k", "retention_median_s", "t_rcd_s",
                      "t_ras_s", "t_rp_s", "t_wr_s", "t_second_activate_s"):
             positive(name, getattr(self, name))

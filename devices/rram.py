@@ -24,7 +24,7 @@ from scipy.special import ndtr, ndtri
 
 from imc.devices import _kernels_rram as kernels
 from imc.devices.base import CellCost, Device, check_states, register
-from imc.errors import int_in_range, non_negative, positive, probability, require
+from imc.errors import in_range, int_in_range, non_negative, plausible, positive, probability, require
 
 D2D_DISTRIBUTIONS = ("lognormal", "gaussian")
 LEVEL_SPACINGS = ("read_current", "conductance")
@@ -149,12 +149,18 @@ class RRAM(Device):
     t0_s: float = 1.0
 
     def __post_init__(self) -> None:
+        plausible(self)
         for name in ("g_on_s", "g_off_s", "v0_v", "v_read_v", "t_read_s", "v_write_v", "t_write_s", "t0_s"):
             positive(name, getattr(self, name))
         for name in ("r_access_ohm", "sigma_d2d_rel", "sigma_read_rel", "sigma_pulse_rel", "nu_mean", "nu_sigma"):
             non_negative(name, getattr(self, name))
         require("g_on_s", self.g_on_s, self.g_on_s >= self.g_off_s,
                 f"on/off ratio g_on_s/g_off_s must be >= 1 (g_off_s = {self.g_off_s} S)")
+        in_range("v0_v", self.v0_v, 0.01, 100.0, "published sinh-law fits of oxide RRAM have V0 = 0.1-0.5 V "
+                 "(100 V: an Ohmic cell at any read voltage)")
+        require("v_read_v", self.v_read_v, self.v_read_v <= 50 * self.v0_v,
+                f"must be <= 50 v0_v = {50 * self.v0_v:g} V: a read far up the sinh law is a write, and "
+                "sinh(V / V0) overflows")
         require("d2d_distribution", self.d2d_distribution, self.d2d_distribution in D2D_DISTRIBUTIONS,
                 f"allowed: {list(D2D_DISTRIBUTIONS)}")
         if self.d2d_distribution == "gaussian":

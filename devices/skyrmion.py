@@ -41,7 +41,8 @@ from scipy.stats import binom
 
 from imc.devices import _kernels_skyrmion as kernels
 from imc.devices.base import CellCost, Device, check_states, register
-from imc.errors import int_in_range, non_negative, positive, probability, require
+from imc.devices.mram import tunnel_noise_scale
+from imc.errors import int_in_range, non_negative, plausible, positive, probability, require
 
 BOLTZMANN_J_PER_K = 1.380649e-23
 ELECTRON_CHARGE_C = 1.602176634e-19
@@ -185,6 +186,7 @@ class SkyrmionRacetrack(Device):
     hm_resistivity_ohm_m: float = 2e-7
 
     def __post_init__(self) -> None:
+        plausible(self)
         int_in_range("max_skyrmions", self.max_skyrmions, 1)
         int_in_range("segments_per_track", self.segments_per_track, 1)
         for name in ("track_width_m", "segment_length_m", "skyrmion_diameter_m", "attempt_frequency_hz",
@@ -347,17 +349,9 @@ class SkyrmionRacetrack(Device):
 
     @property
     def read_noise_scale(self) -> float:
-        """sigma_G / sqrt(G) (S^0.5) of one read: sqrt(2 q coth(qV / 2k_BT) df / V), df = 1 / (2 t_read).
-
-        Current noise of a tunnel junction, S_I = 2 q I coth(qV / 2k_BT) (Fano factor 1), is
-        shot noise at qV >> k_BT and Johnson-Nyquist noise 4 k_B T G at V -> 0 (Blanter &
-        Büttiker, "Shot noise in mesoscopic conductors", Physics Reports 336, 1, 2000),
-        integrated over the bandwidth 1/(2 t_read) of a t_read-long integration and referred
-        to conductance by sigma_G = sigma_I / V.
-        """
-        x = ELECTRON_CHARGE_C * self.v_read_v / (2 * BOLTZMANN_J_PER_K * self.temperature_k)
-        bandwidth_hz = 1.0 / (2.0 * self.t_read_s)
-        return math.sqrt(2 * ELECTRON_CHARGE_C / math.tanh(x) * bandwidth_hz / self.v_read_v)
+        """sigma_G / sqrt(G) (S^0.5) of one read of the segment's MTJ: the tunnel-junction shot/thermal
+        noise of `imc.devices.mram.tunnel_noise_scale` at v_read_v, t_read_s and temperature_k."""
+        return tunnel_noise_scale(self.v_read_v, self.t_read_s, self.temperature_k)
 
     def read(self, instance: SkyrmionInstance, rng: np.random.Generator | None = None) -> np.ndarray:
         """Read-MTJ conductance (S, float64) of every cell; ``rng=None`` gives the noiseless one.

@@ -22,7 +22,7 @@ from scipy.stats import norm
 
 from imc.devices import _kernels
 from imc.devices.base import CellCost, Device, check_states, register
-from imc.errors import int_in_range, non_negative, positive, require
+from imc.errors import int_in_range, non_negative, plausible, positive, require
 
 BOLTZMANN_J_PER_K = 1.380649e-23
 ELECTRON_CHARGE_C = 1.602176634e-19
@@ -114,6 +114,7 @@ class SRAMBitCell(Device):
     temperature_k: float = 300.0
 
     def __post_init__(self) -> None:
+        plausible(self)
         for name in ("vdd_v", "vth0_v", "v_d0_v", "w_read_m", "l_read_m", "w_stack_m", "l_stack_m",
                      "i_read_a", "c_bl_cell_f", "c_wl_cell_f", "cell_area_m2", "temperature_k"):
             positive(name, getattr(self, name))
@@ -124,6 +125,7 @@ class SRAMBitCell(Device):
         non_negative("a_vt_v_m", self.a_vt_v_m)
         require("vth0_v", self.vth0_v, self.vth0_v < self.vdd_v, f"must be below vdd_v = {self.vdd_v} V")
         require("v_d0_v", self.v_d0_v, self.v_d0_v < self.vdd_v, f"must be below vdd_v = {self.vdd_v} V")
+        self._drives_a  # noqa: B018 -- solved now, so that a cell that cannot carry i_read_a fails at load
 
     @classmethod
     def at_node(cls, node: str, **overrides):
@@ -166,7 +168,12 @@ class SRAMBitCell(Device):
         def mismatch(i_sat_read):
             nominal = self._stack_current(np.zeros(1), np.zeros(1), self.vdd_v, i_sat_read, ratio * i_sat_read)
             return nominal[0] - self.i_read_a
-        i_sat_read = brentq(mismatch, 0.5 * self.i_read_a, 100 * self.i_read_a, xtol=1e-15, rtol=1e-13)
+        low, high = 0.5 * self.i_read_a, 100 * self.i_read_a
+        require("w_stack_m", self.w_stack_m, mismatch(low) <= 0 <= mismatch(high),
+                f"the stack transistor's W/L is {ratio:.3g} x the read transistor's: no read drive within "
+                f"[0.5, 100] x i_read_a = {self.i_read_a:g} A then carries i_read_a at V_WL = V_DD (keep the "
+                "ratio of W/L near the 1-4 of published cells)")
+        i_sat_read = brentq(mismatch, low, high, xtol=1e-15, rtol=1e-13)
         return i_sat_read, ratio * i_sat_read
 
     def _stack_current(self, dvth_read, dvth_stack, v_wl_v, i_sat_read, i_sat_stack) -> np.ndarray:

@@ -11,11 +11,13 @@ import numpy as np
 
 from imc import engine, performance
 from imc.chip import run_chip
-from imc.config import SimConfig, load_config, to_dict
+from imc.config import MAX_ARRAYS, SimConfig, load_config, to_dict
+from imc.errors import Interrupted, require
 from imc.mapping import MappingPlan, map_layers
 from imc.mapping.calibration import set_adc_range
 from imc.nn import zoo
 from imc.nn.data import Dataset, load_dataset
+from imc.progress import stage
 from imc.report import Report
 
 
@@ -34,11 +36,14 @@ class Design:
 
 def load_design(config: SimConfig) -> Design:
     """Load the model and data of ``config`` and map it on its array."""
-    model, _ = zoo.load(config.model)
     data = load_dataset(config.dataset, config.dataset_path)
+    model, _ = zoo.load(config.model, data.image_shape, data.max_level)
+    classes = model.layers[-1].n_out
+    require("model", config.model, classes == data.n_classes,
+            f"outputs {classes} classes, but dataset {config.dataset!r} has {data.n_classes}")
     array, mapping = config.chip_array, config.mapping
     plan = map_layers(model.ops, array.geometry(), mapping.encoding, mapping.weights, mapping.rows_per_read,
-                      mapping.replicas, mapping.max_arrays, mapping.inputs)
+                      mapping.replicas, mapping.max_arrays or MAX_ARRAYS, mapping.inputs)
     plan = set_adc_range(plan, mapping.adc_range, model.encode(data.x_train[:mapping.calibration_inputs]),
                          mapping.calibration_coverage, mapping.adc_full_scale_count, mapping.calibration_scope)
     return Design(config, model, data, model.encode(data.x_test), array, plan)
@@ -75,17 +80,23 @@ def simulate(config: SimConfig | dict | str | Path | None = None, progress: bool
 
     ``config`` is a `SimConfig`, a dict or TOML path loaded by `load_config`, or None for
     the built-in default design. ``workers``: threads simulating chips (default: one per CPU);
-    the results do not depend on it.
+    the results do not depend on it. ``progress``: report each stage and the chips on stderr.
     """
     started = time.perf_counter()
     if not isinstance(config, SimConfig):
         config = load_config(config)
+    stage(f"loading and mapping {config.model}", progress)
     design = load_design(config)
     accuracy = engine.chip_accuracies(design.plan, design.array, design.x, design.data.y_test, config.seed,
                                       config.chips, config.variation, config.conditions, progress=progress,
                                       workers=workers)
     chip = None
     if config.inferences:
-        result = run_chip(design.plan, design.array, design.x, config.chip, config.inferences)
+        stage(f"chip engine: {config.inferences} inferences through {design.plan.n_arrays} arrays", progress)
+        try:
+            result = run_chip(design.plan, design.array, design.x, config.chip, config.inferences)
+        except KeyboardInterrupt:
+            raise Interrupted(config.chips, config.chips, "chips (in the chip engine)") from None
         chip = {**result.summary(), "energy_by_component_j": result.energy_by_component_j}
+    stage("cost model", progress)
     return design_report(design, accuracy, time.perf_counter() - started, chip)

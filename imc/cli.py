@@ -1,7 +1,10 @@
 """The ``imc`` command line: simulate, sweep, train, devices.
 
-Exit codes: 0 success, 1 unexpected failure, 2 bad input (config, arguments, files), 130 a sweep
-interrupted by Ctrl-C or SIGTERM (its finished points are kept).
+Exit codes: 0 success, 1 unexpected failure, 2 bad input (config, arguments, files, output paths,
+all checked before any work starts), 130 interrupted by Ctrl-C or SIGTERM (a sweep keeps its
+finished points). Warnings (e.g. a config field without effect in the design) go to stderr as
+``imc: warning: ...``; progress goes to stderr too, as a bar on a terminal and as a line every few
+seconds elsewhere (``-q``: none).
 """
 
 from __future__ import annotations
@@ -10,12 +13,14 @@ import argparse
 import os
 import signal
 import sys
+import warnings
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from imc.arrays import ARRAYS
 from imc.chip import DeadlockError
 from imc.devices import DEVICES, describe
-from imc.errors import MappingError, ParameterError
+from imc.errors import MappingError, ParameterError, require
 from imc.nn.io import ModelFileError
 
 BAD_INPUT = 2
@@ -27,6 +32,8 @@ def _simulate(args) -> int:
     from imc.api import simulate
     from imc.config import load_config
 
+    if args.out:
+        writable_dir("--out", args.out)
     config = load_config(args.config)
     changes = {k: v for k, v in (("chips", args.chips), ("seed", args.seed), ("inferences", args.inferences))
                if v is not None}
@@ -34,14 +41,35 @@ def _simulate(args) -> int:
         changes["variation"] = False
     if changes:
         config = config.replace(**changes)
-    report = simulate(config, progress=not args.json and not args.quiet and sys.stderr.isatty(),
-                      workers=args.workers)
+    report = simulate(config, progress=not args.quiet, workers=args.workers)
     if args.out:
         paths = report.save(args.out)
         if not args.json:
             print(f"wrote {', '.join(str(p) for p in paths)}", file=sys.stderr)
     print(report.to_json() if args.json else report.format_table())
     return 0
+
+
+def writable_dir(option: str, path: Path) -> Path:
+    """Output folder ``path`` of ``option``, created now (before any work) and writable, else a
+    `ParameterError` saying why (an existing file, a device such as /dev/null, a path under a file,
+    no permission)."""
+    require(option, str(path), not path.exists() or path.is_dir(), "exists and is not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ParameterError(option, str(path), f"must be a folder imc can create ({exc.strerror})") from exc
+    require(option, str(path), os.access(path, os.W_OK | os.X_OK), "must be a writable folder (no permission)")
+    return path
+
+
+def writable_file(option: str, path: Path) -> Path:
+    """Output file ``path`` of ``option``: a regular file (or none yet) in a folder created now and
+    writable, else a `ParameterError` saying why."""
+    require(option, str(path), not path.exists() or path.is_file(), "must be a file path, not a folder or device")
+    writable_dir(option, path.parent)
+    require(option, str(path), not path.exists() or os.access(path, os.W_OK), "must be writable (no permission)")
+    return path
 
 
 def _stop(signum, frame):
@@ -51,20 +79,18 @@ def _stop(signum, frame):
 def _sweep(args) -> int:
     from imc.sweeps import format_table, load_sweep, sweep
 
+    writable_dir("--out", args.out)
     spec = load_sweep(args.grid)
-    previous = signal.signal(signal.SIGTERM, _stop)  # SIGTERM stops like Ctrl-C: finished points stay stored
     try:
         frame = sweep(spec.base, spec.grid, chips=spec.chips if args.chips is None else args.chips,
                       seed=spec.seed if args.seed is None else args.seed, out=args.out, workers=args.workers,
                       executor="dask" if args.scheduler else args.executor, scheduler=args.scheduler,
                       adaptive=spec.adaptive, yield_target=spec.yield_target,
-                      progress=not args.quiet and sys.stderr.isatty())
+                      progress=not args.quiet)
     except KeyboardInterrupt:
         print(f"imc: interrupted: finished points are kept in {args.out}; rerun the same command to resume",
               file=sys.stderr)
         return INTERRUPTED
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     print(format_table(frame))
     print(f"wrote {args.out / 'results.parquet'}", file=sys.stderr)
     return 0
@@ -73,7 +99,9 @@ def _sweep(args) -> int:
 def _train(args) -> int:
     from imc.nn import zoo
 
-    path, accuracy = zoo.retrain(args.model, args.out, progress=not args.quiet and sys.stderr.isatty())
+    zoo.RECIPES.get(args.model, "model")
+    out = writable_file("--out", args.out or Path(f"{args.model}.npz"))
+    path, accuracy = zoo.retrain(args.model, out, progress=not args.quiet)
     print(f"{args.model}: test accuracy {100 * accuracy:.2f} %, saved to {path}")
     return 0
 
@@ -93,6 +121,7 @@ def _devices(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="imc", description="Simulate in-memory-computing hardware "
                                      "for quantized neural networks.")
+    parser.add_argument("--version", action="version", version=f"imc {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     sim = commands.add_parser("simulate", help="simulate a design (default: the built-in design)",
@@ -130,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="retrain a zoo model from its recipe",
                                 description="Retrain a zoo model reproducibly (fixed seed and split).")
     train.add_argument("model", help="zoo model name, e.g. bnn_mlp_digits")
-    train.add_argument("--out", type=Path, help="output .npz (default: overwrite the shipped file)")
+    train.add_argument("--out", type=Path, help="output .npz (default: MODEL.npz in the current folder; "
+                       "the installed zoo file changes only when --out names it)")
     train.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     train.set_defaults(run=_train)
 
@@ -139,16 +169,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    try:
+        return version("imc")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"imc: warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _stop)  # SIGTERM stops like Ctrl-C
     try:
-        return args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.run(args)
     except BAD_INPUT_ERRORS as exc:
         print(f"imc: error: {exc}", file=sys.stderr)
         return BAD_INPUT
     except BrokenPipeError:  # output piped into e.g. `head`, which closed early
         sys.stdout = open(os.devnull, "w")
         return 0
+    except OSError as exc:  # e.g. the disk filled up while writing the outputs
+        print(f"imc: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return BAD_INPUT
+    except KeyboardInterrupt as exc:
+        print(f"imc: {str(exc) or 'interrupted'}", file=sys.stderr)
+        return INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import tomllib
 import typing
+import warnings
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -28,17 +29,22 @@ from pathlib import Path
 from imc.arrays import ARRAYS, Array, Conditions
 from imc.chip import ChipConfig
 from imc.devices import DEVICES, Device
-from imc.errors import ParameterError, int_in_range, require
+from imc.errors import ParameterError, finite, int_in_range, require
 from imc.mapping import ENCODINGS, WEIGHT_ENCODINGS
 from imc.mapping.calibration import ADC_RANGES, CALIBRATION_SCOPES
 from imc.mapping.slicing import INPUT_SCHEMES
-from imc.nn.data import DATASETS
+from imc.nn.data import DATASETS, check_dataset_file
 from imc.registry import Registry
 
 SELECTED = ((Array, ARRAYS), (Device, DEVICES))  # field types whose model a table's ``kind`` picks
 DEFAULT_ARRAY = "sram"  # the built-in design's array kind (its cell: that array's default)
 
 ConfigError = ParameterError
+MAX_ARRAYS = 16_384  # default array budget: the largest published IMC chip, ISAAC, has 168 x 96 = 16,128 crossbars
+
+
+class IgnoredFieldWarning(UserWarning):
+    """A configured field that has no effect in the chosen design (the CLI prints it)."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ class MappingConfig:
     per layer or, with ``calibration_scope`` "column", per column ADC) or "fixed"
     (``adc_full_scale_count`` counts); ``replicas``: copies of every
     convolution's arrays serving its output positions in parallel; ``max_arrays``: the chip's array
-    budget (None: unlimited)."""
+    budget (None: `MAX_ARRAYS`)."""
 
     encoding: str = "xnor"
     weights: str = "offset"
@@ -93,7 +99,7 @@ class MappingConfig:
 class SimConfig:
     """Everything one `imc.simulate` run needs. The defaults are the built-in design.
 
-    model: a zoo name or a path to a ``.npz`` model file; dataset: its test data, read from
+    model: a zoo name, a ``.npz`` model file or a quantized ``.onnx`` graph; dataset: its test data, read from
     ``dataset_path`` unless built in; chips: Monte-Carlo chip instances; seed: the root of every
     random draw; variation: False makes every chip nominal (no static variation, faults or read
     noise: the hardware then matches software); array: any registered array kind with its cell;
@@ -116,7 +122,7 @@ class SimConfig:
 
     def __post_init__(self) -> None:
         require("model", self.model, isinstance(self.model, str) and self.model != "",
-                "must be a zoo model name or a path to a .npz model file")
+                "must be a zoo model name or a path to a .npz model file or a quantized .onnx graph")
         require("dataset", self.dataset, self.dataset in DATASETS, f"allowed: {sorted(DATASETS)}")
         if self.dataset == "digits":
             require("dataset_path", self.dataset_path, self.dataset_path is None, "digits is built in: give no path")
@@ -125,6 +131,7 @@ class SimConfig:
                     and Path(self.dataset_path).expanduser().exists(),
                     f"dataset = {self.dataset!r} is read from local files: give the path of an existing "
                     "directory or file (nothing is downloaded)")
+            check_dataset_file(self.dataset, self.dataset_path)
         int_in_range("chips", self.chips, 1, 100_000)
         int_in_range("inferences", self.inferences, 0, 1_000_000)
         int_in_range("seed", self.seed, 0)
@@ -172,6 +179,7 @@ def to_dict(config) -> dict:
 def _check_type(path: str, value, expected):
     allowed = typing.get_args(expected) or (expected,)
     if float in allowed and isinstance(value, int) and not isinstance(value, bool):
+        require(path, value, finite(value), "must be a finite number (this integer does not fit a float)")
         return float(value)
     if int in allowed and bool not in allowed and isinstance(value, bool):
         raise ConfigError(path, value, "must be an integer, got a boolean")
@@ -197,7 +205,7 @@ def from_dict(cls, data: dict, prefix: str = "", *, make=None, selectors: tuple[
     fields = {f.name: f for f in dataclasses.fields(cls)}
     kwargs = {}
     for key, value in data.items():
-        path = f"{prefix}{key}"
+        path = f"{prefix}{key}" if isinstance(key, str) and key.isidentifier() else f"{prefix}{key!r}"
         if key in selectors:
             continue
         if key not in fields:
@@ -211,9 +219,31 @@ def from_dict(cls, data: dict, prefix: str = "", *, make=None, selectors: tuple[
         else:
             kwargs[key] = _check_type(path, value, expected)
     try:
-        return (make or cls)(**kwargs)
+        built = (make or cls)(**kwargs)
     except ParameterError as exc:
         raise exc.within(prefix[:-1]) if prefix else exc
+    _warn_ignored(built, data, prefix)
+    return built
+
+
+def _warn_ignored(obj, data: dict, prefix: str) -> None:
+    """Warn about every field the config sets to other than its default that ``obj`` reports
+    without effect in its design (``obj.ignored_fields()``: field or ``table.field`` -> why)."""
+    for name, why in getattr(obj, "ignored_fields", dict)().items():
+        head, _, rest = name.partition(".")
+        given = head in data and (not rest or (isinstance(data[head], dict) and rest in data[head]))
+        if given and _differs_from_default(obj, name):
+            warnings.warn(f"{prefix}{name} has no effect: {why}", IgnoredFieldWarning, stacklevel=2)
+
+
+def _differs_from_default(obj, dotted: str) -> bool:
+    """Whether field ``dotted`` (``name`` or ``table.name``) of dataclass ``obj`` is not its default."""
+    *tables, name = dotted.split(".")
+    for table in tables:
+        obj = getattr(obj, table)
+    default = next(f for f in dataclasses.fields(obj) if f.name == name)
+    value = default.default_factory() if default.default is dataclasses.MISSING else default.default
+    return getattr(obj, name) != value
 
 
 def _table_class(expected, value) -> type | None:
@@ -258,15 +288,29 @@ def load_config(source: str | Path | dict | None = None) -> SimConfig:
         return SimConfig()
     if isinstance(source, dict):
         return from_dict(SimConfig, source)
-    return from_dict(SimConfig, read_toml(source, "config"))
+    require("config", source, isinstance(source, (str, Path)), "must be a TOML file path, a dict of fields or None")
+    return from_dict(SimConfig, relative_to(read_toml(source, "config"), Path(source).parent))
+
+
+def relative_to(data: dict, folder: Path) -> dict:
+    """A design file's table with its relative file paths (a ``model`` file, ``dataset_path``)
+    taken from ``folder``, the file's own folder, rather than from the working directory."""
+    paths = {key: value for key, value in data.items()
+             if key in ("model", "dataset_path") and isinstance(value, str)
+             and (key == "dataset_path" or Path(value).suffix) and not Path(value).expanduser().is_absolute()}
+    return {**data, **{key: str(folder / value) for key, value in paths.items()}}
 
 
 def read_toml(path: str | Path, what: str) -> dict:
     """The table of a TOML file; a missing or malformed file is a `ConfigError` on field ``what``."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(what, str(path), "file not found")
     try:
-        return tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(what, str(path), "file not found") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(what, str(path), f"not valid TOML ({exc})") from exc
+    except (OSError, ValueError) as exc:  # a folder, no permission, not UTF-8 (e.g. binary or UTF-16)
+        raise ConfigError(what, str(path), f"cannot be read as UTF-8 text ({exc})") from exc
+    except RecursionError as exc:
+        raise ConfigError(what, str(path), "tables or arrays nested too deeply to read") from exc

@@ -12,20 +12,27 @@ of it, so results do not depend on how chips are chunked or on how many workers 
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import queue
+import threading
+import tracemalloc
+import weakref
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 
 import numpy as np
 from threadpoolctl import threadpool_limits
-from tqdm.auto import tqdm
 
 from imc.arrays.base import Array, Conditions
-from imc.errors import int_in_range
+from imc.errors import Interrupted, ParameterError, int_in_range
 from imc.mapping import MappingPlan
 from imc.mapping.spec import run_layers
+from imc.progress import progress_bar
 
 TIME_STREAM, READ_STREAM = 1, 2  # child streams of a chip's seed sequence
 BLOCK_BYTES = 2 ** 20  # one layer's int32 pre-activations of one input block on one chip
+MEMORY_FRACTION = 0.5  # of the machine's available memory, for the chips in flight
+_MEASURED = weakref.WeakKeyDictionary()  # plan -> (array, variation, chip_bytes): measured once per design
+_TRACING = threading.Lock()  # one tracemalloc measurement at a time (sweep threads measure concurrently)
 
 
 def chip_seeds(seed: int, chips: int) -> list[np.random.SeedSequence]:
@@ -48,13 +55,21 @@ class Chip:
     read_rng: np.random.Generator | None
 
 
+def _check(stop: threading.Event | None) -> None:
+    """Give up the current chip (`CancelledError`) once ``stop`` is set: the run was interrupted."""
+    if stop is not None and stop.is_set():
+        raise CancelledError
+
+
 def sample_chips(array: Array, plan: MappingPlan, seeds: list[np.random.SeedSequence], variation: bool,
-                 conditions: Conditions = Conditions()) -> list[Chip]:
+                 conditions: Conditions = Conditions(), stop: threading.Event | None = None) -> list[Chip]:
     """The chips of the given seeds: the plan's tiles programmed on ``array`` (static variation and
     faults when ``variation``), aged to ``conditions.time_s``, with read noise when ``variation``
-    and ``conditions.read_noise`` are on. ``array`` is taken as given: apply `Array.under` first."""
+    and ``conditions.read_noise`` are on. ``array`` is taken as given: apply `Array.under` first.
+    ``stop``: an event that, once set, abandons the work between chips."""
     chips = []
     for seed in seeds:
+        _check(stop)
         states = array.program(plan.tiles, np.random.default_rng(seed), variation)
         states = array.age(states, conditions.time_s, _stream(seed, TIME_STREAM))
         chips.append(Chip(states, _stream(seed, READ_STREAM) if variation and conditions.read_noise else None))
@@ -62,16 +77,17 @@ def sample_chips(array: Array, plan: MappingPlan, seeds: list[np.random.SeedSequ
 
 
 def hardware_logits(plan: MappingPlan, array: Array, x: np.ndarray, chips: list[Chip],
-                    block: int | None = None) -> np.ndarray:
+                    block: int | None = None, stop: threading.Event | None = None) -> np.ndarray:
     """Network outputs computed by the arrays of each chip, (chips, batch, n_out).
 
     x: (batch, ...) first-op input codes; block: inputs per pass through the network (default: as
     many as keep a layer's pre-activations within BLOCK_BYTES, so that a chip's working set stays
     in cache). Read noise is drawn in (block, layer, tile) order from the chip's read stream, so a
-    given design and seed always see the same noise.
+    given design and seed always see the same noise. ``stop``: an event that, once set, abandons the
+    work between tiles.
     """
     starts = np.cumsum([0] + [placement.n_arrays for placement in plan.layers])
-    widest = max(placement.spec.n_out * placement.spec.output_positions for placement in plan.layers)
+    widest = max(placement.spec.columns * placement.spec.output_positions for placement in plan.layers)
     block = block or max(1, BLOCK_BYTES // (4 * widest))
 
     def outputs_of(chip: Chip) -> np.ndarray:
@@ -79,14 +95,14 @@ def hardware_logits(plan: MappingPlan, array: Array, x: np.ndarray, chips: list[
             placement, flat = plan.layers[index], x_layer.reshape(-1, layer.n_in)
             states = chip.states[starts[index]:starts[index + 1]]
             if placement.replicas == 1:
-                return _accumulate(array, states, flat, chip.read_rng).reshape(*x_layer.shape[:-1], layer.n_out)
-            z = np.empty((flat.shape[0], layer.n_out), dtype=np.int32)
+                return _accumulate(array, states, flat, chip.read_rng, stop).reshape(*x_layer.shape[:-1], layer.columns)
+            z = np.empty((flat.shape[0], layer.columns), dtype=np.int32)
             position = np.arange(flat.shape[0]) % layer.output_positions  # rows are (input, output position)
             for replica in range(placement.replicas):
                 rows = np.flatnonzero(position % placement.replicas == replica)
                 copy = [state for state in states if state.tile.replica == replica]
-                z[rows] = _accumulate(array, copy, flat[rows], chip.read_rng)
-            return z.reshape(*x_layer.shape[:-1], layer.n_out)
+                z[rows] = _accumulate(array, copy, flat[rows], chip.read_rng, stop)
+            return z.reshape(*x_layer.shape[:-1], layer.columns)
 
         return np.concatenate([run_layers(plan.ops, x[start:start + block], matvec)
                                for start in range(0, len(x), block)])
@@ -94,46 +110,156 @@ def hardware_logits(plan: MappingPlan, array: Array, x: np.ndarray, chips: list[
     return np.stack([outputs_of(chip) for chip in chips])
 
 
-def _accumulate(array: Array, states: list, x: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
-    """A layer's int32 pre-activations (batch, n_out) of matrix inputs x (batch, n_in) from its tiles' states."""
+def _accumulate(array: Array, states: list, x: np.ndarray, rng: np.random.Generator | None,
+                stop: threading.Event | None = None) -> np.ndarray:
+    """A layer's int32 pre-activations (batch, columns) of matrix inputs x (batch, n_in) from its tiles' states."""
     z = np.zeros((x.shape[0], max(state.tile.outputs.stop for state in states)), dtype=np.int32)
     for state in states:
+        _check(stop)
         array.accumulate(state, x[:, state.tile.inputs], z, rng)
     return z
+
+
+def chip_bytes(array: Array, plan: MappingPlan, variation: bool, sample: int = 8) -> int:
+    """Estimated peak memory (bytes) of one chip: the peak of programming the plan's first tile and
+    its first ``sample`` tiles (the arrays' static state, e.g. ADC threshold tables, and the tiles'
+    states), measured, extrapolated linearly to all of the plan's tiles. Measured once per plan and
+    array: a sweep's chip ranges of one design pay for it once."""
+    cached = _MEASURED.get(plan)
+    if cached is not None and cached[0] is array and cached[1] == variation:
+        return cached[2]
+    n = min(sample, len(plan.tiles))
+    with _TRACING:
+        one, some = (_program_peak(array, plan.tiles[:k], variation) for k in (1, n))
+    per_tile = (some - one) / (n - 1) if n > 1 else one
+    _MEASURED[plan] = (array, variation, int(max(one, one + per_tile * (len(plan.tiles) - 1))))
+    return _MEASURED[plan][2]
+
+
+def _program_peak(array: Array, tiles: list, variation: bool) -> int:
+    """Peak memory (bytes, traced by `tracemalloc`) of programming ``tiles`` on one chip."""
+    tracing = tracemalloc.is_tracing()
+    if not tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    before = tracemalloc.get_traced_memory()[0]
+    array.program(tiles, np.random.default_rng(0), variation)
+    peak = tracemalloc.get_traced_memory()[1] - before
+    if not tracing:
+        tracemalloc.stop()
+    return peak
+
+
+def available_bytes() -> int:
+    """Memory the machine can still give (bytes): MemAvailable of /proc/meminfo, else free pages."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            return next(int(line.split()[1]) * 1024 for line in meminfo if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError):
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def chips_in_flight(array: Array, plan: MappingPlan, variation: bool) -> int:
+    """How many chips fit in memory at once (`MEMORY_FRACTION` of the available memory), >= 1; a
+    design one chip of which does not fit is refused up front, before any chip is simulated."""
+    per_chip, budget = chip_bytes(array, plan, variation), MEMORY_FRACTION * available_bytes()
+    if per_chip > budget:
+        raise ParameterError("array", f"{len(plan.tiles)} tiles of ~{per_chip / len(plan.tiles) / 1e6:.0f} MB each",
+                             f"one chip would need ~{per_chip / 1e9:.1f} GB, more than {MEMORY_FRACTION:.0%} of "
+                             f"the {budget / MEMORY_FRACTION / 1e9:.1f} GB of memory available: use fewer or "
+                             "larger tiles, or fewer ADC bits with INL/DNL (2^bits thresholds per ADC and chip)")
+    return max(1, int(budget // max(per_chip, 1)))
 
 
 def chip_accuracies(plan: MappingPlan, array: Array, x: np.ndarray, labels: np.ndarray,
                     seed: int, chips: int, variation: bool = True, conditions: Conditions = Conditions(),
                     chunk: int = 16, progress: bool = False, workers: int | None = None,
-                    first: int = 0) -> np.ndarray:
+                    first: int = 0, stop: threading.Event | None = None) -> np.ndarray:
     """Test accuracy of each of ``chips`` chip instances ``first``, ``first + 1``, ..., float64 (chips,).
 
     Chips go in chunks of at most ``chunk``; ``workers`` threads (default: one per CPU) each
     program a chunk's chips and run them through the network with single-threaded BLAS (the
     random draws, the GEMMs and the sensing kernels release the GIL). Results do not depend on
     chunking or workers. Without variation every chip is the nominal one, so it is simulated once.
+    Workers and chunks are bounded so that the chips in flight fit in memory (`chips_in_flight`).
+    Ctrl-C (or SIGTERM raised as KeyboardInterrupt) drops the queued chunks, stops the running
+    ones at their next tile (`run_chunks`) and raises `imc.errors.Interrupted` with the chips finished.
+    ``stop``: an event shared with the caller: set by it, the work stops (`CancelledError`); set here
+    on an interrupt or an error.
     """
     workers = (os.cpu_count() or 1) if workers is None else workers
     int_in_range("workers", workers, 1)
     int_in_range("chunk", chunk, 1)
     int_in_range("first", first, 0)
+    in_flight = chips_in_flight(array, plan, variation)
     if not variation:
         nominal = sample_chips(array, plan, chip_seeds(seed, 1), False, conditions)
         accuracy = np.mean(hardware_logits(plan, array, x, nominal)[0].argmax(-1) == labels)
         return np.full(chips, accuracy)
     seeds = chip_seeds(seed, first + chips)[first:]
-    size = min(chunk, -(-chips // workers))
+    workers = min(workers, in_flight)
+    size = min(chunk, -(-chips // workers), max(1, in_flight // workers))
     result = np.empty(chips)
+    stop = threading.Event() if stop is None else stop
 
     def accuracy_of(start: int) -> tuple[int, np.ndarray]:
-        instances = sample_chips(array, plan, seeds[start:start + size], variation, conditions)
-        return start, np.mean(hardware_logits(plan, array, x, instances).argmax(-1) == labels, axis=-1)
+        instances = sample_chips(array, plan, seeds[start:start + size], variation, conditions, stop)
+        logits = hardware_logits(plan, array, x, instances, stop=stop)
+        return start, np.mean(logits.argmax(-1) == labels, axis=-1)
 
-    with (tqdm(total=chips, desc="chips", unit="chip", disable=not progress) as bar,
-          threadpool_limits(limits=1 if workers > 1 else None, user_api="blas"),
-          ThreadPoolExecutor(workers) as pool):
-        for future in as_completed([pool.submit(accuracy_of, start) for start in range(0, chips, size)]):
-            start, accuracies = future.result()
-            result[start:start + len(accuracies)] = accuracies
-            bar.update(len(accuracies))
+    done = 0
+    with (progress_bar(chips, "chips", "chip", progress) as bar,
+          threadpool_limits(limits=1 if workers > 1 else None, user_api="blas")):
+        try:
+            for start, accuracies in run_chunks(accuracy_of, range(0, chips, size), workers, stop):
+                result[start:start + len(accuracies)] = accuracies
+                done += len(accuracies)
+                bar.update(len(accuracies))
+        except BaseException as exc:
+            stop.set()
+            if isinstance(exc, KeyboardInterrupt):
+                raise Interrupted(done, chips, "chips") from None
+            raise
     return result
+
+
+def run_chunks(work, starts: range, workers: int, stop: threading.Event):
+    """``work(start)`` for every start, yielded in completion order, computed by ``workers`` daemon
+    threads. The caller sets ``stop`` when it leaves early (Ctrl-C, an error): queued starts are then
+    dropped and running ones give up at their next check (`sample_chips`, `hardware_logits`); so
+    do the workers when the caller's caller sets it.
+    Daemon threads, unlike an executor's, never hold up the caller nor the end of the process
+    while one finishes a long array operation. A worker's exception is raised here."""
+    jobs, results = queue.SimpleQueue(), queue.SimpleQueue()
+    for start in starts:
+        jobs.put(start)
+
+    def worker() -> None:
+        while not stop.is_set():
+            try:
+                start = jobs.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                results.put((True, work(start)))
+            except BaseException as exc:  # noqa: BLE001 -- handed to the caller, which raises it
+                results.put((False, exc))
+
+    for _ in range(min(workers, len(starts))):
+        threading.Thread(target=worker, name="imc-chips", daemon=True).start()
+    for _ in starts:
+        ok, value = _next_result(results, stop)
+        if not ok:
+            raise value
+        yield value
+
+
+def _next_result(results: queue.SimpleQueue, stop: threading.Event, poll_s: float = 0.1):
+    """The next (ok, value) a worker put, watching ``stop`` meanwhile (a worker that sees it set
+    between two chunks leaves without a result)."""
+    while True:
+        _check(stop)
+        try:
+            return results.get(timeout=poll_s)
+        except queue.Empty:
+            continue

@@ -161,13 +161,14 @@ class Report:
         return pd.DataFrame({"chip": np.arange(self.chip_accuracy.size), "accuracy": self.chip_accuracy})
 
     def save(self, out_dir: str | Path) -> list[Path]:
-        """Write report.json, chips.csv, energy.csv, mapping.csv, accuracy.png and energy.png."""
+        """Write report.json, chips.csv, energy.csv, mapping.csv, accuracy.png and energy.png; CSV
+        headers carry their unit as a suffix (``accuracy_fraction``, ``adc_j`` per inference)."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         (out / "report.json").write_text(self.to_json())
-        self.chips_frame().to_csv(out / "chips.csv", index=False)
-        self.energy_j.to_csv(out / "energy.csv")
-        self.mapping.to_csv(out / "mapping.csv", index=False)
+        self.chips_frame().rename(columns={"accuracy": "accuracy_fraction"}).to_csv(out / "chips.csv", index=False)
+        self.energy_j.add_suffix("_j").to_csv(out / "energy.csv")  # J per inference
+        self.mapping.rename(columns={"utilisation": "utilisation_fraction"}).to_csv(out / "mapping.csv", index=False)
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
@@ -181,13 +182,18 @@ class Report:
                                   "accuracy.png", "energy.png")]
 
     def plot_accuracy(self, ax=None):
-        """Histogram of per-chip accuracy with the software baseline."""
+        """Histogram of per-chip accuracy with the software baseline (integer chip counts)."""
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
         ax = ax or plt.gca()
         acc = 100 * self.chip_accuracy
         step = 100 / self.n_test
         edges = np.arange(acc.min() - step / 2, acc.max() + step, step)
-        ax.hist(acc, bins=edges, color="tab:blue", alpha=0.8, label=f"{acc.size} chips")
+        kind = "" if self.config.get("variation", True) else " nominal"
+        ax.hist(acc, bins=edges, color="tab:blue", alpha=0.8,
+                label=f"{acc.size}{kind} chip{'s' if acc.size > 1 else ''}")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.ticklabel_format(axis="x", useOffset=False)  # one chip spans a single bin: no "+9.6e1" offset
         ax.axvline(100 * self.software_accuracy, color="black", ls="--", label="software")
         ax.set_xlabel("test accuracy (%)")
         ax.set_ylabel("chips")

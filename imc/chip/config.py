@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, field
 from numbers import Real
 
-from imc.errors import int_in_range, non_negative, require
+from imc.errors import int_in_range, non_negative, plausible, require
 
 TOPOLOGIES = ("mesh", "bus")
 PLACEMENTS = ("snake", "row_major")
@@ -71,6 +71,7 @@ class ProcessingElement:
         int_in_range("digital_units", self.digital_units, 1)
         for name in ("input_buffer_bits", "output_buffer_bits", "buffer_bandwidth_bits_per_s"):
             unlimited_or_positive(name, getattr(self, name))
+        plausible(self, unlimited=("input_buffer_bits", "output_buffer_bits", "buffer_bandwidth_bits_per_s"))
 
     def adc_bank(self, slot: int) -> int:
         """The ADC bank of the array in PE slot ``slot``."""
@@ -116,6 +117,7 @@ class Interconnect:
         if self.mesh_columns is not None:
             int_in_range("mesh_columns", self.mesh_columns, 1)
         require("placement", self.placement, self.placement in PLACEMENTS, f"allowed: {list(PLACEMENTS)}")
+        plausible(self, unlimited=("link_bandwidth_bits_per_s",))
 
     def transfer_time_s(self, hops: int, bits: float) -> float:
         """Time (s) of an uncontended transfer of ``bits`` over ``hops`` hops (0 hops: none)."""
@@ -146,6 +148,7 @@ class Leakage:
         if self.array_w is not None:
             non_negative("array_w", self.array_w)
         non_negative("buffer_w_per_bit", self.buffer_w_per_bit)
+        plausible(self)
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,7 @@ class ChipConfig:
                     f"must be a {kind.__name__}")
         unlimited_or_positive("global_buffer_bits", self.global_buffer_bits)
         unlimited_or_positive("offchip_bandwidth_bits_per_s", self.offchip_bandwidth_bits_per_s)
+        plausible(self, unlimited=("global_buffer_bits", "offchip_bandwidth_bits_per_s"))
 
     @classmethod
     def ideal(cls, **changes) -> ChipConfig:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from imc.errors import int_in_range, non_negative, positive, require
 from imc.nn.data import validation_split
 from imc.nn.network import Sequential, load_state_dict, state_dict
+from imc.progress import progress_iter
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def train(model: Sequential, x: np.ndarray, y: np.ndarray, config: TrainConfig =
     decay = (config.lr_final / config.lr) ** (1.0 / max(config.epochs - 1, 1))
     history, best, waited = TrainHistory(), None, 0
     try:
-        for epoch in tqdm(range(config.epochs), desc="train", disable=not progress):
+        for epoch in progress_iter(range(config.epochs), "training", "epoch", progress):
             order = rng.permutation(len(y))
             losses = []
             for start in range(0, len(y), config.batch_size):

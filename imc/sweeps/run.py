@@ -13,21 +13,22 @@ import dataclasses
 import json
 import math
 import os
+import threading
 import time
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
-from tqdm.auto import tqdm
 
 from imc import engine
 from imc.api import Design, design_report, load_design
 from imc.config import SimConfig, load_config, to_dict
 from imc.errors import ParameterError, int_in_range, positive, require
+from imc.progress import progress_bar
 from imc.report import Report
 from imc.sweeps.grid import expand, apply
 from imc.sweeps.store import Store, canonical, digest
@@ -93,18 +94,20 @@ def _design(config_json: str) -> Design:
     return load_design(load_config(json.loads(config_json)))
 
 
-def run_chips(config: dict, start: int, stop: int, costs: bool = True) -> ChipRange:
+def run_chips(config: dict, start: int, stop: int, costs: bool = True,
+              cancel: threading.Event | None = None) -> ChipRange:
     """Chips ``start..stop-1`` of the design ``config`` (a nested config dict), with the design's
     report over them (software accuracy, energy, latency, mapping) when ``costs``.
 
     The same chips as in ``imc.simulate(config)`` with ``chips >= stop``: a pure function, safe to
-    run in any process.
+    run in any process. ``cancel``: an event that, once set, abandons the chips (an interrupted sweep).
     """
     started = time.perf_counter()
     design = _design(canonical(config))
     c = design.config
     accuracy = engine.chip_accuracies(design.plan, design.array, design.x, design.data.y_test, c.seed, stop - start,
-                                      c.variation, c.conditions, chunk=CHIP_CHUNK, workers=1, first=start)
+                                      c.variation, c.conditions, chunk=CHIP_CHUNK, workers=1, first=start,
+                                      stop=cancel)
     report = design_report(design, accuracy, 0.0) if costs else None
     return ChipRange(start, accuracy, report, time.perf_counter() - started)
 
@@ -157,12 +160,15 @@ def _executor(kind: str, workers: int, scheduler):
         context = multiprocessing.get_context("forkserver")  # no fork of a process running threads
         context.set_forkserver_preload(["imc.sweeps.run"])
         pool, task = ProcessPoolExecutor(workers, mp_context=context), run_in_one_thread
-    else:
-        pool, task = ThreadPoolExecutor(workers), run_chips
+    else:  # threads: the running tasks stop at their next tile once ``cancel`` is set on the way out
+        cancel = threading.Event()
+        pool, task = ThreadPoolExecutor(workers), partial(run_chips, cancel=cancel)
     try:
         with threadpool_limits(limits=1 if kind == "threads" and workers > 1 else None, user_api="blas"):
             yield (lambda *args: pool.submit(task, *args)), as_completed, workers
     finally:
+        if kind == "threads":
+            cancel.set()
         pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -313,8 +319,8 @@ def sweep(base=None, grid=None, *, chips: int | None = None, seed: int | None = 
     unique = {key: (params, config) for params, key, config in points}
     target = dict.fromkeys(unique, chips)
     done = sum(store.chips(key) >= chips for key in unique)
-    with (tqdm(total=len(unique), initial=done, desc="points", unit="point", disable=not progress) as point_bar,
-          tqdm(desc="chips", unit="chip", disable=not progress) as chip_bar,
+    with (progress_bar(len(unique), "points", "point", progress, initial=done) as point_bar,
+          progress_bar(None, "chips", "chip", progress) as chip_bar,
           _executor(executor, workers, scheduler) as pool):
         while True:
             _compute(store, unique, target, pool, (point_bar, chip_bar))

@@ -31,7 +31,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from imc.config import read_toml
+from imc.config import read_toml, relative_to
 from imc.errors import require
 from imc.sweeps.grid import Sample
 from imc.sweeps.run import Adaptive
@@ -76,6 +76,8 @@ def load_sweep(path: str | Path) -> SweepSpec:
             "must be the path of a design file or a table of design fields")
     if isinstance(base, str):
         base = str((path.parent / base).expanduser())
+    elif isinstance(base, dict):  # its model file and dataset_path, like a design file's, relative to this file
+        base = relative_to(base, path.parent)
     grid = _table("sample", data["sample"], Sample) if given == ["sample"] else data[given[0]]
     adaptive = _table("adaptive", data["adaptive"], Adaptive) if "adaptive" in data else None
     return SweepSpec(base, grid, data.get("chips"), data.get("seed"), data.get("yield_target"), adaptive)

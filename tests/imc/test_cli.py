@@ -110,7 +110,8 @@ def test_a_multi_bit_cnn_runs_from_the_cli_and_a_cell_that_cannot_slice_it_exits
 
 @pytest.mark.parametrize("toml, message", [
     ('[array]\nkind = "resistive"\n[array.device]\nkind = "sram6t"\n',
-     "array.device.kind = 'sram6t': 'sram6t' is a SRAM6T, but ResistiveArray.device holds one of ['rram', 'skyrmion']"),
+     "array.device.kind = 'sram6t': 'sram6t' is a SRAM6T, but ResistiveArray.device holds one of "
+     "['fefet', 'pcm', 'rram', 'skyrmion', 'stt_mram']"),
     ('[array]\nkind = "dram"\nsensing = "sense_amp"\n', "array.sensing = 'sense_amp': unknown key"),
     ('[conditions]\ntime_s = -5.0\n', "conditions.time_s = -5.0: must be a finite number >= 0"),
     ('[conditions]\ntime_s = inf\n', "conditions.time_s = inf"),

@@ -47,9 +47,9 @@ def test_toml_file_loads_into_the_same_dataclasses(tmp_path):
     ({"array": {"device": {"kind": "sram10t"}}}, "array.device.kind", "['sram6t', 'sram8t', 'sram_xnor']"),
     ({"array": {"device": {"kind": "rram"}}}, "array.device.kind", "SRAMArray.device holds one of ['sram6t'"),
     ({"array": {"kind": "resistive", "device": {"kind": "sram6t"}}}, "array.device.kind",
-     "ResistiveArray.device holds one of ['rram', 'skyrmion']"),
+     "ResistiveArray.device holds one of ['fefet', 'pcm', 'rram', 'skyrmion', 'stt_mram']"),
     ({"array": {"kind": "dram", "device": {"kind": "rram"}}}, "array.device.kind", "holds one of ['dram']"),
-    ({"array": {"kind": "flash"}}, "array.kind", "['dram', 'resistive', 'sram']"),
+    ({"array": {"kind": "flash"}}, "array.kind", "['dram', 'resistive', 'sram', 'sram_charge']"),
     ({"array": {"kind": "resistive", "sensing": "sense_amp"}}, "array.sensing", "unknown key"),
     ({"array": {"kind": "resistive", "input_scheme": "thermometer"}}, "array.input_scheme", "bit_serial"),
     ({"array": {"kind": "dram"}, "mapping": {"encoding": "offset"}}, "mapping.encoding", "encodings ['xnor']"),
@@ -109,8 +109,8 @@ def test_node_starts_from_that_nodes_parameters_and_fields_override_them(kind, m
     at_22 = load_config({"array": {"device": {"kind": kind, "node": "22nm"}}}).array.device
     assert at_22 == model.at_node("22nm") and at_22 != model()
     assert (at_22.vdd_v, at_22.a_vt_v_m) == (NODES["22nm"]["vdd_v"], NODES["22nm"]["a_vt_v_m"])
-    tuned = load_config({"array": {"device": {"kind": kind, "node": "22nm", "a_vt_v_m": 2}}}).array.device
-    assert tuned == model.at_node("22nm", a_vt_v_m=2.0) and tuned.vdd_v == at_22.vdd_v
+    tuned = load_config({"array": {"device": {"kind": kind, "node": "22nm", "a_vt_v_m": 2e-9}}}).array.device
+    assert tuned == model.at_node("22nm", a_vt_v_m=2e-9) and tuned.vdd_v == at_22.vdd_v
 
 
 @pytest.mark.parametrize("kind", ["sram6t", "sram8t", "sram_xnor"])

@@ -40,9 +40,9 @@ def count_tasks(monkeypatch):
     calls = []
     real = run.run_chips
 
-    def counted(config, start, stop, costs=True):
+    def counted(config, start, stop, costs=True, **options):
         calls.append((config["array"]["adc"]["bits"], start, stop))
-        return real(config, start, stop, costs)
+        return real(config, start, stop, costs, **options)
 
     monkeypatch.setattr(run, "run_chips", counted)
     return calls
