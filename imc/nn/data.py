@@ -18,7 +18,7 @@ import pickle
 import zipfile
 import zlib
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from os import PathLike
 from pathlib import Path
 
@@ -187,8 +187,9 @@ def _find_mnist_file(directory: Path, stem: str) -> Path:
     raise _file_error(directory, f"missing {stem}: looked for {' and '.join(c.name for c in candidates)}")
 
 
-def _read_npz(path: Path, keys) -> dict[str, np.ndarray]:
-    """The arrays ``keys`` of an .npz archive; pickled (object) arrays are refused."""
+def _read_npz(path: Path, keys, optional=()) -> dict[str, np.ndarray]:
+    """The arrays ``keys`` (and those of ``optional`` it has) of an .npz archive; pickled (object)
+    arrays are refused."""
     with path.open("rb") as f:
         magic = f.read(len(ZIP_MAGIC))
     if magic != ZIP_MAGIC:
@@ -196,7 +197,7 @@ def _read_npz(path: Path, keys) -> dict[str, np.ndarray]:
                                 f"{', '.join(MNIST_FILES.values())} (optionally .gz) or an .npz file")
     try:
         with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in keys if key in archive.files}
+            arrays = {key: archive[key] for key in (*keys, *optional) if key in archive.files}
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as err:
         raise _file_error(path, f"unreadable or truncated .npz archive ({err})") from err
     missing = [key for key in keys if key not in arrays]
@@ -287,11 +288,54 @@ def load_cifar10(path: str | PathLike) -> Dataset:
     return Dataset("cifar10", x_train, y_train, x_test, y_test, n_classes=10, max_level=BYTE_MAX_LEVEL)
 
 
+@DATASETS.register("npz")
+def load_npz(path: str | PathLike) -> Dataset:
+    """A test set of your own: an ``.npz`` file with ``x_test`` (n, H, W) or (n, H, W, C) integer
+    pixel levels and ``y_test`` (n,) integer labels; optional ``x_train``/``y_train`` (the images
+    that calibrate ADC ranges; default: the test images), ``max_level`` (largest pixel level,
+    default 255) and ``n_classes`` (default: the largest label + 1).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise _file_error(path, "no such file; expected an .npz file with arrays x_test and y_test")
+    arrays = _read_npz(path, ("x_test", "y_test"), ("x_train", "y_train", "max_level", "n_classes"))
+    extra = {key: arrays.pop(key) for key in ("x_train", "y_train", "max_level", "n_classes") if key in arrays}
+    for key in ("max_level", "n_classes"):
+        if key in extra and (extra[key].size != 1 or extra[key].dtype.kind not in "iu"):
+            raise _file_error(path, f"{key}: expected one integer, got {extra[key]!r}")
+    max_level = int(extra.get("max_level", BYTE_MAX_LEVEL))
+    x_test = arrays["x_test"]
+    if x_test.ndim not in (3, 4):
+        raise _file_error(path, f"x_test: expected images (n, H, W) or (n, H, W, C), got shape {x_test.shape}")
+    x_test = x_test[..., None] if x_test.ndim == 3 else x_test
+    shape = x_test.shape[1:]
+    n_classes = int(extra.get("n_classes", max(2, int(arrays["y_test"].max(initial=0)) + 1)))
+    split = {}
+    train = (extra.get("x_train", x_test), extra.get("y_train", arrays["y_test"]))
+    for part, x, y in (("test", x_test, arrays["y_test"]), ("train", *train)):
+        x = x[..., None] if x.ndim == 3 else x
+        split[f"x_{part}"] = _checked_images(path, f"x_{part}", x, (shape,), max_level)
+        split[f"y_{part}"] = _checked_labels(path, f"y_{part}", y, len(x), f"x_{part}", n_classes)
+    return Dataset(path.stem, **split, n_classes=n_classes, max_level=max_level)
+
+
+def _stamp(path: Path) -> tuple:
+    """What identifies a data set file's (or directory's) content version: names, sizes, mtimes."""
+    files = sorted(path.iterdir()) if path.is_dir() else [path]
+    return tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files if f.exists())
+
+
+@lru_cache(maxsize=4)
+def _load_cached(name: str, path: str, stamp: tuple) -> Dataset:
+    return DATASETS.get(name, "dataset")(path)
+
+
 def load_dataset(name: str, path: str | PathLike | None = None) -> Dataset:
     """Load a data set by name (see ``DATASETS``, name -> loader).
 
     "digits" is built in and takes no path; "mnist" and "fashion_mnist" need the IDX
-    directory or .npz file, "cifar10" the python-batches directory.
+    directory or .npz file, "cifar10" the python-batches directory, "npz" an .npz file of
+    x_test/y_test (`load_npz`). File-based sets are cached while their files are unchanged.
     """
     loader = DATASETS.get(name, "dataset")
     if name == "digits":
@@ -299,7 +343,19 @@ def load_dataset(name: str, path: str | PathLike | None = None) -> Dataset:
         return loader()
     require("path", path, path is not None,
             f"{name} is read from local files: give the path to its directory or file (nothing is downloaded)")
-    return loader(path)
+    resolved = Path(path).expanduser()
+    if not resolved.exists():
+        return loader(resolved)  # the loader's own "no such file" error
+    return _load_cached(name, str(resolved), _stamp(resolved))
+
+
+def check_dataset_file(name: str, path: str) -> None:
+    """Read (and cache) data set ``name`` from ``path`` now, so a missing, truncated or mis-shaped
+    file is an error on field ``dataset_path`` naming the file at config load."""
+    try:
+        load_dataset(name, path)
+    except ParameterError as exc:
+        raise ParameterError("dataset_path", path, f"{exc.field} {exc.value!r}: {exc.allowed}") from exc
 
 
 def validation_split(x: np.ndarray, y: np.ndarray, fraction: float, rng: np.random.Generator

@@ -330,7 +330,7 @@ def test_digits_keeps_its_fixed_stratified_split_as_8x8x1_images():
 
 
 def test_load_dataset_requires_path_for_file_sets_and_refuses_one_for_digits(tmp_path):
-    assert list(DATASETS) == ["digits", "mnist", "fashion_mnist", "cifar10"]
+    assert list(DATASETS) == ["digits", "mnist", "fashion_mnist", "cifar10", "npz"]
     for name in list(DATASETS)[1:]:
         with pytest.raises(ParameterError) as excinfo:
             load_dataset(name)
