@@ -10,6 +10,7 @@ from imc.arrays.ir_drop import (CellRead, ConvergenceError, CrossbarSolution, Cr
 from imc.arrays.periphery import DigitalCosts, accumulator_bits
 from imc.arrays.resistive_array import ResistiveArray, ResistiveInstance, ResistiveTileState
 from imc.arrays.sram_array import ArrayInstance, SRAMArray, SRAMTileState
+from imc.arrays.sram_charge import ChargeInstance, ChargeSRAMArray, ChargeTileState
 from imc.arrays.sram_amplitude import (AmplitudeInstance, WordLineLevels, amplitude_counts, amplitude_op_cost,
                                        bit_serial_op_cost, level_column_sums, sample_amplitude_instance,
                                        word_line_levels)
@@ -17,6 +18,7 @@ from imc.arrays.sram_amplitude import (AmplitudeInstance, WordLineLevels, amplit
 __all__ = ["accumulator_bits", "Array", "ArrayGeometry", "ARRAYS", "Conditions", "DRAMTileState", "ResistiveTileState",
            "SRAMTileState", "ADCInstance", "amplitude_counts", "amplitude_op_cost", "AmplitudeInstance", "array_cycles",
            "ArrayInstance", "BinaryLayout", "bit_serial_op_cost", "cell_conductance_s", "CellRead",
+           "ChargeInstance", "ChargeSRAMArray", "ChargeTileState",
            "ColumnADC", "ConvergenceError", "CrossbarSolution", "CrossbarWires", "DigitalCosts",
            "DRAMArrayInstance", "DRAMBitwiseArray", "ideal_currents", "input_cost", "InputScheme",
            "level_column_sums", "OpCost", "PeripheryCost", "read_cell", "relative_error", "ResistiveArray",
