@@ -76,7 +76,7 @@ def periphery_cost(plan: MappingPlan, array: Array, index: int) -> OpCost:
     width = accumulator_bits(sum_bound(layer, layer.weights))
     output_bits = int(np.ceil(np.log2(layer.levels.size))) if layer.thresholds is not None else width
     column_sums = placement.row_tiles * len(first.groups)
-    return OpCost({"digital": digital.accumulate_energy_j(layer.n_out, column_sums * first.cycles, width),
+    return OpCost({"digital": digital.accumulate_energy_j(layer.columns, column_sums * first.cycles, width),
                    "buffer": digital.buffer_energy_j(layer.n_in * layer.input_bits + layer.n_out * output_bits)},
                   digital.adder_tree_latency_s(column_sums))
 

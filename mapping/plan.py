@@ -147,7 +147,7 @@ def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weigh
     when the geometry's drivers offer it with at least k bits; 1-bit inputs always as the signed
     planes); an array holds
     word_lines inputs and (bit_lines - reference_columns) // columns_per_output outputs.
-    A layer needs ceil(n_in / inputs) row tiles and ceil(n_out / outputs) column tiles, each on
+    A layer needs ceil(n_in / inputs) row tiles and ceil(columns / outputs) column tiles, each on
     its own array, numbered in layer order, row tile, then column tile. ``rows_per_read`` (None:
     all) is how many word lines one conversion sees, NeuroSim's partial-sum knob: a tile's inputs
     are read in groups of that many rows, each converted on its own with a full scale of that
@@ -192,7 +192,7 @@ def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weigh
             inputs_per_array = geometry.word_lines // enc.rows_per_input
             outputs_per_array = geometry.bit_lines - enc.reference_columns
         row_starts = range(0, spec.n_in, inputs_per_array)
-        col_starts = range(0, spec.n_out, outputs_per_array)
+        col_starts = range(0, spec.columns, outputs_per_array)
         per_read = inputs_per_array if rows_per_read is None else max(1, rows_per_read // drive.rows_per_input)
         full_scale = layout.full_scale_count(min(per_read, inputs_per_array, spec.n_in)) * drive.steps
         latched = (not sliced and "sense_amp" in geometry.sensing and len(row_starts) == 1
@@ -202,7 +202,7 @@ def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weigh
         for replica, r, c0 in itertools.product(range(copies), range(len(row_starts)), col_starts):
             r0 = row_starts[r]
             rows = slice(r0, min(r0 + inputs_per_array, spec.n_in))
-            outputs = slice(c0, min(c0 + outputs_per_array, spec.n_out))
+            outputs = slice(c0, min(c0 + outputs_per_array, spec.columns))
             w = spec.weights[rows, outputs]
             if sliced:
                 states, groups = layout.place(w)
@@ -246,5 +246,5 @@ def check_capacity(geometry: ArrayGeometry, rows_per_input: int, columns: int, w
 
 def _sign_output(spec: LayerSpec) -> bool:
     """Whether a layer's output stage is one comparator per output with levels {-1, +1}."""
-    return (spec.thresholds is not None and np.array_equal(spec.levels, (-1, 1))
+    return (spec.thresholds is not None and spec.part_gains is None and np.array_equal(spec.levels, (-1, 1))
             and np.asarray(spec.thresholds).reshape(-1, spec.n_out).shape[0] == 1)

@@ -121,14 +121,17 @@ class WeightEncoding:
 
 @WEIGHT_ENCODINGS.register("offset")
 class OffsetWeights(WeightEncoding):
-    """Codes u = (w - b) / a on the cells and one reference column (see the module docstring)."""
-
-    reference_columns = 1
+    """Codes u = (w - b) / a on the cells and one reference column (see the module docstring); none for
+    weights that are their own codes (b = 0: unsigned weights, such as the masks of a TTQ layer)."""
 
     @classmethod
     def for_layer(cls, weights, name, cell_bits):
         codes = AffineCodes.of(weights, name)
         return cls(codes, codes.bits, cell_bits)
+
+    @property
+    def reference_columns(self) -> int:
+        return int(self.layer_codes.b != 0)
 
     def _columns(self, w):
         return self._sliced(self.layer_codes.a, self.layer_codes.codes(w))

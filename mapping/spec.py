@@ -60,9 +60,15 @@ class LayerSpec:
       Courbariaux et al., "Binarized Neural Networks", NeurIPS 2016, Sec. 2); or
     * ``scale``/``offset`` (a final classifier): ``y = scale * z + offset`` (float logits).
 
+    With ``part_gains`` (parts, n_out) the matrix holds ``parts`` integer blocks side by side (columns
+    p n_out .. (p + 1) n_out - 1 for part p), each read on the arrays as a layer of its own, and the
+    digital periphery combines them, u = sum_p part_gains[p] * z_p (float), before the output stage
+    (then on u): how a ternary layer with unequal positive and negative values +W_p / -W_n (TTQ: Zhu,
+    Han, Mao & Dally, "Trained Ternary Quantization", ICLR 2017) maps exactly, as two binary masks.
+
     Attributes:
         name: layer name, used in reports.
-        weights: integer matrix, shape ``(n_in, n_out)``.
+        weights: integer matrix, shape ``(n_in, columns)``, columns = parts x n_out.
         weight_bits: bits of one weight code (1: values in {-1, +1}).
         input_bits: bits of one input code (1: values in {-1, +1}, or 0 for zero padding).
         thresholds: integer thresholds, shape ``(n_out,)`` for binary outputs or
@@ -81,6 +87,7 @@ class LayerSpec:
     scale: np.ndarray | None = None
     offset: np.ndarray | None = None
     conv: ConvGeometry | None = None
+    part_gains: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         w = np.asarray(self.weights)
@@ -105,6 +112,14 @@ class LayerSpec:
             raise MappingError(f"layer {self.name!r}: give either thresholds or both "
                                "scale and offset as the output stage")
         n_out = w.shape[1]
+        if self.part_gains is not None:
+            gains = np.asarray(self.part_gains, dtype=np.float64)
+            if gains.ndim != 2 or gains.shape[0] < 2 or gains.shape[0] * gains.shape[1] != n_out \
+                    or not np.all(np.isfinite(gains)):
+                raise MappingError(f"layer {self.name!r}: part_gains must be finite, of shape (parts >= 2, "
+                                   f"columns / parts) for the {n_out} weight columns, got {gains.shape}")
+            object.__setattr__(self, "part_gains", gains)
+            n_out = gains.shape[1]
         if has_threshold:
             t = np.asarray(self.thresholds)
             levels = np.asarray(self.levels)
@@ -133,8 +148,14 @@ class LayerSpec:
         return self.weights.shape[0]
 
     @property
-    def n_out(self) -> int:
+    def columns(self) -> int:
+        """Columns of the weight matrix: what the arrays hold (parts x n_out with ``part_gains``)."""
         return self.weights.shape[1]
+
+    @property
+    def n_out(self) -> int:
+        """Outputs of the layer."""
+        return self.columns if self.part_gains is None else self.part_gains.shape[1]
 
     @property
     def output_positions(self) -> int:
@@ -152,7 +173,10 @@ class LayerSpec:
         return self.weight_bits == 1 and self.input_bits == 1
 
     def output(self, z: np.ndarray) -> np.ndarray:
-        """Apply the digital output stage to integer pre-activations ``z`` (last axis n_out)."""
+        """Apply the digital output stage to integer pre-activations ``z`` (last axis ``columns``;
+        with ``part_gains`` first combined into n_out float values)."""
+        if self.part_gains is not None:
+            z = sum(gain * z[..., p * self.n_out:(p + 1) * self.n_out] for p, gain in enumerate(self.part_gains))
         if self.thresholds is None:
             return self.scale * z + self.offset
         t = np.asarray(self.thresholds).reshape(-1, self.n_out)
@@ -166,10 +190,11 @@ class LayerSpec:
 
     @cached_property
     def _sorted_thresholds(self) -> np.ndarray:
-        """(levels - 1, n_out) int64 thresholds ascending per output: the count of thresholds an integer
-        z passes does not depend on their order, and z >= t <=> z >= ceil(t)."""
-        t = np.asarray(self.thresholds).reshape(-1, self.n_out)
-        return np.ascontiguousarray(np.sort(np.ceil(t), axis=0).astype(np.int64))
+        """(levels - 1, n_out) thresholds ascending per output: the count of thresholds a value passes
+        does not depend on their order; int64 for integer pre-activations (z >= t <=> z >= ceil(t)),
+        float64 for combined parts."""
+        t = np.sort(np.asarray(self.thresholds, dtype=np.float64).reshape(-1, self.n_out), axis=0)
+        return np.ascontiguousarray(t if self.part_gains is not None else np.ceil(t).astype(np.int64))
 
     def matvec_input(self, x: np.ndarray) -> np.ndarray:
         """The matrix input for layer input ``x``: x itself, or its im2col patches for a convolution."""

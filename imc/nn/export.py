@@ -11,6 +11,12 @@ outputs level k when y passes k of its thresholds b_k; for A > 0, ``y >= b`` is
 so that every comparison is ``>=`` (the BNN folding of Courbariaux et al., NeurIPS 2016,
 generalised to k-bit activations). The last matrix layer keeps ``A z + B`` as float logits.
 Max pooling and flattening act on the integer codes directly (every stage is monotone).
+
+A TTQ layer (values +W_p / 0 / -W_n, not affine in its codes: Zhu et al., ICLR 2017) exports as two
+0/1 masks side by side, z+ and z- counting the inputs on its +1 and -1 codes, combined digitally
+(`LayerSpec.part_gains`): ``y = A+ z+ + A- z- + B`` with A+ = s_in W_p, A- = -s_in W_n (times the
+BatchNorm gain), and a following activation quantizer compares ``A+ z+ + A- z-`` with the float
+thresholds b_k - B.
 """
 
 from __future__ import annotations
@@ -37,6 +43,38 @@ def _z_bounds(codes_min: int, codes_max: int, weights: np.ndarray) -> tuple[np.n
     low_code, high_code = min(codes_min, 0), max(codes_max, 0)
     pos, neg = np.clip(weights, 0, None).sum(0), np.clip(weights, None, 0).sum(0)
     return low_code * pos + high_code * neg, high_code * pos + low_code * neg
+
+
+def _weight_codes(layer_index: int, layer, n_out: int):
+    """(integer weight matrix, code bits, per-output scale s_w, None) of a layer's quantized weights, or
+    for TTQ (0/1 masks of its +1 and -1 codes side by side, 2, None, the values (W_p, -W_n) they stand for)."""
+    quantizer = layer.weight_quantizer
+    if hasattr(quantizer, "ternary_codes"):
+        codes = quantizer.ternary_codes(layer.params["weight"]).reshape(-1, n_out)
+        w_pos, w_neg = quantizer.scales()
+        masks = np.concatenate([codes > 0, codes < 0], axis=1).astype(np.int64)
+        return masks, quantizer.bits, None, np.array([w_pos, -w_neg], dtype=np.float64)
+    quantized = quantizer.quantize(layer.params["weight"])
+    if np.any(np.asarray(quantized.offset) != 0):
+        _fail(layer_index, layer, f"weight quantizer {quantizer.key!r} has a non-zero offset; export needs "
+                                  "symmetric weight codes")
+    s_w = np.broadcast_to(np.asarray(quantized.scale, dtype=np.float64), (n_out,))
+    return quantized.codes.reshape(-1, n_out).astype(np.int64), quantized.bits, s_w, None
+
+
+def _integer_thresholds(weights: np.ndarray, a: np.ndarray, b: np.ndarray, boundaries: np.ndarray,
+                        codes_min: int, codes_max: int) -> np.ndarray:
+    """Integer thresholds on z of y = a z + b against the activation's ``boundaries`` (module
+    docstring); negates the weight columns of a < 0 in place so that every comparison is >=."""
+    flip = a < 0
+    weights[:, flip] *= -1
+    magnitude = np.abs(a)
+    low, high = _z_bounds(codes_min, codes_max, weights)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exact = np.ceil((boundaries[:, None] - b[None, :]) / magnitude[None, :])
+    constant = np.where(b[None, :] >= boundaries[:, None], low[None, :], high[None, :] + 1)
+    thresholds = np.where(magnitude[None, :] == 0, constant, exact)
+    return np.clip(thresholds, low[None, :], high[None, :] + 1).astype(np.int64)
 
 
 def export_integer(model, name: str):
@@ -67,21 +105,21 @@ def export_integer(model, name: str):
         quantizer = layer.weight_quantizer
         if quantizer is None:
             _fail(i, layer, "has float weights: give it a weight_quantizer to export it")
-        quantized = quantizer.quantize(layer.params["weight"])
-        if np.any(np.asarray(quantized.offset) != 0):
-            _fail(i, layer, f"weight quantizer {quantizer.key!r} has a non-zero offset; export needs "
-                            "symmetric weight codes")
         n_out = layer.params["weight"].shape[-1]
-        weights = quantized.codes.reshape(-1, n_out).astype(np.int64)
+        weights, bits, s_w, part_values = _weight_codes(i, layer, n_out)
         geometry = None
         if isinstance(layer, L.Conv2d):
             geometry = ConvGeometry(tuple(layer.kernel_size), _square(i, layer, "stride", layer.stride),
                                     _square(i, layer, "padding", layer.padding), shape)
             if geometry.padding and offset_in != 0:
                 _fail(i, layer, "zero padding needs inputs whose code 0 means value 0")
-        s_w = np.broadcast_to(np.asarray(quantized.scale, dtype=np.float64), (n_out,))
-        a = scale_in * s_w
-        b = offset_in * s_w * weights.sum(0) + layer.params.get("bias", 0.0)
+        if part_values is None:
+            a = scale_in * s_w
+            b = offset_in * s_w * weights.sum(0) + layer.params.get("bias", 0.0)
+        else:  # per part and output: the value each mask's count stands for
+            values = np.repeat(part_values[:, None], n_out, axis=1)
+            a = scale_in * values
+            b = offset_in * (values * weights.sum(0).reshape(values.shape)).sum(0) + layer.params.get("bias", 0.0)
         j = i + 1
         if j < len(layers) and isinstance(layers[j], L.BatchNorm):
             bn = layers[j]
@@ -97,17 +135,14 @@ def export_integer(model, name: str):
                                     "and no integer thresholds")
             boundaries = np.asarray(activation.thresholds(), dtype=np.float64)
             levels = np.asarray(activation.integer_levels())
-            flip = a < 0
-            weights[:, flip] *= -1
-            magnitude = np.abs(a)
-            low, high = _z_bounds(codes_min, codes_max, weights)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                exact = np.ceil((boundaries[:, None] - b[None, :]) / magnitude[None, :])
-            constant = np.where(b[None, :] >= boundaries[:, None], low[None, :], high[None, :] + 1)
-            thresholds = np.where(magnitude[None, :] == 0, constant, exact)
-            thresholds = np.clip(thresholds, low[None, :], high[None, :] + 1).astype(np.int64)
-            ops.append(LayerSpec(layer_name, weights, weight_bits=quantized.bits, input_bits=bits_in,
-                                 thresholds=thresholds, levels=levels, conv=geometry))
+            if part_values is not None:
+                ops.append(LayerSpec(layer_name, weights, weight_bits=bits, input_bits=bits_in,
+                                     thresholds=boundaries[:, None] - b[None, :], levels=levels, conv=geometry,
+                                     part_gains=a))
+            else:
+                ops.append(LayerSpec(layer_name, weights, weight_bits=bits, input_bits=bits_in, conv=geometry,
+                                     thresholds=_integer_thresholds(weights, a, b, boundaries, codes_min, codes_max),
+                                     levels=levels))
             act = activation.quantize(np.zeros(1))
             scale_in, offset_in = float(np.asarray(act.scale).ravel()[0]), float(np.asarray(act.offset).ravel()[0])
             bits_in, codes_min, codes_max = activation.bits, int(levels.min()), int(levels.max())
@@ -115,8 +150,9 @@ def export_integer(model, name: str):
         else:
             if j != len(layers):
                 _fail(j, layers[j], "only the last Dense/Conv2d may end without an activation quantizer")
-            ops.append(LayerSpec(layer_name, weights, weight_bits=quantized.bits, input_bits=bits_in,
-                                 scale=a, offset=b, conv=geometry))
+            parts = {} if part_values is None else {"part_gains": a}
+            ops.append(LayerSpec(layer_name, weights, weight_bits=bits, input_bits=bits_in, conv=geometry,
+                                 scale=a if part_values is None else np.ones(n_out), offset=b, **parts))
         shape = (*geometry.out_shape, n_out) if geometry else (n_out,)
         i = j
     return IntegerModel(name, encoder, ops)

@@ -13,7 +13,7 @@ import numpy as np
 
 from imc.errors import ParameterError
 from imc.nn.data import load_dataset
-from imc.nn.io import load_model, save_model
+from imc.nn.io import ModelFileError, load_model, save_model
 from imc.nn.network import IntegerModel, Sequential
 from imc.nn.train import TrainConfig, train
 from imc.registry import Registry
@@ -82,6 +82,15 @@ RECIPES.register("ternary_mlp_digits")(Recipe(
                 *_block(_dense(128, {"name": "twn"}), {"name": "dorefa_activation", "bits": 2}),
                 _dense(10, {"name": "twn"}), {"type": "batchnorm"}]},
     bits="W2(ternary)/A2", summary="TWN MLP 64-256-128-10, ternary weights (Li et al. 2016), 2-bit activations"))
+RECIPES.register("ttq_mlp_digits")(Recipe(
+    "digits",
+    {"input": {"encoding": "uniform", "bits": 4},
+     "layers": [{"type": "flatten"},
+                *_block(_dense(256, {"name": "ttq"}), {"name": "dorefa_activation", "bits": 2}),
+                *_block(_dense(128, {"name": "ttq"}), {"name": "dorefa_activation", "bits": 2}),
+                _dense(10, {"name": "ttq"}), {"type": "batchnorm"}]},
+    bits="W2(ternary, +W_p/-W_n)/A2",
+    summary="TTQ MLP 64-256-128-10, trained ternary weights with unequal scales (Zhu et al. 2017), 2-bit activations"))
 RECIPES.register("dorefa2_cnn_digits")(Recipe(
     "digits", _dorefa_cnn((2, 2, 2), (2, 2)), bits="W2/A2",
     summary="DoReFa CNN 16-32 conv + dense, 2-bit weights and activations (Zhou et al. 2016)",
@@ -100,7 +109,7 @@ RECIPES.register("mixed_cnn_digits")(Recipe(
 def path_of(name: str) -> Path:
     if name not in RECIPES:
         raise ParameterError("model", name, f"not in the zoo; allowed: {sorted(RECIPES)} "
-                             "or a path to a .npz model file")
+                             "or a path to a .npz model file or a quantized .onnx graph")
     return ZOO_DIR / f"{name}.npz"
 
 
@@ -124,8 +133,24 @@ def retrain(name: str, out: str | Path | None = None, progress: bool = True) -> 
     return save_model(model, out or path_of(name), info), accuracy
 
 
-def load(name_or_path: str) -> tuple[IntegerModel, dict]:
-    """Load a zoo model by name, or a model file by path, as its integer export."""
+def load(name_or_path: str, image_shape: tuple[int, int, int] | None = None,
+         max_level: int | None = None) -> tuple[IntegerModel, dict]:
+    """Load a zoo model by name, a ``.npz`` model file or a quantized ``.onnx`` graph
+    (`imc.nn.onnx.load_onnx`) as its integer model, with its metadata.
+
+    image_shape, max_level: the (H, W, C) images and largest pixel level of the data set it will
+    see; a model trained on other images is a `ModelFileError` (an ONNX graph's input is
+    pixel / max_level, so it takes the data set's levels).
+    """
+    if name_or_path.endswith(".onnx"):
+        from imc.nn.onnx import DEFAULT_MAX_LEVEL, load_onnx
+        model = load_onnx(name_or_path, image_shape, DEFAULT_MAX_LEVEL if max_level is None else max_level)
+        return model, {"format": "onnx", "path": name_or_path}
     path = Path(name_or_path) if name_or_path.endswith(".npz") else path_of(name_or_path)
     model, meta = load_model(path)
+    trained = (tuple(meta["input_shape"]), meta["max_level"])
+    wanted = (tuple(image_shape or trained[0]), trained[1] if max_level is None else max_level)
+    if wanted != trained:
+        raise ModelFileError(path, f"trained on images (H, W, C) = {trained[0]} with pixel levels 0..{trained[1]}; "
+                                   f"the data set has {wanted[0]} with levels 0..{wanted[1]}")
     return model.export(Path(name_or_path).stem), meta

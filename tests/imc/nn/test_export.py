@@ -42,6 +42,20 @@ DESCRIPTIONS = {
                            {"type": "dense", "units": 10, "weight_quantizer": {"name": "twn"}}, {"type": "batchnorm"},
                            {"type": "activation", "quantizer": {"name": "dorefa_activation", "bits": 2}},
                            {"type": "dense", "units": 2, "weight_quantizer": {"name": "twn"}}, {"type": "batchnorm"}]},
+    "ttq_mlp": {"input": {"encoding": "uniform", "bits": 3},
+                "layers": [{"type": "flatten"},
+                           {"type": "dense", "units": 10, "weight_quantizer": {"name": "ttq", "w_pos": 0.7,
+                                                                               "w_neg": 1.3}},
+                           {"type": "batchnorm"},
+                           {"type": "activation", "quantizer": {"name": "dorefa_activation", "bits": 2}},
+                           {"type": "dense", "units": 2, "weight_quantizer": {"name": "ttq", "w_neg": 0.4}},
+                           {"type": "batchnorm"}]},
+    "ttq_cnn": {"input": {"encoding": "uniform", "bits": 2},
+                "layers": [{"type": "conv", "channels": 4, "kernel": 3, "padding": 1,
+                            "weight_quantizer": {"name": "ttq", "w_pos": 1.6}},
+                           {"type": "batchnorm"}, {"type": "activation", "quantizer": SIGN},
+                           {"type": "maxpool", "size": 2}, {"type": "flatten"},
+                           {"type": "dense", "units": 2, "weight_quantizer": {"name": "ttq"}}, {"type": "batchnorm"}]},
     "mixed_cnn": {"input": {"encoding": "uniform", "bits": 4},
                   "layers": [{"type": "conv", "channels": 5, "kernel": 3, "stride": 1, "padding": 1,
                               "weight_quantizer": {"name": "dorefa_weight", "bits": 4}},
@@ -76,6 +90,17 @@ def test_export_op_list_and_bit_widths_for_mixed_precision():
     assert last.input_bits == 2 and last.thresholds is None
     assert np.array_equal(first.levels, np.arange(8)) and np.asarray(first.thresholds).shape == (7, 5)
     assert np.unique(first.weights).size <= 16 and np.all(first.weights % 2 == 1)  # DoReFa odd codes
+
+
+def test_ttq_layers_export_as_two_masks_combined_by_their_own_digital_scales():
+    model, x = trained(DESCRIPTIONS["ttq_mlp"])
+    first = model.export("t").ops[1]
+    w_pos, w_neg = model.layers[1].weight_quantizer.scales()
+    assert w_pos != w_neg
+    assert first.columns == 2 * first.n_out == 20 and set(np.unique(first.weights)) <= {0, 1}
+    assert not np.any(first.weights[:, :10] & first.weights[:, 10:])  # a weight is +W_p, -W_n or 0
+    ratio = -first.part_gains[0] / first.part_gains[1]
+    np.testing.assert_allclose(ratio, w_pos / w_neg, rtol=1e-12)  # the BatchNorm gain cancels
 
 
 def test_negative_batchnorm_gain_flips_the_column():
