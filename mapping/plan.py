@@ -229,12 +229,12 @@ def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weigh
 def _drive(spec: LayerSpec, inputs: str, geometry: ArrayGeometry) -> InputPlanes:
     """How a sliced layer's inputs reach the word lines: bit planes, or k-bit codes in one cycle."""
     if inputs == "bit_serial" or spec.input_bits == 1:
-        return InputPlanes(spec.input_bits)
+        return InputPlanes(spec.input_bits, spec.input_signed)
     if spec.input_bits > geometry.input_bits:
         raise MappingError(f"layer {spec.name!r}: {spec.input_bits}-bit inputs by {inputs!r} need a drive of at "
                            f"least {spec.input_bits} bits; the arrays' drivers take {geometry.input_bits} "
                            "(array.input_bits); allowed: a wider driver or inputs = 'bit_serial'")
-    return InputLevels(spec.input_bits, inputs)
+    return InputLevels(spec.input_bits, inputs, spec.input_signed)
 
 
 def check_capacity(geometry: ArrayGeometry, rows_per_input: int, columns: int, what: str) -> None:

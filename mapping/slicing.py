@@ -180,7 +180,9 @@ INPUT_SCHEMES = ("bit_serial", "amplitude", "pulse_width")  # how multi-bit inpu
 
 class InputPlanes:
     """A layer's input codes as binary word-line planes with their significances (module docstring):
-    the ``bit_serial`` scheme, one array cycle per plane, every drive 0 or 1 (``steps`` = 1).
+    the ``bit_serial`` scheme, one array cycle per plane, every drive 0 or 1 (``steps`` = 1). Signed
+    k-bit codes (``signed``) are read in two's complement, the top plane worth -2^(k-1) after
+    conversion, as two's-complement weights are.
 
     ``rows_per_input`` = 1 and ``fold`` the identity: the drives are the planes themselves.
     """
@@ -188,8 +190,8 @@ class InputPlanes:
     rows_per_input = 1
     scheme = "bit_serial"
 
-    def __init__(self, input_bits: int):
-        self.input_bits = input_bits
+    def __init__(self, input_bits: int, signed: bool = False):
+        self.input_bits, self.signed = input_bits, signed
 
     @property
     def steps(self) -> int:
@@ -207,8 +209,9 @@ class InputPlanes:
             return [((x > 0).astype(np.float32), 1), ((x < 0).astype(np.float32), -1)]
         codes = np.asarray(x)
         shifts = np.arange(self.input_bits, dtype=codes.dtype).reshape(-1, *([1] * codes.ndim))
-        bits = ((codes[None] >> shifts) & 1).astype(np.float32)
-        return [(bits[bit], 1 << bit) for bit in range(self.input_bits)]
+        bits = ((codes[None] >> shifts) & 1).astype(np.float32)  # two's-complement bits of signed codes
+        top = self.input_bits - 1
+        return [(bits[bit], -(1 << bit) if self.signed and bit == top else 1 << bit) for bit in range(self.input_bits)]
 
     def word_lines(self, x: np.ndarray) -> np.ndarray:
         """All cycles' drives stacked (cycles * batch, n), for costs and calibration counts."""
@@ -223,19 +226,24 @@ class InputLevels(InputPlanes):
     with c unit steps -- ``amplitude``, a word-line DAC level c / (2^K - 1) of the read voltage (K the
     DAC's bits: IMAC, Ali et al., IEEE TCAS-I 67(8), 2020; ISAAC's DAC option, Shafiee et al., ISCA
     2016, Sec. III), or ``pulse_width``, c unit read pulses (PRIME: Chi et al., ISCA 2016, Sec. 4) --
-    so one conversion sees sum_i c_i w_i and a column's full scale grows by 2^k - 1."""
+    so one conversion sees sum_i c_i w_i and a column's full scale grows by 2^k - 1. Signed codes
+    take two cycles, their positive and negative parts (|c| <= 2^(k-1) steps), subtracted after
+    conversion."""
 
-    def __init__(self, input_bits: int, scheme: str):
-        super().__init__(input_bits)
+    def __init__(self, input_bits: int, scheme: str, signed: bool = False):
+        super().__init__(input_bits, signed)
         self.scheme = scheme
 
     @property
     def steps(self) -> int:
-        return (1 << self.input_bits) - 1
+        return 1 << (self.input_bits - 1) if self.signed else (1 << self.input_bits) - 1
 
     @property
     def cycles(self) -> int:
-        return 1
+        return 2 if self.signed else 1
 
     def planes(self, x: np.ndarray) -> list[tuple[np.ndarray, int]]:
-        return [(np.asarray(x, dtype=np.float32), 1)]
+        codes = np.asarray(x, dtype=np.float32)
+        if self.signed:
+            return [(np.maximum(codes, 0), 1), (np.maximum(-codes, 0), -1)]
+        return [(codes, 1)]

@@ -71,6 +71,7 @@ class LayerSpec:
         weights: integer matrix, shape ``(n_in, columns)``, columns = parts x n_out.
         weight_bits: bits of one weight code (1: values in {-1, +1}).
         input_bits: bits of one input code (1: values in {-1, +1}, or 0 for zero padding).
+        input_signed: k-bit input codes in two's complement, [-2^(k-1), 2^(k-1) - 1] (else [0, 2^k - 1]).
         thresholds: integer thresholds, shape ``(n_out,)`` for binary outputs or
             ``(levels - 1, n_out)``; or None.
         levels: the integer output codes, ascending (default {-1, +1}).
@@ -88,6 +89,7 @@ class LayerSpec:
     offset: np.ndarray | None = None
     conv: ConvGeometry | None = None
     part_gains: np.ndarray | None = None
+    input_signed: bool = False
 
     def __post_init__(self) -> None:
         w = np.asarray(self.weights)
@@ -100,6 +102,8 @@ class LayerSpec:
             raise MappingError(f"layer {self.name!r}: weight_bits = {self.weight_bits!r}, allowed 1..16")
         if not (isinstance(self.input_bits, int) and 1 <= self.input_bits <= 16):
             raise MappingError(f"layer {self.name!r}: input_bits = {self.input_bits!r}, allowed 1..16")
+        if not isinstance(self.input_signed, bool):
+            raise MappingError(f"layer {self.name!r}: input_signed = {self.input_signed!r}, allowed true or false")
         if self.weight_bits == 1 and not np.all(np.abs(w) == 1):
             raise MappingError(f"layer {self.name!r}: 1-bit weights must be -1 or +1, "
                                f"found values {np.unique(w)[:5]}")

@@ -387,3 +387,23 @@ def test_read_noise_of_a_pulse_width_drive_grows_with_the_pulse_count():
     stds = [engine.hardware_logits(plan, array, np.full((4000, 128), code), chip)[0].std() for code in (3, 12)]
     assert stds[0] > 1
     assert stds[1] / stds[0] == pytest.approx(4, rel=0.1)
+
+
+@pytest.mark.parametrize("array, inputs", [
+    (ResistiveArray(adc=ColumnADC(bits=12)), "bit_serial"),
+    (ResistiveArray(input_scheme="pulse_width", adc=ColumnADC(bits=14)), "pulse_width"),
+    (ResistiveArray(input_scheme="amplitude", ohmic=True, device=RRAM(level_spacing="conductance"),
+                    adc=ColumnADC(bits=14)), "amplitude"),
+    (SRAMArray(input_bits=4, adc=ColumnADC(bits=12)), "amplitude"),
+], ids=["rram_bit_serial", "rram_pulse_width", "rram_amplitude", "sram_amplitude"])
+def test_signed_multi_bit_inputs_are_exact_on_nominal_chips(array, inputs):
+    """Two's-complement 4-bit inputs: bit-serial planes with the top one worth -8, or one-cycle drives
+    of their positive and negative parts."""
+    rng = np.random.default_rng(5)
+    weights = rng.integers(-8, 8, (100, 12))
+    spec = LayerSpec("q", weights, weight_bits=4, input_bits=4, input_signed=True, scale=np.ones(12),
+                     offset=np.zeros(12))
+    x = rng.integers(-8, 8, (200, 100))
+    plan = map_layers([spec], array.geometry(), weights="differential", inputs=inputs)
+    nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
+    assert np.array_equal(engine.hardware_logits(plan, array, x, nominal)[0], x @ weights)
