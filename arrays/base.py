@@ -163,11 +163,14 @@ class ReadOperands:
     """One read of a tile (`imc.mapping.Tile.reads`): the tile's ``inputs`` whose word lines it raises
     and the operands of every column group for those rows. ``levels`` > 0: the groups' cells are
     level-decomposed, one block of rows per drive level 1..levels (a cell whose response is not
-    proportional to its drive, e.g. at word-line amplitudes: ARCHITECTURE.md's level decomposition)."""
+    proportional to its drive, e.g. at word-line amplitudes: ARCHITECTURE.md's level decomposition).
+    ``linear``: every count of its cycles reaches the decoding unchanged (`tile_operands`), so that
+    noiseless reads of its cycles are one integer product (`linear_partial_sums`)."""
 
     inputs: slice
     groups: tuple[ColumnOperands, ...]
     levels: int = 0
+    linear: bool = False
 
     def drive(self, plane: np.ndarray) -> np.ndarray:
         """The GEMM's left operand for one cycle's drives ``plane`` (batch, tile inputs): the read's
@@ -181,11 +184,13 @@ class ReadOperands:
 
 
 def tile_operands(tile, cells: np.ndarray, conversion: ColumnConversion,
-                  variance: np.ndarray | None = None) -> tuple[ReadOperands, ...]:
+                  variance: np.ndarray | None = None,
+                  linear_readout: tuple[float, int] | None = None) -> tuple[ReadOperands, ...]:
     """A programmed tile's operands: its cell signals (logical rows, cols) -- or (levels, logical
     rows, cols), level-decomposed (`ReadOperands.levels`) -- and, with read noise, their variances,
     folded by the tile's encoding over the rows of each read, cut into its column groups, each
-    contiguous."""
+    contiguous. ``linear_readout``: (what one count is worth at the converters' input, their largest
+    code) when the array's read-out before them is linear (None: it is not), for `ReadOperands.linear`."""
     levels = cells.shape[0] if cells.ndim == 3 else 0
 
     def folded(values, rows):
@@ -204,12 +209,48 @@ def tile_operands(tile, cells: np.ndarray, conversion: ColumnConversion,
         rows = tile.read_rows(read)
         weights, base = folded(cells, rows)
         folded_variance, variance_base = folded(variance, rows)
-        reads.append(ReadOperands(read, tuple(
+        groups = tuple(
             ColumnOperands(cut(weights, g).astype(np.float32), cut(base, g).astype(np.float64)[None, :],
                            conversion.columns(g.columns), g.decoding, cut(folded_variance, g), cut(variance_base, g),
                            cut(tile.adc_full_scales, g))
-            for g in tile.groups), levels))
+            for g in tile.groups)
+        linear = (linear_readout is not None and tile.sliced and not levels
+                  and all(_counts_pass_unchanged(group, tile.encoding.steps, *linear_readout) for group in groups))
+        reads.append(ReadOperands(read, groups, levels, linear))
     return tuple(reads)
+
+
+def _counts_pass_unchanged(group: ColumnOperands, steps: int, unit: float, top: int) -> bool:
+    """Whether every count the group's columns can see in one cycle reaches its decoding as the whole
+    count of its cells' rounded levels: non-negative cells without a base, each column's largest
+    count (every row at its top drive) within its converter's range, converters without offset,
+    gain error or threshold table and with at least as many codes as counts, and cells so close to
+    whole levels that no column's deviation (at most ``steps`` x the sum of its cells' distances to
+    their levels) can move a rounding: below 1/2 (1 - full scale / (2^bits - 1)), or 1/2 where the
+    two are equal (code = count). Then the shift-and-add of a tile's cycles is one integer product
+    (ARCHITECTURE.md, performance design)."""
+    weights, conversion, full_scales = group.weights, group.conversion, group.full_scale_counts
+    if not (weights.min(initial=0) >= 0 and not group.base.any() and not group.decoding.column_offset.any()
+            and conversion.thresholds_lsb.shape[-1] == 0 and not conversion.offset_lsb.any()
+            and np.all(full_scales <= top) and np.allclose(conversion.inv_lsb * unit, top / full_scales, rtol=1e-9)):
+        return False
+    levels = np.rint(weights)
+    deviation = steps * np.abs(weights - levels).sum(axis=0)
+    margin = np.where(full_scales == top, 0.5, 0.5 * (1 - full_scales / top))
+    return bool(np.all(steps * levels.sum(axis=0) <= full_scales) and np.all(deviation < margin))
+
+
+def linear_partial_sums(state_reads: tuple[ReadOperands, ...], tile, x: np.ndarray, out: np.ndarray) -> None:
+    """A tile's decoded partial sums when all its reads are `ReadOperands.linear`: the shift-and-add
+    of its cycles' whole counts is the integer product of its input codes with the cells' levels,
+    one float64 GEMM per read and column group (exact below 2^53), decoded and added to
+    out[:, tile.outputs]."""
+    start = tile.outputs.start
+    for read in state_reads:
+        codes = np.asarray(x[:, read.inputs], dtype=np.float64)
+        for group in read.groups:
+            z = group.decoding.apply(np.rint(codes @ np.rint(group.weights).astype(np.float64)))
+            out[:, start:start + z.shape[1]] += z.astype(np.int32)
 
 
 class Array(ABC):

@@ -30,7 +30,8 @@ from imc.arrays import _kernels_resistive as kernels
 from imc.arrays.converters import ADCInstance, ColumnADC, InputScheme, array_cycles, input_cost
 from imc.arrays.ir_drop import CrossbarWires, solve_fast, transfer_matrix
 from imc.arrays.periphery import DigitalCosts
-from imc.arrays.base import ARRAYS, Array, ArrayGeometry, Conditions, OpCost, ReadOperands, tile_operands
+from imc.arrays.base import (ARRAYS, Array, ArrayGeometry, Conditions, OpCost, ReadOperands, linear_partial_sums,
+                             tile_operands)
 from imc.devices import Device
 from imc.devices.rram import RRAM
 from imc.errors import int_in_range, plausible, positive, require
@@ -184,14 +185,15 @@ class ResistiveArray(Array):
         cells = np.stack([self._weights(conductance, v, step_v) for v in volts]) * np.float32(scale)
         variance = None
         sigma_cells, sigma_reference = self.device.read_std(instance.cells), self.device.read_std(instance.reference)
-        if sigma_cells is not None:
+        if sigma_cells is not None and (sigma_cells.any() or sigma_reference.any()):  # noiseless reads: none
             sigma = np.concatenate([sigma_cells, sigma_reference], axis=1) * scale / self._level_step_current(step_v)
             slopes = np.stack([self._current_slope(conductance, v) * sigma for v in volts])
             variance = (slopes[..., :-1] ** 2 + slopes[..., -1:] ** 2).astype(np.float32)  # each column less the reference
         if len(volts) == 1:
             cells, variance = cells[0], None if variance is None else variance[0]
         conversion = self.adc.column_conversion([instance.adcs], tile.states.shape[1], full_scale=tile.adc_full_scales)
-        return ResistiveTileState(tile, instance, tile_operands(tile, cells, conversion, variance))
+        return ResistiveTileState(tile, instance, tile_operands(tile, cells, conversion, variance,
+                                                                (1.0, self.adc.top_code)))
 
     def _drive_volts(self, tile) -> tuple[float, list[float]]:
         """(V of one unit drive, the row voltages whose cell responses the tile's reads need).
@@ -230,8 +232,14 @@ class ResistiveArray(Array):
         neglected); a drive of x unit steps (pulse widths, Ohmic amplitudes) scales a cell's noise by x,
         one conductance fluctuation held for the read, so its variance weighs x^2. Then one fused
         kernel converts, decodes with the plane's significance and accumulates
-        (`ColumnADC.accumulate`), per array cycle (input plane) and column group."""
+        (`ColumnADC.accumulate`), per array cycle (input plane) and column group -- or, when every
+        read's counts pass the read-out unchanged (`ReadOperands.linear`: nominal cells, transparent
+        ADCs), the cycles collapsed into one integer product (`linear_partial_sums`)."""
         tile = state.tile
+        noisy = rng is not None and any(group.variance is not None for read in state.reads for group in read.groups)
+        if not noisy and all(read.linear for read in state.reads):
+            linear_partial_sums(state.reads, tile, x, out)
+            return
         for plane, significance in tile.encoding.planes(x):
             for read in state.reads:
                 drive = read.drive(plane)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from imc.arrays.base import ARRAYS, Array, ArrayGeometry, OpCost, ReadOperands, tile_operands
+from imc.arrays.base import ARRAYS, Array, ArrayGeometry, OpCost, ReadOperands, linear_partial_sums, tile_operands
 from imc.arrays.converters import ADCInstance, ColumnADC, ColumnConversion, SenseAmp, WordLineDAC, input_cost
 from imc.arrays.periphery import DigitalCosts
 from imc.devices import _kernels as device_kernels
@@ -140,9 +140,17 @@ class SRAMArray(Array):
             amplitude = tile.sliced and tile.encoding.scheme == "amplitude"
             cells = (self.level_cells(chip, tile) if amplitude
                      else tile.states * chip.cells[tile.array_index, :rows, :cols])
-            states.append(SRAMTileState(tile, tile_operands(tile, cells, conversion),
+            states.append(SRAMTileState(tile, tile_operands(tile, cells, conversion,
+                                                            linear_readout=self._linear_readout(tile)),
                                         chip.sense_offsets_v[tile.array_index, :cols]))
         return states
+
+    def _linear_readout(self, tile) -> tuple[float, int] | None:
+        """(V per count at the ADCs, their largest code) when a full-scale swing stays above the
+        bit line's knee, so the discharge is linear in the count; else None."""
+        if self.v_swing_v > self.device.vdd_v - self.device.knee_v(self.v_wl_v):
+            return None
+        return self.v_swing_v / tile.full_scale_count, self.adc.top_code
 
     def level_cells(self, chip: ArrayInstance, tile) -> np.ndarray:
         """An amplitude tile's cells, level-decomposed: (levels, rows, cols) float32, block c - 1 the
@@ -169,6 +177,9 @@ class SRAMArray(Array):
         tile, the latches' decisions turned into the layer's pre-activations. SRAM reads have no
         dynamic noise in this model, so ``rng`` is not used."""
         tile = state.tile
+        if all(read.linear for read in state.reads):  # nominal cells, transparent ADCs: one product
+            linear_partial_sums(state.reads, tile, x, out)
+            return
         for drive, significance in tile.encoding.planes(x):
             for read in state.reads:
                 word_lines = read.drive(drive)

@@ -407,3 +407,27 @@ def test_signed_multi_bit_inputs_are_exact_on_nominal_chips(array, inputs):
     plan = map_layers([spec], array.geometry(), weights="differential", inputs=inputs)
     nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
     assert np.array_equal(engine.hardware_logits(plan, array, x, nominal)[0], x @ weights)
+
+
+@pytest.mark.parametrize("array", [SRAMArray(adc=ColumnADC(bits=9)), ResistiveArray(adc=ColumnADC(bits=12))],
+                         ids=["sram", "rram"])
+def test_linear_cycles_collapse_into_one_product_and_only_then(array):
+    """Nominal cells and ADCs that return every count unchanged: the tile's cycles become one integer
+    product, equal to the cycle-by-cycle read-out; with variation or an ADC that rounds, they do not."""
+    model, _ = zoo.load("dorefa4_cnn_digits")
+    x = model.encode(load_digits().x_test[:N_TEST])
+    plan = map_layers(model.ops, array.geometry())
+    nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
+    assert all(read.linear for state in nominal[0].states for read in state.reads)
+    cycle_by_cycle = [engine.Chip([dataclasses.replace(state, reads=tuple(dataclasses.replace(read, linear=False)
+                                                                         for read in state.reads))
+                                   for state in nominal[0].states], None)]
+    collapsed = engine.hardware_logits(plan, array, x, nominal)
+    assert np.array_equal(collapsed, engine.hardware_logits(plan, array, x, cycle_by_cycle))
+    assert np.array_equal(collapsed[0], model.logits(load_digits().x_test[:N_TEST]))
+    varied = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=True)
+    coarse = dataclasses.replace(array, adc=ColumnADC(bits=6))
+    rounding = engine.sample_chips(coarse, map_layers(model.ops, coarse.geometry()), engine.chip_seeds(0, 1), False)
+    assert not any(read.linear for state in varied[0].states for read in state.reads)
+    assert [read.linear for state in rounding[0].states for read in state.reads] == [
+        state.tile.full_scale_count <= 63 for state in rounding[0].states]  # 6 bits resolve a 9-row tile only
