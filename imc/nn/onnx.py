@@ -106,6 +106,7 @@ class _Stage:
     weights: np.ndarray | None = None
     conv: ConvGeometry | None = None
     input_bits: int = 1
+    input_signed: bool = False
     channel_index: np.ndarray | None = None
     thresholds: np.ndarray | None = None
     values: np.ndarray | None = None
@@ -748,9 +749,6 @@ class _Importer:
         if not np.allclose(codes, np.rint(codes), rtol=0, atol=1e-6):
             self.fail(node, f"input levels {stage.values[:4]} are not integer multiples of their scale {stage.step}")
         codes = np.rint(codes).astype(np.int64)
-        if codes.min() < 0 and not set(codes) <= {-1, 0, 1}:
-            self.fail(node, f"input codes span {codes.min()}..{codes.max()}: signed multi-bit activations are not "
-                            "supported by the mapper; use an unsigned quantizer (e.g. after Relu)")
         stage.levels, stage.consumed = codes, True
         return stage.step, int(codes.min()), int(codes.max())
 
@@ -776,9 +774,8 @@ class _Importer:
         name = f"{'conv' if conv else 'dense'}{self.matrix_count}"
         self.matrix_count += 1
         low, high = z_bounds(*codes_range, weights)
-        bits = 1 if set(range(codes_range[0], codes_range[1] + 1)) <= {-1, 0, 1} else \
-            max(1, math.ceil(math.log2(codes_range[1] + 1)))
-        stage = _Stage(name, low.astype(np.float64), high.astype(np.float64), weights, conv, bits)
+        bits, signed = _input_bits(*codes_range)
+        stage = _Stage(name, low.astype(np.float64), high.astype(np.float64), weights, conv, bits, input_signed=signed)
         self.ops.append(stage)
         n = weights.shape[1]
         pre = _Pre(stage, step * w_scale, np.broadcast_to(np.asarray(bias, np.float64), (n,)).copy(),
@@ -926,16 +923,27 @@ def _thresholds(pre: _Pre, stage: _Stage, quantizer: _Quantizer) -> tuple[np.nda
     return t, values
 
 
+def _input_bits(low: int, high: int) -> tuple[int, bool]:
+    """(bits, signed) of a matrix layer's input codes in [low, high]: 1 for {-1, 0, 1} (binary
+    activations and zero padding), two's complement for other negative codes, else unsigned."""
+    if set(range(low, high + 1)) <= {-1, 0, 1}:
+        return 1, False
+    if low < 0:
+        return max((-low - 1).bit_length(), high.bit_length()) + 1, True
+    return max(1, math.ceil(math.log2(high + 1))), False
+
+
 def _layer(path: Path, stage: _Stage) -> LayerSpec:
     weight_bits = _weight_bits(stage.weights)
     if stage.scale is not None:
         return LayerSpec(stage.name, stage.weights, weight_bits, stage.input_bits, scale=stage.scale,
-                         offset=stage.offset, conv=stage.conv)
+                         offset=stage.offset, conv=stage.conv, input_signed=stage.input_signed)
     if stage.levels is None:
         raise ModelFileError(path, f"the codes of layer {stage.name!r} feed no later matrix layer; supported: a "
                                    "chain of layers ending in logits")
     return LayerSpec(stage.name, stage.weights, weight_bits, stage.input_bits,
-                     thresholds=stage.thresholds.astype(np.int64), levels=stage.levels, conv=stage.conv)
+                     thresholds=stage.thresholds.astype(np.int64), levels=stage.levels, conv=stage.conv,
+                     input_signed=stage.input_signed)
 
 
 def _as_input_encoder(encoder: ThresholdEncoder):

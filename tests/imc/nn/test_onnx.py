@@ -523,3 +523,42 @@ def test_an_onnx_graph_whose_input_does_not_match_the_data_set_exits_2(tmp_path,
     err = capsys.readouterr().err
     assert "input 'x' has per-sample shape (1, 6, 6), but the data set's images (H, W, C) = (28, 28, 1) need " \
            "(1, 28, 28)" in err and "Traceback" not in err
+
+
+def qdq_signed_hidden(path, rng):
+    """A QDQ MLP whose hidden activation is int8 with zero point 0 and no Relu: signed 8-bit codes."""
+    inits = {"s_in": np.float32(1 / 16), "zp": np.uint8(0), "zp8": np.int8(0), "shape": np.array([0, -1], np.int64),
+             "wh": rng.integers(-8, 8, (36, 12)).astype(np.int8), "s_wh": np.float32(2 ** -3),
+             "bh": dyadic(rng, (12,)), "s_h": np.float32(0.125),
+             "wd": rng.integers(-8, 8, (12, 10)).astype(np.int8), "s_wd": np.float32(2 ** -4), "bd": dyadic(rng, (10,))}
+    nodes = [node("QuantizeLinear", ["x", "s_in", "zp"], "xq"), node("DequantizeLinear", ["xq", "s_in", "zp"], "xd"),
+             node("Reshape", ["xd", "shape"], "flat"),
+             node("DequantizeLinear", ["wh", "s_wh", "zp8"], "whd"), node("MatMul", ["flat", "whd"], "mh"),
+             node("Add", ["mh", "bh"], "pre"), node("QuantizeLinear", ["pre", "s_h", "zp8"], "hidden"),
+             node("DequantizeLinear", ["hidden", "s_h", "zp8"], "hd"),
+             node("DequantizeLinear", ["wd", "s_wd", "zp8"], "wdd"), node("MatMul", ["hd", "wdd"], "md"),
+             node("Add", ["md", "bd"], "y")]
+    return build(path, nodes, inits, (1, 6, 6), 10)
+
+
+def test_signed_multi_bit_activations_import_exactly_and_map_bit_for_bit(tmp_path):
+    from imc import engine
+    from imc.arrays import ColumnADC, ResistiveArray
+    from imc.mapping import map_layers
+    rng = np.random.default_rng(RNG_SEED)
+    path = qdq_signed_hidden(tmp_path / "signed.onnx", rng)
+    pixels, x = images(rng, 64, (6, 6, 1))
+    model = load_onnx(path, (6, 6, 1), MAX_LEVEL)
+    reference, tensors = run_ort(path, x, ("hidden",))
+    hidden = layer_outputs(model, pixels)[0]
+    assert np.array_equal(hidden, tensors["hidden"].astype(np.int64)) and hidden.min() < -1
+    second = model.layers[1]
+    assert second.input_signed and second.input_bits == 8
+    assert np.allclose(model.logits(pixels), reference, rtol=1e-6, atol=1e-5)
+    save_onnx(model, tmp_path / "again.onnx")
+    again = load_onnx(tmp_path / "again.onnx", (6, 6, 1), MAX_LEVEL)
+    assert again.layers[1].input_signed and np.allclose(again.logits(pixels), model.logits(pixels))
+    array = ResistiveArray(adc=ColumnADC(bits=12))
+    plan = map_layers(model.ops, array.geometry(), weights="differential")
+    nominal = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
+    assert np.array_equal(engine.hardware_logits(plan, array, model.encode(pixels), nominal)[0], model.logits(pixels))
