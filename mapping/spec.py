@@ -189,16 +189,14 @@ class LayerSpec:
             passed = (z >= t[0]).view(np.int8).astype(levels.dtype, copy=False)
             return passed * (levels[1] - levels[0]) + levels[0]
         flat = np.ascontiguousarray(z).reshape(-1, self.n_out)
-        passed = thresholds_passed(flat, self._sorted_thresholds, np.empty(flat.shape, dtype=np.int16))
+        passed = thresholds_passed(flat, self._thresholds, np.empty(flat.shape, dtype=np.int16))
         return np.take(levels, passed.reshape(z.shape))
 
     @cached_property
-    def _sorted_thresholds(self) -> np.ndarray:
-        """(levels - 1, n_out) thresholds ascending per output: the count of thresholds a value passes
-        does not depend on their order; int64 for integer pre-activations (z >= t <=> z >= ceil(t)),
-        float64 for combined parts."""
-        t = np.sort(np.asarray(self.thresholds, dtype=np.float64).reshape(-1, self.n_out), axis=0)
-        return np.ascontiguousarray(t if self.part_gains is not None else np.ceil(t).astype(np.int64))
+    def _thresholds(self) -> np.ndarray:
+        """(levels - 1, n_out) float64 thresholds, C-contiguous for the output kernel (float64 compares
+        integer pre-activations exactly below 2^53)."""
+        return np.ascontiguousarray(np.asarray(self.thresholds, dtype=np.float64).reshape(-1, self.n_out))
 
     def matvec_input(self, x: np.ndarray) -> np.ndarray:
         """The matrix input for layer input ``x``: x itself, or its im2col patches for a convolution."""
