@@ -73,7 +73,7 @@ from scipy.optimize import brentq
 from imc.arrays.converters import ADCInstance, WordLineDAC
 from imc.arrays.base import OpCost
 from imc.devices.base import check_states
-from imc.devices.sram import SRAMBitCell
+from imc.devices.sram import SRAMBitCell, SRAMInstance
 from imc.errors import ParameterError, int_in_range, require
 
 if TYPE_CHECKING:  # the array module reads its levels from here
@@ -169,17 +169,21 @@ def sample_amplitude_instance(array: SRAMArray, n_arrays: int, rng: np.random.Ge
     Memory: N float32 copies of the array, 4 N rows cols bytes per array.
     """
     int_in_range("n_arrays", n_arrays, 1)
-    levels = word_line_levels(array)
-    top = levels.steps.size - 1
-    steps = levels.steps[1:].astype(np.float32).reshape(1, top, 1, 1)
     mismatch, adcs = array.sample_silicon(n_arrays, rng, variation)
-    if mismatch is not None:
-        cells = np.stack([array.device.relative_current_tabulated(mismatch, float(v))
-                          for v in levels.voltages_v[1:]], axis=1)
-        cells *= steps
-    else:
-        cells = np.broadcast_to(steps, (n_arrays, top, array.rows, array.cols)).copy()
-    return AmplitudeInstance(cells, adcs)
+    codes = range(1, word_line_levels(array).steps.size)
+    cells = level_currents(array, mismatch, (n_arrays, array.rows, array.cols), codes)
+    return AmplitudeInstance(np.ascontiguousarray(np.moveaxis(cells, 0, 1)), adcs)
+
+
+def level_currents(array: SRAMArray, mismatch: SRAMInstance | None, shape: tuple[int, ...], codes) -> np.ndarray:
+    """Every cell's read current at each DAC level V(c), c in ``codes``, in code steps: (len(codes),
+    *shape) float32, ``steps[c]`` times the cell's current relative to nominal at V(c) (from the
+    threshold shifts ``mismatch`` of ``shape`` cells; None: nominal cells)."""
+    levels = word_line_levels(array)
+    if mismatch is None:
+        return np.stack([np.full(shape, levels.steps[code], dtype=np.float32) for code in codes])
+    return np.stack([array.device.relative_current_tabulated(mismatch, float(levels.voltages_v[code]))
+                     * np.float32(levels.steps[code]) for code in codes])
 
 
 def level_column_sums(codes: np.ndarray, cells: np.ndarray) -> np.ndarray:

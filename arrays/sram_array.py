@@ -10,7 +10,7 @@ from imc.arrays.base import ARRAYS, Array, ArrayGeometry, OpCost, ReadOperands, 
 from imc.arrays.converters import ADCInstance, ColumnADC, ColumnConversion, SenseAmp, WordLineDAC, input_cost
 from imc.arrays.periphery import DigitalCosts
 from imc.devices import _kernels as device_kernels
-from imc.arrays.sram_amplitude import word_line_levels
+from imc.arrays.sram_amplitude import level_currents, word_line_levels
 from imc.devices.sram import SRAM6T, SRAMBitCell, SRAMInstance
 from imc.errors import ParameterError, int_in_range, plausible, positive, require
 
@@ -157,17 +157,12 @@ class SRAMArray(Array):
         stored bits times each cell's read current at DAC level V(c) in code steps (the nominal
         ``steps[c]`` times the cell's current relative to nominal there: `imc.arrays.sram_amplitude`),
         for the codes 1 .. 2^k - 1 of the tile's k-bit inputs."""
-        levels = word_line_levels(self)
         rows, cols = tile.states.shape
-        bits = tile.states.astype(np.float32)
-        codes = range(1, tile.encoding.steps + 1)
-        if chip.mismatch is None:
-            return np.stack([bits * np.float32(levels.steps[code]) for code in codes])
         window = (tile.array_index, slice(0, rows), slice(0, cols))
-        cells = SRAMInstance(chip.mismatch.states[window], chip.mismatch.dvth_read[window],
-                             chip.mismatch.dvth_stack[window])
-        return np.stack([bits * self.device.relative_current_tabulated(cells, float(levels.voltages_v[code]))
-                         * np.float32(levels.steps[code]) for code in codes])
+        mismatch = None if chip.mismatch is None else SRAMInstance(
+            chip.mismatch.states[window], chip.mismatch.dvth_read[window], chip.mismatch.dvth_stack[window])
+        currents = level_currents(self, mismatch, (rows, cols), range(1, tile.encoding.steps + 1))
+        return currents * tile.states.astype(np.float32)
 
     def accumulate(self, state: SRAMTileState, x: np.ndarray, out: np.ndarray,
                    rng: np.random.Generator | None = None) -> None:
