@@ -1,7 +1,9 @@
 """Numba kernels for RRAM device physics over whole arrays, each with its NumPy reference.
 
 Kernels are pure functions on arrays (``@njit(cache=True)``); tests compare every kernel
-with its reference. Physics and sources are documented in `imc.devices.rram`.
+with its reference. The per-tile kernels (write-verify, the 1T1R I-V, drift) run serially without the
+GIL: the engine programs chips in parallel threads, and a parallel kernel per tile inside them only
+contends for the cores. Physics and sources are documented in `imc.devices.rram`.
 
 Write-verify needs a random number per (cell, pulse), and how many pulses a cell takes is
 only known while it is programmed. Instead of pre-drawing a (cells x max pulses) matrix,
@@ -78,7 +80,7 @@ def counter_normals(seed, counters, out):
 
 # ----------------------------------------------------------------------------- write-verify
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def write_verify(target_s, first_s, frozen, seed, tolerance, gain, sigma_pulse, max_pulses,
                  energy_per_siemens_j, out_s, out_pulses, out_converged, out_energy_j):
     """Program-and-verify every cell (flat arrays), into the ``out_*`` arrays.
@@ -93,7 +95,7 @@ def write_verify(target_s, first_s, frozen, seed, tolerance, gain, sigma_pulse, 
     """
     keep = 1.0 - gain
     low, high = math.log1p(-tolerance), math.log1p(tolerance)  # |G/G_t - 1| <= tol  <=>  low <= e <= high
-    for i in prange(target_s.size):
+    for i in range(target_s.size):
         target = target_s[i]
         conductance = first_s[i]
         log_error = math.log(conductance / target)
@@ -164,10 +166,10 @@ def _series_current(g_s, v_v, v0_v, r_ohm):
     return current if v_v >= 0.0 else -current
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def series_current(g_s, v_v, v0_v, r_ohm, out):
     """`_series_current` for every cell of the flat array ``g_s`` at one voltage, into ``out``."""
-    for i in prange(g_s.size):
+    for i in range(g_s.size):
         out[i] = _series_current(g_s[i], v_v, v0_v, r_ohm)
     return out
 
@@ -187,10 +189,10 @@ def series_current_reference(g_s, v_v, v0_v, r_ohm):
 
 # ----------------------------------------------------------------------------- drift
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def drift(programmed_s, nu, frozen, log_time_ratio, out):
     """G = G0 (t/t0)^-nu = G0 exp(-nu ln(t/t0)) per cell (flat arrays), frozen cells unchanged."""
-    for i in prange(programmed_s.size):
+    for i in range(programmed_s.size):
         out[i] = programmed_s[i] if frozen[i] else programmed_s[i] * math.exp(-nu[i] * log_time_ratio)
     return out
 

@@ -194,9 +194,11 @@ class LayerSpec:
 
     @cached_property
     def _thresholds(self) -> np.ndarray:
-        """(levels - 1, n_out) float64 thresholds, C-contiguous for the output kernel (float64 compares
-        integer pre-activations exactly below 2^53)."""
-        return np.ascontiguousarray(np.asarray(self.thresholds, dtype=np.float64).reshape(-1, self.n_out))
+        """(levels - 1, n_out) float64 thresholds, each column ascending (the count of thresholds passed
+        does not depend on their order) and C-contiguous for the output kernel (float64 compares integer
+        pre-activations exactly below 2^53)."""
+        return np.ascontiguousarray(np.sort(np.asarray(self.thresholds, dtype=np.float64).reshape(-1, self.n_out),
+                                            axis=0))
 
     def matvec_input(self, x: np.ndarray) -> np.ndarray:
         """The matrix input for layer input ``x``: x itself, or its im2col patches for a convolution."""
