@@ -38,7 +38,7 @@ import numpy as np
 
 from imc.arrays.base import ARRAYS, Array, ArrayGeometry, OpCost
 from imc.arrays.periphery import DigitalCosts
-from imc.devices.dram import DRAM1T1C, DRAMInstance
+from imc.devices.dram import DESIGNATED_ROWS, DRAM1T1C, PROGRAMS, DRAMInstance
 from imc.errors import ParameterError, int_in_range, non_negative, plausible, positive, require
 
 CHUNK_BIT_LINES = 1 << 19
@@ -273,8 +273,22 @@ class DRAMBitwiseArray(Array):
         return f"Ambit XNOR + popcount, {self.banks} banks, {refresh}"
 
     def op_cost(self, tile, x: np.ndarray) -> OpCost:
-        """`dot_cost` of one input vector of the tile (independent of the data)."""
-        return self.dot_cost(1, *tile.weights.shape)
+        """`dot_cost` of one input vector of the tile (independent of the data), plus one row decode
+        per ACTIVATE (`imc.arrays.drivers.RowDrivers.op_cost` over the data and designated rows: two
+        per AAP and one per AP of each weight row's XNOR, one per input row written). The word-line
+        drivers and an input register are not modelled for DRAM (no sourced word-line capacitance; the
+        inputs arrive through the column I/O)."""
+        n, n_out = tile.weights.shape
+        layout = self.layout(n, n_out)
+        activations_per_xnor = sum(2 if written else 1 for _, written in PROGRAMS["xnor"])
+        activations = layout.weight_rows * activations_per_xnor + layout.subarrays * layout.segments
+        return self.dot_cost(1, n, n_out) + self.digital.drivers.op_cost(
+            self.rows + len(DESIGNATED_ROWS), activations, 0.0, None, registers=0)
+
+    def leakage_power_w(self) -> float:
+        """Standby power of one subarray's row decoder (`imc.arrays.drivers.RowDrivers.leakage_power_w`,
+        one unit gate per data and designated row); cell refresh is not modelled."""
+        return self.digital.drivers.leakage_power_w(self.rows + len(DESIGNATED_ROWS), None)
 
     def area_m2(self) -> float:
         """Data cells of one subarray (m^2), ``rows`` x ``cols`` x ``cell_area_m2``."""

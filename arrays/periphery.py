@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from imc.errors import int_in_range, plausible, positive
+from imc.arrays.drivers import RowDrivers
+from imc.errors import int_in_range, plausible, positive, require
 
 
 def accumulator_bits(bound: int) -> int:
@@ -21,18 +22,21 @@ class DigitalCosts:
     0.16 pJ/bit: a 64-bit read of an 8 kB SRAM costs 10 pJ, both in 45 nm at 0.9 V
     (Horowitz, "Computing's energy problem", ISSCC 2014, Fig. 1.1.9). ``f_clk_hz`` = 1 GHz:
     one adder-tree level per cycle, a 16-bit adder being ~20 FO4 delays of ~15 ps at
-    45-65 nm (Weste & Harris, CMOS VLSI Design, 4th ed., ch. 11).
+    45-65 nm (Weste & Harris, CMOS VLSI Design, 4th ed., ch. 11). ``drivers``: the array's row
+    decoder, word-line drivers and input register (`imc.arrays.drivers.RowDrivers`, 65 nm).
     """
 
     e_add_bit_j: float = 3.1e-15
     e_buffer_bit_j: float = 0.16e-12
     f_clk_hz: float = 1e9
+    drivers: RowDrivers = field(default_factory=RowDrivers)
 
     def __post_init__(self) -> None:
         plausible(self)
         positive("e_add_bit_j", self.e_add_bit_j)
         positive("e_buffer_bit_j", self.e_buffer_bit_j)
         positive("f_clk_hz", self.f_clk_hz)
+        require("drivers", type(self.drivers).__name__, isinstance(self.drivers, RowDrivers), "must be a RowDrivers")
 
     def accumulate_energy_j(self, n_out: int, partial_sums: int, bits: int) -> float:
         """Adding a layer's partial sums (J per input): (partial_sums + 1) adds of a ``bits``-bit

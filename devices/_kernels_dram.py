@@ -18,13 +18,13 @@ def charge_share_signal(v_cells_v, c_cells_f, signs, c_bl_f, v_pre_v, out):
 
     ``v_cells_v`` and ``c_cells_f`` are (k, n): k cells activated together on each of n bit
     lines; ``signs`` (k,) is +1 for a cell on the bit line and -1 for a cell reached through
-    the complementary bit line (a dual-contact cell's n-wordline). In place into ``out`` (n,):
-    dV = sum_i s_i C_i (V_i - V_pre) / (sum_i C_i + C_BL).
+    the complementary bit line (a dual-contact cell's n-wordline); ``c_bl_f`` (n,) each bit line's
+    capacitance. In place into ``out`` (n,): dV = sum_i s_i C_i (V_i - V_pre) / (sum_i C_i + C_BL).
     """
     k, n = v_cells_v.shape
     for j in prange(n):
         moved = 0.0
-        total = c_bl_f
+        total = c_bl_f[j]
         for i in range(k):
             moved += signs[i] * c_cells_f[i, j] * (v_cells_v[i, j] - v_pre_v)
             total += c_cells_f[i, j]
@@ -33,7 +33,7 @@ def charge_share_signal(v_cells_v, c_cells_f, signs, c_bl_f, v_pre_v, out):
 
 
 def charge_share_signal_reference(v_cells_v: np.ndarray, c_cells_f: np.ndarray, signs: np.ndarray,
-                                  c_bl_f: float, v_pre_v: float) -> np.ndarray:
+                                  c_bl_f, v_pre_v: float) -> np.ndarray:
     """NumPy reference of `charge_share_signal`."""
     moved = (signs[:, None] * c_cells_f * (v_cells_v - v_pre_v)).sum(axis=0)
     return moved / (c_cells_f.sum(axis=0) + c_bl_f)

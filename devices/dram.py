@@ -92,7 +92,9 @@ class DRAMInstance:
     * ``c_s_f`` (..., rows, cols): each data cell's storage capacitance (F);
     * ``tau_s`` (..., rows, cols): each cell's leakage time constant (s);
     * ``c_designated_f`` (..., 8, cols): capacitance of the cells of `DESIGNATED_ROWS` (F);
-    * ``sa_offset_v`` (..., cols): input-referred offset of each bit line's sense amplifier (V).
+    * ``sa_offset_v`` (..., cols): input-referred offset of each bit line's sense amplifier (V);
+    * ``c_bl_f`` (..., cols): each bit line's capacitance (F), or None for the device's ``c_bl_f``
+      on every bit line.
     """
 
     v_cell_v: np.ndarray
@@ -100,6 +102,7 @@ class DRAMInstance:
     tau_s: np.ndarray
     c_designated_f: np.ndarray
     sa_offset_v: np.ndarray
+    c_bl_f: np.ndarray | None = None
 
 
 @register("dram")
@@ -122,10 +125,23 @@ class DRAM1T1C(Device):
     * ``sigma_c_s_rel`` = 0.05: relative std of C_s across cells, an engineering assumption
       (Ambit Sec. 3.1 studies TRA under such component variation with SPICE). Limited to 0.15
       so that a Gaussian draw is never a negative capacitance in practice (6.7 sigma).
-    * ``sigma_sa_offset_v`` = 10 mV: std of the SA's input-referred offset, the threshold
-      mismatch of its cross-coupled NMOS pair, sqrt(2) A_VT / sqrt(W L) (Pelgrom, Duinmaijer &
-      Welbers, IEEE JSSC 24(5), 1989) with A_VT = 3 mV*um (Kuhn et al., IEEE TED 58(8), 2011,
-      as for `imc.devices.sram`) and W L = 0.18 um^2 (engineering assumption for a DRAM SA).
+    * ``sigma_c_bl_rel`` = 0: relative std of the bit-line capacitance from bit line to bit line
+      (line width and spacing), drawn once per bit line, C_BL (1 + sigma N(0,1)); it scales each
+      line's signal C_s dV_cell / (C_s + C_BL) (Keeth & Baker, "DRAM Circuit Design: A
+      Tutorial", IEEE Press 2001, ch. 1) and its kT/C noise. Off by default (no sourced spread);
+      limited to 0.15 like ``sigma_c_s_rel``.
+    * SA offset: the threshold mismatch of the SA's cross-coupled NMOS pair, sigma_os = sqrt(2)
+      A_VT / sqrt(W L) (Pelgrom, Duinmaijer & Welbers, IEEE JSSC 24(5), 1989) with ``a_vt_v_m``
+      = 3 mV*um (Kuhn et al., IEEE TED 58(8), 2011, as for `imc.devices.sram`) and ``w_sa_m`` x
+      ``l_sa_m`` = 0.6 um x 0.3 um = 0.18 um^2 (engineering assumption for a DRAM SA): 10 mV.
+      ``sigma_sa_offset_v`` sets it directly instead (None: the Pelgrom value, `sa_offset_sigma_v`).
+    * Access transistor: a cell written to '1' through its NMOS access transistor charges only
+      to V_PP - V_th when that is below V_DD (the reason the word line is boosted above V_DD + V_th:
+      Keeth & Baker, ch. 1), V_cell = min(V_DD, V_PP - V_th). ``v_pp_v`` = 2.5 V: the word-line
+      supply VPP of DDR4 (JEDEC JESD79-4; DDR3 pumps it on die); ``vth_access_v`` = 0.7 V:
+      engineering assumption for a high-threshold array transistor, leaving 0.3 V of margin, so
+      nominal cells store the full V_DD; ``sigma_vth_access_v`` = 0: per-cell threshold spread
+      (off by default; Pelgrom's A_VT / sqrt(W L) of the access device when a preset sets it).
     * ``temperature_k`` = 358.15 K (85 C): top of the JEDEC DDR3 normal operating range, in
       which every cell must hold its data for the 64 ms refresh window. Sets the dynamic
       sense noise, the kT/C noise of the bit-line node: sigma = sqrt(k_B T / (sum C_i + C_BL)).
@@ -150,13 +166,21 @@ class DRAM1T1C(Device):
     """
 
     response_unit: ClassVar[str] = "V"
-    variation_fields = ("sigma_c_s_rel", "sigma_sa_offset_v", "sigma_ln_retention")
+    variation_fields = ("sigma_c_s_rel", "sigma_sa_offset_v", "sigma_ln_retention", "sigma_c_bl_rel",
+                        "sigma_vth_access_v")
 
     vdd_v: float = 1.5
     c_s_f: float = 30e-15
     c_bl_f: float = 180e-15
     sigma_c_s_rel: float = 0.05
-    sigma_sa_offset_v: float = 10e-3
+    sigma_sa_offset_v: float | None = None
+    a_vt_v_m: float = 3.0e-9
+    w_sa_m: float = 0.6e-6
+    l_sa_m: float = 0.3e-6
+    sigma_c_bl_rel: float = 0.0
+    v_pp_v: float = 2.5
+    vth_access_v: float = 0.7
+    sigma_vth_access_v: float = 0.0
     temperature_k: float = 358.15
     retention_median_s: float = 2.0
     sigma_ln_retention: float = 0.6
@@ -171,11 +195,16 @@ class DRAM1T1C(Device):
         for name in ("vdd_v", "c_s_f", "c_bl_f", "temperature_k", "retention_median_s", "t_rcd_s",
                      "t_ras_s", "t_rp_s", "t_wr_s", "t_second_activate_s"):
             positive(name, getattr(self, name))
-        for name in ("sigma_sa_offset_v", "sigma_ln_retention"):
+        for name in ("sigma_ln_retention", "a_vt_v_m", "sigma_vth_access_v"):
             non_negative(name, getattr(self, name))
-        require("sigma_c_s_rel", self.sigma_c_s_rel,
-                isinstance(self.sigma_c_s_rel, (int, float)) and 0.0 <= self.sigma_c_s_rel <= 0.15,
-                "must be in [0, 0.15] (relative std; larger values would draw negative capacitances)")
+        for name in ("w_sa_m", "l_sa_m", "v_pp_v", "vth_access_v"):
+            positive(name, getattr(self, name))
+        if self.sigma_sa_offset_v is not None:
+            non_negative("sigma_sa_offset_v", self.sigma_sa_offset_v)
+        for name in ("sigma_c_s_rel", "sigma_c_bl_rel"):
+            require(name, getattr(self, name),
+                    isinstance(getattr(self, name), (int, float)) and 0.0 <= getattr(self, name) <= 0.15,
+                    "must be in [0, 0.15] (relative std; larger values would draw negative capacitances)")
 
     @property
     def levels(self) -> int:
@@ -187,28 +216,43 @@ class DRAM1T1C(Device):
         """Bit-line precharge voltage V_DD/2 (V)."""
         return self.vdd_v / 2
 
+    @property
+    def sa_offset_sigma_v(self) -> float:
+        """Std of the SA offset (V): ``sigma_sa_offset_v``, or sqrt(2) A_VT / sqrt(W L) (Pelgrom 1989)."""
+        if self.sigma_sa_offset_v is not None:
+            return self.sigma_sa_offset_v
+        return math.sqrt(2.0) * self.a_vt_v_m / math.sqrt(self.w_sa_m * self.l_sa_m)
+
+    def one_level_v(self, dvth_v=0.0) -> np.ndarray:
+        """Voltage (V) a written '1' holds behind an access transistor of threshold shift ``dvth_v``:
+        min(V_DD, V_PP - (V_th + dV_th))."""
+        return np.minimum(self.vdd_v, self.v_pp_v - (self.vth_access_v + np.asarray(dvth_v, dtype=np.float64)))
+
     # ----------------------------------------------------------------- static and time effects
 
     def sample_instance(self, states: np.ndarray, rng: np.random.Generator) -> DRAMInstance:
         """Static realisation of a subarray whose data cells were just written with ``states``.
 
         ``states`` (..., rows, cols) of 0/1. Draws C_s ~ C_s (1 + sigma_c_s_rel N(0,1)) for every
-        data and designated cell, one SA offset ~ N(0, sigma_sa_offset_v^2) per bit line, and a
-        retention time t_R per cell, lognormal (see the class docstring). A written '1' holds
-        V_DD, a '0' 0 V.
+        data and designated cell, one SA offset ~ N(0, `sa_offset_sigma_v`^2) per bit line, and a
+        retention time t_R per cell, lognormal (see the class docstring); then, only when their
+        spreads are non-zero (so that the other draws stay the same), one C_BL per bit line and one
+        access-transistor threshold shift per data cell. A written '1' holds `one_level_v` (V_DD
+        for a nominal cell), a '0' 0 V.
         """
         states = check_states(states, self.levels)
         if states.ndim < 2:
             raise ParameterError("states", states.shape, "must have at least 2 axes: (..., rows, cols)")
         lead, cols = states.shape[:-2], states.shape[-1]
         retention_s = self.retention_median_s * np.exp(self.sigma_ln_retention * rng.standard_normal(states.shape))
-        return DRAMInstance(
-            v_cell_v=states.astype(np.float64) * self.vdd_v,
-            c_s_f=self._capacitances(states.shape, rng),
-            tau_s=retention_s / math.log(2.0),
-            c_designated_f=self._capacitances(lead + (len(DESIGNATED_ROWS), cols), rng),
-            sa_offset_v=self.sigma_sa_offset_v * rng.standard_normal(lead + (cols,)),
-        )
+        c_s_f = self._capacitances(states.shape, rng)
+        c_designated_f = self._capacitances(lead + (len(DESIGNATED_ROWS), cols), rng)
+        sa_offset_v = self.sa_offset_sigma_v * rng.standard_normal(lead + (cols,))
+        c_bl_f = (self.c_bl_f * (1.0 + self.sigma_c_bl_rel * rng.standard_normal(lead + (cols,)))
+                  if self.sigma_c_bl_rel > 0 else None)
+        dvth_v = self.sigma_vth_access_v * rng.standard_normal(states.shape) if self.sigma_vth_access_v > 0 else 0.0
+        return DRAMInstance(v_cell_v=states * self.one_level_v(dvth_v), c_s_f=c_s_f, tau_s=retention_s / math.log(2.0),
+                            c_designated_f=c_designated_f, sa_offset_v=sa_offset_v, c_bl_f=c_bl_f)
 
     def _capacitances(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         return self.c_s_f * (1.0 + self.sigma_c_s_rel * rng.standard_normal(shape))
@@ -240,7 +284,7 @@ class DRAM1T1C(Device):
     # ----------------------------------------------------------------- charge sharing and reads
 
     def charge_share_v(self, v_cells_v: np.ndarray, c_cells_f: np.ndarray,
-                       signs: np.ndarray | None = None) -> np.ndarray:
+                       signs: np.ndarray | None = None, c_bl_f: np.ndarray | None = None) -> np.ndarray:
         """Bit-line signal (V) when the k cells along axis 0 share charge with one bit line.
 
         Charge conservation on the precharged bit line and the k cells:
@@ -248,7 +292,8 @@ class DRAM1T1C(Device):
         complement bit line. k = 1 is the textbook read signal (Keeth & Baker, "DRAM Circuit
         Design: A Tutorial", IEEE Press 2001, ch. 1), k = 3 with equal C_s the TRA deviation
         dV = C_s (sum_i V_i - 3 V_pre) / (3 C_s + C_BL) (Ambit Sec. 3.1, Eq. (1)).
-        Shapes: (k, ...) in, (...) out.
+        Shapes: (k, ...) in, (...) out; ``c_bl_f``: each bit line's C_BL, broadcastable to (...)
+        (None: the device's ``c_bl_f``).
         """
         v = np.asarray(v_cells_v, dtype=np.float64)
         k, tail = v.shape[0], v.shape[1:]
@@ -256,30 +301,34 @@ class DRAM1T1C(Device):
         flat_v = np.ascontiguousarray(v.reshape(k, -1))
         flat_c = np.ascontiguousarray(np.broadcast_to(c_cells_f, v.shape).reshape(k, -1), dtype=np.float64)
         out = np.empty(flat_v.shape[1])
-        _kernels_dram.charge_share_signal(flat_v, flat_c, signs, self.c_bl_f, self.v_pre_v, out)
+        flat_bl = np.ascontiguousarray(np.broadcast_to(self.c_bl_f if c_bl_f is None else c_bl_f, tail).ravel(),
+                                       dtype=np.float64)
+        _kernels_dram.charge_share_signal(flat_v, flat_c, signs, flat_bl, self.v_pre_v, out)
         return out.reshape(tail)
 
     def thermal_noise_v(self, c_node_f: np.ndarray | float) -> np.ndarray | float:
         """Std (V) of the kT/C noise of a bit-line node of total capacitance ``c_node_f``."""
         return np.sqrt(BOLTZMANN_J_K * self.temperature_k / np.asarray(c_node_f, dtype=np.float64))
 
-    def _activate(self, v_cells_v, c_cells_f, signs, sa_offset_v, rng):
-        """Sensed bit (0/1, uint8) of one activation of the cells along axis 0, per bit line."""
-        signal = self.charge_share_v(v_cells_v, c_cells_f, signs)
+    def _activate(self, v_cells_v, c_cells_f, signs, sa_offset_v, rng, c_bl_f=None):
+        """Sensed bit (0/1, uint8) of one activation of the cells along axis 0, per bit line (of
+        capacitance ``c_bl_f``, None: the device's)."""
+        signal = self.charge_share_v(v_cells_v, c_cells_f, signs, c_bl_f)
         if rng is not None:
-            c_node = np.sum(c_cells_f, axis=0) + self.c_bl_f
+            c_node = np.sum(c_cells_f, axis=0) + (self.c_bl_f if c_bl_f is None else c_bl_f)
             signal = signal + self.thermal_noise_v(c_node) * rng.standard_normal(signal.shape)
         return (signal > sa_offset_v).astype(np.uint8)
 
     def read(self, instance: DRAMInstance, rng: np.random.Generator | None = None) -> np.ndarray:
         """Bit-line signal dV (V) of every data cell in a single-row activation, (..., rows, cols).
 
-        dV = (V_cell - V_pre) C_s / (C_s + C_BL) (`charge_share_v`, k = 1), plus kT/C noise
-        of the bit-line node drawn per activation when ``rng`` is given.
+        dV = (V_cell - V_pre) C_s / (C_s + C_BL) (`charge_share_v`, k = 1, each bit line's C_BL),
+        plus kT/C noise of the bit-line node drawn per activation when ``rng`` is given.
         """
-        signal = self.charge_share_v(instance.v_cell_v[None], instance.c_s_f[None])
+        c_bl_f = self.c_bl_f if instance.c_bl_f is None else instance.c_bl_f[..., None, :]
+        signal = self.charge_share_v(instance.v_cell_v[None], instance.c_s_f[None], c_bl_f=c_bl_f)
         if rng is not None:
-            signal = signal + self.thermal_noise_v(instance.c_s_f + self.c_bl_f) * rng.standard_normal(signal.shape)
+            signal = signal + self.thermal_noise_v(instance.c_s_f + c_bl_f) * rng.standard_normal(signal.shape)
         return signal
 
     def sense(self, instance: DRAMInstance, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -310,7 +359,7 @@ class DRAM1T1C(Device):
             names = [ref.lstrip("~") for ref in activated]
             signs = np.array([-1.0 if ref.startswith("~") else 1.0 for ref in activated])
             bit = self._activate(np.stack([cells[n][0] for n in names]), np.stack([cells[n][1] for n in names]),
-                                 signs, instance.sa_offset_v, rng)
+                                 signs, instance.sa_offset_v, rng, instance.c_bl_f)
             for ref in activated + written:
                 name = ref.lstrip("~")
                 if name != RESULT:
@@ -354,7 +403,7 @@ class DRAM1T1C(Device):
         d(dV)/d(eps_i) = C_s (u_i D - N) / D^2 with u_i = s_i (V_i - V_pre), N = C_s sum u_i,
         D = k C_s + C_BL, and the kT/C noise of the node. All activations of one operation go
         through the same SA, so their errors are correlated through its offset v_os ~
-        N(0, sigma_sa_offset_v^2): the probability is the average over v_os (numerical
+        N(0, sa_offset_sigma_v^2): the probability is the average over v_os (numerical
         integration on ``grid_points`` points over +-8.5 sigma) of the exact enumeration of the
         sensed-bit paths given v_os. For a single activation this is the Gaussian tail
         Phi(-|dV0| / sqrt(sigma^2 + sigma_os^2)). Exact up to the linearisation for every
@@ -363,11 +412,12 @@ class DRAM1T1C(Device):
         reused cells' C_s (exact when sigma_c_s_rel = 0).
         """
         program = self._program(op, tuple(range(len(bits))))
-        if self.sigma_sa_offset_v == 0:
+        sigma_os = self.sa_offset_sigma_v
+        if sigma_os == 0:
             offsets, weights = np.zeros(1), np.ones(1)
         else:
-            offsets = np.linspace(-8.5, 8.5, grid_points) * self.sigma_sa_offset_v
-            weights = np.exp(-0.5 * (offsets / self.sigma_sa_offset_v) ** 2)
+            offsets = np.linspace(-8.5, 8.5, grid_points) * sigma_os
+            weights = np.exp(-0.5 * (offsets / sigma_os) ** 2)
             weights /= weights.sum()
         stored = {name: bit for name, bit in zip(OPERANDS, bits)}
         stored.update(C0=0, C1=1)

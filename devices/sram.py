@@ -22,18 +22,37 @@ from scipy.stats import norm
 
 from imc.devices import _kernels
 from imc.devices.base import CellCost, Device, check_states, register
-from imc.errors import int_in_range, non_negative, plausible, positive, require
+from imc.errors import in_range, int_in_range, non_negative, plausible, positive, require
 
 BOLTZMANN_J_PER_K = 1.380649e-23
 ELECTRON_CHARGE_C = 1.602176634e-19
 
 NODES = {
+    # 130 nm bulk: V_DD = 1.3 V (PTM 130 nm nominal) and vth0 = 0.3782 V, toxe = 2.25 nm of the
+    # PTM 130 nm NMOS card (Zhao & Cao 2006); A_VT scaled with oxide thickness from 65 nm (A_VT ~
+    # t_ox: Pelgrom, Tuinhout & Vertregt, IEDM 1998), 3.0 * 2.25 / 1.85 = 3.65 mV*um; 2.09 um^2
+    # cell of Tyagi et al., "A 130 nm generation logic technology featuring 70 nm transistors,
+    # dual Vt transistors and 6 layers of Cu interconnects", IEDM 2000. Transistors at 2 x the
+    # 65 nm sizes, read current scaled with the access width and capacitances with the cell
+    # pitch sqrt(2.09 / 0.57) = 1.9 (engineering assumption, as for 22 nm).
+    "130nm": dict(vdd_v=1.3, vth0_v=0.3782, a_vt_v_m=3.65e-9, w_read_m=200e-9, l_read_m=130e-9,
+                  w_stack_m=400e-9, l_stack_m=130e-9, i_read_a=70e-6, c_bl_cell_f=1.9e-15,
+                  c_wl_cell_f=0.48e-15, cell_area_m2=2.09e-12),
     # 65 nm bulk: V_DD, V_th0 from the PTM 65 nm NMOS card (Zhao & Cao, IEEE TED 53(11), 2006;
     # vth0 = 0.429 V, toxe = 1.85 nm); 0.57 um^2 cell of Bai et al., IEDM 2004; A_VT = 3.0 mV*um,
     # the 65 nm bulk NMOS value of the Pelgrom plots in Kuhn et al., IEEE TED 58(8), 2011.
     "65nm": dict(vdd_v=1.1, vth0_v=0.429, a_vt_v_m=3.0e-9, w_read_m=100e-9, l_read_m=65e-9,
                  w_stack_m=200e-9, l_stack_m=65e-9, i_read_a=35e-6, c_bl_cell_f=1.0e-15,
                  c_wl_cell_f=0.25e-15, cell_area_m2=0.57e-12),
+    # 45 nm high-k metal gate: V_DD = 1.0 V and vth0 = 0.469 V of the PTM 45 nm HP card
+    # (toxe = 1.25 nm); A_VT = 3.0 * 1.25 / 1.85 = 2.0 mV*um (t_ox scaling as above); 0.346 um^2
+    # cell of Mistry et al., "A 45nm logic technology with high-k + metal gate transistors,
+    # strained silicon, 9 Cu interconnect layers, 193nm dry patterning, and 100% Pb-free
+    # packaging", IEDM 2007. Sizes, read current and capacitances scaled from 65 nm with the
+    # gate length and the cell pitch sqrt(0.346 / 0.57) = 0.78 (engineering assumption).
+    "45nm": dict(vdd_v=1.0, vth0_v=0.469, a_vt_v_m=2.0e-9, w_read_m=70e-9, l_read_m=45e-9,
+                 w_stack_m=140e-9, l_stack_m=45e-9, i_read_a=24.5e-6, c_bl_cell_f=0.78e-15,
+                 c_wl_cell_f=0.19e-15, cell_area_m2=0.346e-12),
     # 22 nm high-k metal gate: V_DD = 0.8 V and vth0 = 0.503 V of the PTM 22 nm HP card
     # (toxe = 1.05 nm); A_VT scaled with oxide thickness from 65 nm (A_VT ~ t_ox: Pelgrom,
     # Tuinhout & Vertregt, IEDM 1998), 3.0 * 1.05 / 1.85 = 1.7 mV*um; 0.092 um^2 high-density
@@ -85,6 +104,12 @@ class SRAMBitCell(Device):
     * ``i_read_a`` = 35 uA: read current of the nominal cell at V_WL = V_DD, the calibration
       point of the stack model (engineering assumption: ~0.5 mA/um drive of the 100 nm access
       transistor, reduced by the series pull-down).
+    * ``drive_a_per_square``: None (default) calibrates the drives to ``i_read_a`` as above, so
+      the transistor sizes set the stack's W/L ratio and the Pelgrom sigmas but not the current.
+      A value (A) is the saturation current at V_GS = V_DS = V_DD of a transistor of W/L = 1; each
+      read transistor then drives I_D0 = drive (W/L), the alpha-power law's W/L scaling (Sakurai &
+      Newton 1990, Eq. (4)), and the cell's read current follows from the sizes (``i_read_a`` is
+      then unused). `drive_per_square_a` gives the value that reproduces ``i_read_a``.
     * ``c_bl_cell_f`` = 1.0 fF and ``c_wl_cell_f`` = 0.25 fF: bit-line and word-line
       capacitance per cell (junction + one cell pitch of wire; engineering assumption).
     * ``cell_area_m2`` = 0.57 um^2 (Bai et al., "A 65nm logic technology featuring 35nm gate
@@ -108,6 +133,7 @@ class SRAMBitCell(Device):
     w_stack_m: float = 200e-9
     l_stack_m: float = 65e-9
     i_read_a: float = 35e-6
+    drive_a_per_square: float | None = None
     c_bl_cell_f: float = 1.0e-15
     c_wl_cell_f: float = 0.25e-15
     cell_area_m2: float = 0.57e-12
@@ -125,6 +151,9 @@ class SRAMBitCell(Device):
         non_negative("a_vt_v_m", self.a_vt_v_m)
         require("vth0_v", self.vth0_v, self.vth0_v < self.vdd_v, f"must be below vdd_v = {self.vdd_v} V")
         require("v_d0_v", self.v_d0_v, self.v_d0_v < self.vdd_v, f"must be below vdd_v = {self.vdd_v} V")
+        if self.drive_a_per_square is not None:
+            in_range("drive_a_per_square", self.drive_a_per_square, 1e-9, 1e-2,
+                     "saturation currents of a W/L = 1 MOSFET are nA to mA")
         self._drives_a  # noqa: B018 -- solved now, so that a cell that cannot carry i_read_a fails at load
 
     @classmethod
@@ -158,12 +187,22 @@ class SRAMBitCell(Device):
         """Std of the storage-gated transistor's V_th (V) (Pelgrom 1989)."""
         return self.a_vt_v_m / math.sqrt(self.w_stack_m * self.l_stack_m)
 
+    @property
+    def drive_per_square_a(self) -> float:
+        """Saturation current (A) of a W/L = 1 transistor implied by the calibrated drives: the read
+        transistor's drive / (W/L)_read (the ``drive_a_per_square`` that reproduces this cell)."""
+        return self._drives_a[0] / (self.w_read_m / self.l_read_m)
+
     @cached_property
     def _drives_a(self) -> tuple[float, float]:
-        """Saturation drive at V_GS = V_DD of the read and stack transistors, calibrated so
-        that the nominal stack carries ``i_read_a`` at V_WL = V_DD; the stack transistor's
-        drive is the read transistor's scaled by their W/L ratio."""
+        """Saturation drive at V_GS = V_DD of the read and stack transistors: ``drive_a_per_square``
+        times each one's W/L, or, without it, calibrated so that the nominal stack carries
+        ``i_read_a`` at V_WL = V_DD; the stack transistor's drive is the read transistor's scaled by
+        their W/L ratio."""
         ratio = (self.w_stack_m / self.l_stack_m) / (self.w_read_m / self.l_read_m)
+        if self.drive_a_per_square is not None:
+            i_sat_read = self.drive_a_per_square * self.w_read_m / self.l_read_m
+            return i_sat_read, ratio * i_sat_read
 
         def mismatch(i_sat_read):
             nominal = self._stack_current(np.zeros(1), np.zeros(1), self.vdd_v, i_sat_read, ratio * i_sat_read)

@@ -76,6 +76,7 @@ UNIT_RANGES = (
     ("_bits_per_s", 1e3, 1e15, "bit/s", "links and buffers of chips move kbit/s to Pbit/s"),
     ("_j_per_step", 1e-18, 1e-9, "J", "Walden FOMs of published ADCs are 0.1 fJ to 100 pJ per step"),
     ("_w_per_bit", 1e-18, 1e-3, "W/bit", "SRAM and register leakage is aW to mW per bit"),
+    ("_a_per_m", 1e-9, 1e3, "A/m", "MOSFET off currents per gate width are 1 fA/um to 1 mA/um"),
     ("_ohm_m2", 1e-14, 1e-8, "Ohm*m^2", "MTJ resistance-area products are 0.01-10,000 Ohm*um^2"),
     ("_ohm_m", 1e-9, 1e-2, "Ohm*m", "resistivities of metals and thin films are 1e-9 to 1e-2 Ohm*m"),
     ("_a_m2", 1e6, 1e14, "A/m^2", "spin-torque and spin-orbit write current densities are 1e6-1e14 A/m^2"),

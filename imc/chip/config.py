@@ -128,17 +128,19 @@ class Interconnect:
 class Leakage:
     """Static power of the chip, drawn for the whole simulated time.
 
-    * ``array_w``: one array's standby power (W). None: the array's own `Array.leakage_power_w`
-      (SRAM: ``device.leakage_current_a`` at the nominal threshold, the off-state read-stack
-      current of the bit-cells, x ``device.vdd_v`` x rows x cols, one leaking path per cell -- a
-      lower bound: a 6T cell has more); 0 W for cells without one (non-volatile RRAM and skyrmion cells hold their state
-      without current; DRAM refresh is not modelled). Every array of the chip leaks, used or not
-      (no power gating).
+    * ``array_w``: one array's standby power (W). None: the array's own `Array.leakage_power_w`:
+      its cells (SRAM: ``device.leakage_current_a`` at the nominal threshold, the off-state
+      read-stack current of the bit-cells, x ``device.vdd_v`` x rows x cols, one leaking path per
+      cell -- a lower bound: a 6T cell has more; none for non-volatile RRAM and skyrmion cells,
+      which hold their state without current; DRAM refresh is not modelled) plus its row
+      periphery, the decoder and word-line driver chains (`imc.arrays.drivers.RowDrivers.leakage_power_w`,
+      the array's ``digital.drivers``). Every array of the chip leaks, used or not (no power gating).
     * ``buffer_w_per_bit`` = 20.6 pW: one bit of the PE and global buffers as a 65 nm 6T SRAM
       cell of `imc.devices.SRAM6T`: I_off = 18.7 pA of its off pull-down at the PTM 65 nm
       threshold (V_GS = 0) x V_DD = 1.1 V, again one leaking path per cell. An unlimited buffer
       leaks as much as its peak occupancy in the run (the smallest buffer that would have held
-      it). ADCs and digital units draw no static power in this model.
+      it). ADCs (dynamic comparators and SAR logic) and the digital units draw no static power in
+      this model.
     """
 
     array_w: float | None = None

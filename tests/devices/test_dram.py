@@ -167,7 +167,7 @@ def test_sampled_variations_have_the_set_std():
     n = 100_000
     inst = d.sample_instance(np.zeros((2, n), dtype=np.int64), np.random.default_rng(9))
     for sample, sigma in ((inst.c_s_f.ravel() / d.c_s_f - 1, d.sigma_c_s_rel),
-                          (inst.sa_offset_v.ravel(), d.sigma_sa_offset_v),
+                          (inst.sa_offset_v.ravel(), d.sa_offset_sigma_v),
                           (np.log(inst.tau_s.ravel() * math.log(2) / d.retention_median_s), d.sigma_ln_retention)):
         assert_variance_within_chi_square_interval(sample, sigma)
         assert abs(sample.mean()) < 4 * sigma / math.sqrt(sample.size)
@@ -190,8 +190,9 @@ def test_charge_share_kernel_matches_numpy_reference():
     v = rng.uniform(0, 1.5, (3, 1001))
     c = rng.uniform(20e-15, 40e-15, (3, 1001))
     signs = np.array([1.0, -1.0, 1.0])
-    kernel = _kernels_dram.charge_share_signal(v, c, signs, 180e-15, 0.75, np.empty(1001))
-    reference = _kernels_dram.charge_share_signal_reference(v, c, signs, 180e-15, 0.75)
+    c_bl = rng.uniform(150e-15, 210e-15, 1001)
+    kernel = _kernels_dram.charge_share_signal(v, c, signs, c_bl, 0.75, np.empty(1001))
+    reference = _kernels_dram.charge_share_signal_reference(v, c, signs, c_bl, 0.75)
     np.testing.assert_allclose(kernel, reference, rtol=1e-12, atol=1e-15)
 
 
@@ -220,6 +221,7 @@ def test_costs_follow_jedec_timings_and_command_counts():
 
 @pytest.mark.parametrize("field, value", [
     ("c_s_f", -30e-15), ("c_bl_f", 0.0), ("vdd_v", float("nan")), ("sigma_c_s_rel", 0.3),
+    ("sigma_c_bl_rel", 0.2), ("w_sa_m", 0.0), ("sigma_vth_access_v", -0.1), ("v_pp_v", 0.0),
     ("sigma_c_s_rel", -0.01), ("sigma_sa_offset_v", -1e-3), ("sigma_ln_retention", -0.1),
     ("retention_median_s", 0.0), ("temperature_k", -1.0), ("t_ras_s", 0.0),
 ])
@@ -251,3 +253,64 @@ def test_bad_operations_are_rejected():
 def test_registry_lists_the_dram_cell():
     assert DEVICES["dram"] is DRAM1T1C
     assert DRAM1T1C.response_unit == "V" and DRAM1T1C().levels == 2
+
+
+# ---- bit-line capacitance, SA offset and access-transistor spread ------------------------------
+
+def test_single_cell_signal_falls_with_bit_line_capacitance():
+    d = DRAM1T1C()
+    c_bl = np.array([60e-15, 180e-15, 540e-15, 1e-12])
+    signal = d.charge_share_v(np.full((1, 4), d.vdd_v), np.full((1, 4), d.c_s_f), c_bl_f=c_bl)
+    np.testing.assert_allclose(signal, d.v_pre_v * d.c_s_f / (d.c_s_f + c_bl), rtol=1e-12)
+    assert np.all(np.diff(signal) < 0)
+    assert signal[1] == pytest.approx(0.107, abs=5e-4)   # the 107 mV of the class docstring
+
+
+def test_instance_bit_line_capacitances_spread_and_set_each_lines_signal():
+    d = DRAM1T1C(sigma_c_s_rel=0.0, sigma_c_bl_rel=0.1)
+    cells = d.sample_instance(np.ones((4, 20000), dtype=np.int8), np.random.default_rng(3))
+    assert cells.c_bl_f.shape == (20000,)
+    assert np.std(cells.c_bl_f) / d.c_bl_f == pytest.approx(0.1, rel=0.03)
+    signal = d.read(cells)
+    expected = (d.vdd_v - d.v_pre_v) * d.c_s_f / (d.c_s_f + cells.c_bl_f)
+    np.testing.assert_allclose(signal, np.broadcast_to(expected, signal.shape), rtol=1e-12)
+    bits = d.xnor(cells, (0, 1))
+    assert bits.shape == (20000,) and np.all(bits == 1)   # 10 % C_BL spread leaves XNOR(1, 1) correct
+
+
+def test_default_instance_draws_no_bit_line_or_access_spread_and_keeps_the_stream():
+    d = DRAM1T1C()
+    states = np.ones((3, 50), dtype=np.int8)
+    cells = d.sample_instance(states, np.random.default_rng(4))
+    assert cells.c_bl_f is None and np.all(cells.v_cell_v == d.vdd_v)
+    spread = dataclasses.replace(d, sigma_c_bl_rel=0.05, sigma_vth_access_v=0.05)
+    other = spread.sample_instance(states, np.random.default_rng(4))
+    np.testing.assert_array_equal(cells.sa_offset_v, other.sa_offset_v)   # the new draws come last
+    np.testing.assert_array_equal(cells.c_s_f, other.c_s_f)
+
+
+@pytest.mark.parametrize("w_m, l_m", [(0.6e-6, 0.3e-6), (0.3e-6, 0.15e-6), (1.2e-6, 0.6e-6)])
+def test_sense_amplifier_offset_follows_pelgrom_area_law(w_m, l_m):
+    d = DRAM1T1C(w_sa_m=w_m, l_sa_m=l_m)
+    assert d.sa_offset_sigma_v == pytest.approx(math.sqrt(2) * 3e-9 / math.sqrt(w_m * l_m), rel=1e-12)
+    reference = DRAM1T1C().sa_offset_sigma_v * math.sqrt(0.18e-12)   # sigma x sqrt(area) is the same
+    assert d.sa_offset_sigma_v * math.sqrt(w_m * l_m) == pytest.approx(reference)
+    offsets = d.sample_instance(np.ones((1, 40000), dtype=np.int8), np.random.default_rng(5)).sa_offset_v
+    assert_variance_within_chi_square_interval(offsets, d.sa_offset_sigma_v)
+
+
+def test_default_sa_offset_is_the_10_mv_pelgrom_value_and_an_explicit_one_overrides_it():
+    assert DRAM1T1C().sa_offset_sigma_v == pytest.approx(10e-3, rel=1e-12)
+    assert DRAM1T1C(sigma_sa_offset_v=4e-3).sa_offset_sigma_v == 4e-3
+    assert DRAM1T1C().nominal().sa_offset_sigma_v == 0.0
+
+
+def test_written_one_is_limited_by_the_access_transistor_threshold():
+    d = DRAM1T1C()
+    assert d.one_level_v() == d.vdd_v                        # V_PP - V_th = 1.8 V > V_DD
+    assert d.one_level_v(0.5) == pytest.approx(2.5 - 1.2)     # a +0.5 V shift: V_PP - V_th = 1.3 V
+    weak = DRAM1T1C(sigma_vth_access_v=0.3)
+    cells = weak.sample_instance(np.ones((2, 20000), dtype=np.int8), np.random.default_rng(6))
+    expected_fraction = stats.norm.sf(0.3 / 0.3)               # shifts above the 0.3 V margin
+    assert np.mean(cells.v_cell_v < weak.vdd_v) == pytest.approx(expected_fraction, abs=0.01)
+    assert np.all(cells.v_cell_v <= weak.vdd_v)

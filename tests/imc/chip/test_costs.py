@@ -35,9 +35,13 @@ def test_data_sizes_of_the_digits_mlp(sram):
     assert stages[0].slice_bits == (128,) * 4 and stages[0].partial_sum_bits == (128 * 9,) * 4
 
 
-def test_array_leakage_from_the_cells_model_or_none(sram, digits):
+def test_array_leakage_is_its_cells_model_plus_its_row_periphery(sram, digits):
     array, _, _ = sram
     cell = array.device
+    periphery_w = array.digital.drivers.leakage_power_w(256, array.c_wl_f)
     assert array.leakage_power_w() == pytest.approx(
-        256 * 128 * float(cell.leakage_current_a(np.zeros(1))[0]) * cell.vdd_v)
-    assert ResistiveArray().leakage_power_w() == 0.0
+        256 * 128 * float(cell.leakage_current_a(np.zeros(1))[0]) * cell.vdd_v + periphery_w)
+    assert 0 < periphery_w < 0.5 * array.leakage_power_w()
+    resistive = ResistiveArray()   # non-volatile cells: only the CMOS periphery leaks
+    assert resistive.leakage_power_w() == pytest.approx(
+        resistive.digital.drivers.leakage_power_w(128, 128 * resistive.c_wl_cell_f))

@@ -165,8 +165,9 @@ def test_energy_is_events_plus_leakage_and_power_integrates_to_it(sram):
     array, plan, x = sram
     result = run_chip(plan, array, x, ChipConfig(pes=2), 25)
     cell = array.device
-    assert result.leakage_w["arrays"] == pytest.approx(
-        2 * 8 * array.rows * array.cols * float(cell.leakage_current_a(np.zeros(1))[0]) * cell.vdd_v)
+    cells_w = array.rows * array.cols * float(cell.leakage_current_a(np.zeros(1))[0]) * cell.vdd_v
+    periphery_w = array.digital.drivers.leakage_power_w(array.rows, array.c_wl_f)
+    assert result.leakage_w["arrays"] == pytest.approx(2 * 8 * (cells_w + periphery_w))
     assert result.leakage_w["buffers"] == pytest.approx((524288 + 2 * (16384 + 2048)) * 2.06e-11)
     assert result.energy_per_inference_j == pytest.approx(
         (result.trace["energy_j"].sum() + sum(result.leakage_w.values()) * result.makespan_s) / 25)
@@ -175,11 +176,14 @@ def test_energy_is_events_plus_leakage_and_power_integrates_to_it(sram):
     assert (power.to_numpy().sum() * result.makespan_s / 50) == pytest.approx(25 * result.energy_per_inference_j)
 
 
-def test_non_volatile_cells_leak_nothing_unless_told(digits):
+def test_non_volatile_arrays_leak_only_their_periphery_unless_told(digits):
     model, x = digits
     array = ResistiveArray()
     plan = map_layers(model.ops, array.geometry(), "xnor")
-    assert run_chip(plan, array, x, IDEAL, 2).leakage_w["arrays"] == 0.0
+    periphery_w = array.digital.drivers.leakage_power_w(array.rows, array.cols * array.c_wl_cell_f)
+    result = run_chip(plan, array, x, IDEAL, 2)
+    assert result.leakage_w["arrays"] == pytest.approx(3 * 8 * periphery_w)
+    assert result.leakage_energy_j == pytest.approx(sum(result.leakage_w.values()) * result.makespan_s)
     told = dataclasses.replace(IDEAL, leakage=Leakage(array_w=1e-6))
     assert run_chip(plan, array, x, told, 2).leakage_w["arrays"] == pytest.approx(1e-6 * 3 * 8)
 
