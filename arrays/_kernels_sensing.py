@@ -11,6 +11,8 @@ from imc.arrays._kernels_converters import (convert_codes_reference, convert_cod
                                            table_code)
 from imc.devices._kernels import discharge_reference, discharge_v
 
+FINITE_MAX = 1e300  # column sums beyond it (or +-inf, NaN) are checked one by one
+
 
 @njit(cache=True, inline="always")
 def _count(swing_v, exact, v_pre_v, v_knee_v, inv_lsb, offset_lsb, thresholds, use_table, top, scale):
@@ -24,7 +26,7 @@ def _count(swing_v, exact, v_pre_v, v_knee_v, inv_lsb, offset_lsb, thresholds, u
 
 @njit(cache=True, nogil=True)
 def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, offset_lsb, thresholds_lsb,
-                     top, scale, gain, column_offset, reference_gain, z, z_start):
+                     top, scale, significance, starts, stops, gains, reference_gains, column_offset, z, z_start):
     """Bit-line discharge, column ADC, count rescaling and affine decoding, accumulated into ``z``.
 
     cell_sum: (chips, m, cols) column sums in nominal-cell units, C-contiguous, plus
@@ -33,59 +35,72 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
     effective LSB inv_lsb[c, j] (1/V), offset offset_lsb[c, j] (LSB) and decision thresholds
     thresholds_lsb[c, j] (LSB; a last axis of length 0 means ideal thresholds k - 1/2 in
     closed form); count = rint(code * scale[j]) (scale: (cols,) counts per code, each column's full scale
-    over 2^bits - 1). Then, per row,
-    z[c, i, z_start + j] += gain * count_j + column_offset[j] + reference_gain * count_ref, the
-    reference being column cols - 1 (used only when reference_gain != 0), j < n_out; z is a
-    C-contiguous int32 (chips, m, >= z_start + n_out) array.
+    over 2^bits - 1). The columns form groups (`imc.arrays.converters.ColumnGroups`): group g holds
+    columns starts[g] .. stops[g] - 1, the last of them a reference column when reference_gains[g] != 0,
+    and adds, per row, for each of its data columns j = 0, 1, ...,
+    z[c, i, z_start + j] += significance * (gains[g] count_{starts[g] + j} + reference_gains[g] count_ref)
+    + column_offset[starts[g] + j]; z is a C-contiguous int32 (chips, m, >= z_start + outputs) array.
     Returns the number of rows holding a column sum that is not finite.
 
-    Rows whose swings all stay above the knee (the usual case) take the linear drop in a loop
-    that vectorises; a row with any saturating column takes the exact `discharge_v`. Serial (it
-    runs per tile next to a BLAS GEMM) and without the GIL, so chips run in parallel threads.
+    Per row and group, the counts of the linear drop and ideal thresholds come first, in a loop that
+    vectorises; a group with a column past the knee (or a threshold table, or a sum that is not finite)
+    is then converted again with the exact `discharge_v` and its thresholds.
+    Serial (it runs per tile next to a BLAS GEMM) and without the GIL, so chips run in parallel threads.
     """
     chips, m, cols = cell_sum.shape
-    n_out = column_offset.shape[0]
     use_table = thresholds_lsb.shape[2] > 0
     linear_limit = v_pre_v - v_knee_v
     not_finite = 0
     slope = np.empty(cols)  # linear path: code = clip(floor(sum * slope + intercept), 0, top)
     intercept = np.empty(cols)
-    knee_sum = np.empty(cols)  # sums above which the swing passes the knee
+    knee_sum = np.empty(cols)  # sums above which the swing passes the knee (finite: +-inf sums fail the test)
+    counts = np.empty(cols)
+    row_finite = np.empty(m, dtype=np.bool_)
     for c in range(chips):
         base, inv, offset, thresholds = column_base[c], inv_lsb[c], offset_lsb[c], thresholds_lsb[c]
         for j in range(cols):
             slope[j] = unit_v * inv[j]
             intercept[j] = base[j] * unit_v * inv[j] + offset[j] + 0.5
-            knee_sum[j] = linear_limit / unit_v - base[j]
+            knee_sum[j] = min(linear_limit / unit_v - base[j], FINITE_MAX)
+        row_finite[:] = True
+        for g in range(starts.shape[0]):
+            # 0-based views of the group's columns, made once per group: the loops over them vectorise
+            span = slice(starts[g], stops[g])
+            count, slope_g, intercept_g, scale_g, knee_g = counts[span], slope[span], intercept[span], scale[span], knee_sum[span]
+            base_g, inv_g, offset_g, thresholds_g = base[span], inv[span], offset[span], thresholds[span]
+            offsets_g = column_offset[span]
+            n = count.shape[0]
+            n_out = n - (reference_gains[g] != 0)
+            gain = significance * gains[g]
+            for i in range(m):
+                sums, out = cell_sum[c, i, span], z[c, i, z_start:]
+                outside = 0  # columns past the knee, or not finite: the group takes the exact path
+                for j in range(n):  # the linear counts
+                    value = np.float64(sums[j])
+                    count[j] = np.rint(min(max(np.floor(value * slope_g[j] + intercept_g[j]), 0.0), top) * scale_g[j])
+                    outside += np.int32(not (-FINITE_MAX <= value <= knee_g[j]))
+                exact = use_table or outside > 0
+                if exact:
+                    for j in range(n):
+                        row_finite[i] &= abs(sums[j]) < np.inf
+                        count[j] = _count((sums[j] + base_g[j]) * unit_v, True, v_pre_v, v_knee_v, inv_g[j],
+                                          offset_g[j], thresholds_g[j], use_table, top, scale_g[j])
+                reference = 0.0
+                if n_out < n:
+                    reference = count[n_out] if exact else _count(
+                        (sums[n_out] + base_g[n_out]) * unit_v, False, v_pre_v, v_knee_v, inv_g[n_out], offset_g[n_out],
+                        thresholds_g[n_out], use_table, top, scale_g[n_out])
+                constant = significance * reference_gains[g] * reference
+                for j in range(n_out):
+                    out[j] += np.int32(gain * count[j] + offsets_g[j] + constant)
         for i in range(m):
-            sums, out = cell_sum[c, i], z[c, i, z_start:z_start + n_out]
-            saturated = False
-            finite = True
-            for j in range(cols):
-                saturated |= sums[j] > knee_sum[j]
-                finite &= abs(sums[j]) < np.inf
-            not_finite += not finite
-            exact = use_table or saturated
-            reference = 0.0
-            if reference_gain != 0:
-                j = cols - 1
-                reference = _count((sums[j] + base[j]) * unit_v, exact, v_pre_v, v_knee_v, inv[j], offset[j],
-                                   thresholds[j], use_table, top, scale[j])
-            constant = reference_gain * reference
-            if exact:
-                for j in range(n_out):
-                    count = _count((sums[j] + base[j]) * unit_v, True, v_pre_v, v_knee_v, inv[j], offset[j],
-                                   thresholds[j], use_table, top, scale[j])
-                    out[j] += np.int32(gain * count + column_offset[j] + constant)
-            else:  # the same counts with the linear drop and ideal thresholds: a loop that vectorises
-                for j in range(n_out):
-                    code = min(max(np.floor(sums[j] * slope[j] + intercept[j]), 0.0), top)
-                    out[j] += np.int32(gain * np.rint(code * scale[j]) + column_offset[j] + constant)
+            not_finite += not row_finite[i]
     return not_finite
 
 
 def sense_accumulate_reference(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, offset_lsb,
-                               thresholds_lsb, top, scale, gain, column_offset, reference_gain):
+                               thresholds_lsb, top, scale, significance, starts, stops, gains, reference_gains,
+                               column_offset):
     """NumPy reference of `sense_accumulate` (finite inputs, ``scale`` per column): returns the int64
     increments of z."""
     increments = []
@@ -98,8 +113,10 @@ def sense_accumulate_reference(cell_sum, column_base, unit_v, v_pre_v, v_knee_v,
         else:
             codes = convert_codes_uniform_reference(drop, columns, 1 / inv_lsb[c], offset_lsb[c], top)
         counts = np.rint(codes * scale).astype(np.int64)
-        z = gain * counts[:, :column_offset.shape[0]] + column_offset
-        if reference_gain:
-            z += reference_gain * counts[:, -1:]
+        z = 0
+        for first, stop, gain, reference_gain in zip(starts, stops, gains, reference_gains):
+            data = slice(first, stop - (reference_gain != 0))
+            z = z + significance * (gain * counts[:, data] + reference_gain * counts[:, stop - 1:stop]) \
+                + column_offset[data]
         increments.append(z)
     return np.stack(increments)

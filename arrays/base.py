@@ -28,7 +28,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from imc.arrays.converters import ColumnConversion
+from imc.arrays.converters import ColumnConversion, ColumnGroups
 from imc.errors import int_in_range, non_negative, plausible, require
 from imc.registry import Registry
 
@@ -142,33 +142,28 @@ class Conditions:
 
 
 @dataclass(frozen=True, eq=False)
-class ColumnOperands:
-    """One column group of a programmed tile (`imc.mapping.slicing.ColumnGroup`), ready for the
-    engine's hot loop: its folded cells ``weights`` (n, c) float32 and ``base`` (1, c), so that a
-    drive's column signals are drive @ weights + base; its ADCs' ``conversion``; its ``decoding``;
-    and, for arrays with read noise, ``variance`` (n, c) and ``variance_base`` (c,) folded the same way;
-    ``full_scale_counts``: the ADC range of each of its columns in counts (c,)."""
+class ReadOperands:
+    """One read of a tile (`imc.mapping.Tile.reads`), ready for the engine's hot loop: the tile's
+    ``inputs`` whose word lines it raises; its folded cells ``weights`` (n, c) float32 and ``base``
+    (1, c) over all of the tile's columns, so that a drive's column signals are drive @ weights + base,
+    one GEMM for every column group (weight slices, differential parts); its ADCs' ``conversion``;
+    ``groups`` (`ColumnGroups`), which decode the counts; ``full_scale_counts``: the ADC range of each
+    column in counts (c,); and, for arrays with read noise, ``variance`` (n, c) and ``variance_base``
+    (c,) folded the same way.
+    ``levels`` > 0: the cells are level-decomposed, one block of rows per drive level 1..levels (a cell
+    whose response is not proportional to its drive, e.g. at word-line amplitudes: ARCHITECTURE.md's
+    level decomposition). ``linear``: every count of its cycles reaches the decoding unchanged
+    (`tile_operands`), so that noiseless reads of its cycles are one integer product
+    (`linear_partial_sums`)."""
 
+    inputs: slice
     weights: np.ndarray
     base: np.ndarray
     conversion: ColumnConversion
-    decoding: object
+    groups: ColumnGroups
+    full_scale_counts: np.ndarray
     variance: np.ndarray | None = None
     variance_base: np.ndarray | None = None
-    full_scale_counts: np.ndarray | None = None
-
-
-@dataclass(frozen=True, eq=False)
-class ReadOperands:
-    """One read of a tile (`imc.mapping.Tile.reads`): the tile's ``inputs`` whose word lines it raises
-    and the operands of every column group for those rows. ``levels`` > 0: the groups' cells are
-    level-decomposed, one block of rows per drive level 1..levels (a cell whose response is not
-    proportional to its drive, e.g. at word-line amplitudes: ARCHITECTURE.md's level decomposition).
-    ``linear``: every count of its cycles reaches the decoding unchanged (`tile_operands`), so that
-    noiseless reads of its cycles are one integer product (`linear_partial_sums`)."""
-
-    inputs: slice
-    groups: tuple[ColumnOperands, ...]
     levels: int = 0
     linear: bool = False
 
@@ -182,16 +177,31 @@ class ReadOperands:
         levels = np.arange(1, self.levels + 1, dtype=drive.dtype)
         return (drive[:, None, :] == levels[None, :, None]).reshape(drive.shape[0], -1).astype(np.float32)
 
+    def standard_normal(self, rng: np.random.Generator, batch: int) -> np.ndarray:
+        """(batch, c) float32 N(0, 1) draws, one block per column group in group order (the stream a
+        read of each group on its own would draw)."""
+        return np.concatenate([rng.standard_normal((batch, stop - first), dtype=np.float32)
+                               for first, stop in zip(self.groups.starts, self.groups.stops)], axis=1)
+
 
 def tile_operands(tile, cells: np.ndarray, conversion: ColumnConversion,
                   variance: np.ndarray | None = None,
                   linear_readout: tuple[float, int] | None = None) -> tuple[ReadOperands, ...]:
     """A programmed tile's operands: its cell signals (logical rows, cols) -- or (levels, logical
     rows, cols), level-decomposed (`ReadOperands.levels`) -- and, with read noise, their variances,
-    folded by the tile's encoding over the rows of each read, cut into its column groups, each
-    contiguous. ``linear_readout``: (what one count is worth at the converters' input, their largest
-    code) when the array's read-out before them is linear (None: it is not), for `ReadOperands.linear`."""
+    folded by the tile's encoding over the rows of each read; its column groups (contiguous, in column
+    order) decoded by one `ColumnGroups`. ``linear_readout``: (what one count is worth at the
+    converters' input, their largest code) when the array's read-out before them is linear (None: it
+    is not), for `ReadOperands.linear`."""
     levels = cells.shape[0] if cells.ndim == 3 else 0
+    cols = cells.shape[-1]
+    spans = [slice(*group.columns.indices(cols)) for group in tile.groups]
+    require("tile.groups", [(span.start, span.stop) for span in spans],
+            spans[0].start == 0 and spans[-1].stop == cols
+            and all(a.stop == b.start for a, b in zip(spans, spans[1:])),
+            f"column groups must cover the tile's {cols} columns in order")
+    groups = ColumnGroups.of((span, group.decoding.gain, group.decoding.column_offset, group.decoding.reference_gain)
+                             for span, group in zip(spans, tile.groups))
 
     def folded(values, rows):
         if values is None:
@@ -201,27 +211,22 @@ def tile_operands(tile, cells: np.ndarray, conversion: ColumnConversion,
             return folded_values.reshape(-1, folded_values.shape[-1]), base[0]
         return folded_values, base
 
-    def cut(values, group):
-        return None if values is None else np.ascontiguousarray(values[..., group.columns])
-
     reads = []
     for read in tile.reads:
         rows = tile.read_rows(read)
         weights, base = folded(cells, rows)
         folded_variance, variance_base = folded(variance, rows)
-        groups = tuple(
-            ColumnOperands(cut(weights, g).astype(np.float32), cut(base, g).astype(np.float64)[None, :],
-                           conversion.columns(g.columns), g.decoding, cut(folded_variance, g), cut(variance_base, g),
-                           cut(tile.adc_full_scales, g))
-            for g in tile.groups)
+        operands = ReadOperands(read, np.ascontiguousarray(weights, dtype=np.float32),
+                                np.asarray(base, dtype=np.float64)[None, :], conversion, groups,
+                                np.asarray(tile.adc_full_scales), folded_variance, variance_base, levels)
         linear = (linear_readout is not None and tile.sliced and not levels
-                  and all(_counts_pass_unchanged(group, tile.encoding.steps, *linear_readout) for group in groups))
-        reads.append(ReadOperands(read, groups, levels, linear))
+                  and _counts_pass_unchanged(operands, tile.encoding.steps, *linear_readout))
+        reads.append(replace(operands, linear=linear) if linear else operands)
     return tuple(reads)
 
 
-def _counts_pass_unchanged(group: ColumnOperands, steps: int, unit: float, top: int) -> bool:
-    """Whether every count the group's columns can see in one cycle reaches its decoding as the whole
+def _counts_pass_unchanged(read: ReadOperands, steps: int, unit: float, top: int) -> bool:
+    """Whether every count a read's columns can see in one cycle reaches its decoding as the whole
     count of its cells' rounded levels: non-negative cells without a base, each column's largest
     count (every row at its top drive) within its converter's range, converters without offset,
     gain error or threshold table and with at least as many codes as counts, and cells so close to
@@ -229,8 +234,8 @@ def _counts_pass_unchanged(group: ColumnOperands, steps: int, unit: float, top: 
     their levels) can move a rounding: below 1/2 (1 - full scale / (2^bits - 1)), or 1/2 where the
     two are equal (code = count). Then the shift-and-add of a tile's cycles is one integer product
     (ARCHITECTURE.md, performance design)."""
-    weights, conversion, full_scales = group.weights, group.conversion, group.full_scale_counts
-    if not (weights.min(initial=0) >= 0 and not group.base.any() and not group.decoding.column_offset.any()
+    weights, conversion, full_scales = read.weights, read.conversion, read.full_scale_counts
+    if not (weights.min(initial=0) >= 0 and not read.base.any() and not read.groups.column_offset.any()
             and conversion.thresholds_lsb.shape[-1] == 0 and not conversion.offset_lsb.any()
             and np.all(full_scales <= top) and np.allclose(conversion.inv_lsb * unit, top / full_scales, rtol=1e-9)):
         return False
@@ -243,14 +248,12 @@ def _counts_pass_unchanged(group: ColumnOperands, steps: int, unit: float, top: 
 def linear_partial_sums(state_reads: tuple[ReadOperands, ...], tile, x: np.ndarray, out: np.ndarray) -> None:
     """A tile's decoded partial sums when all its reads are `ReadOperands.linear`: the shift-and-add
     of its cycles' whole counts is the integer product of its input codes with the cells' levels,
-    one float64 GEMM per read and column group (exact below 2^53), decoded and added to
-    out[:, tile.outputs]."""
+    one float64 GEMM per read (exact below 2^53), decoded and added to out[:, tile.outputs]."""
     start = tile.outputs.start
     for read in state_reads:
         codes = np.asarray(x[:, read.inputs], dtype=np.float64)
-        for group in read.groups:
-            z = group.decoding.apply(np.rint(codes @ np.rint(group.weights).astype(np.float64)))
-            out[:, start:start + z.shape[1]] += z.astype(np.int32)
+        z = read.groups.apply(np.rint(codes @ np.rint(read.weights).astype(np.float64)))
+        out[:, start:start + z.shape[1]] += z.astype(np.int32)
 
 
 class Array(ABC):

@@ -21,7 +21,7 @@ import numpy as np
 
 from imc.arrays import _kernels_converters as kernels
 from imc.arrays import _kernels_sensing
-from imc.errors import (ParameterError, int_in_range, non_negative, plausible, positive, probability,
+from imc.errors import (ParameterError, in_range, int_in_range, non_negative, plausible, positive, probability,
                                     require)
 
 ARCHITECTURES = ("sar", "flash")
@@ -206,6 +206,67 @@ class ColumnConversion:
         return ColumnConversion(self.inv_lsb[window], self.offset_lsb[window], self.thresholds_lsb[window])
 
 
+@dataclass(frozen=True, eq=False)
+class ColumnGroups:
+    """How the columns of one read decode into a tile's outputs, ``n_out`` of them.
+
+    Group g holds columns starts[g] .. stops[g] - 1 (int64 (G,)); when reference_gains[g] != 0 the
+    last of them is a reference column. Its k-th data column adds gains[g] count + reference_gains[g]
+    count_ref + column_offset (int32, one per column) to output k: z = gain * count + offset +
+    reference_gain * count_ref (`imc.mapping.encodings.CountDecoding`) for each group, so that the
+    slices of sliced weights and the parts of differential pairs read in one GEMM and one kernel call.
+    """
+
+    starts: np.ndarray
+    stops: np.ndarray
+    gains: np.ndarray
+    reference_gains: np.ndarray
+    column_offset: np.ndarray
+    n_out: int = field(init=False)  # outputs every group decodes
+    columns: int = field(init=False)  # columns of the read
+
+    def __post_init__(self) -> None:
+        outputs = self.stops - self.starts - (self.reference_gains != 0)
+        require("groups", outputs.tolist(), outputs.size >= 1 and np.all(outputs == outputs[0]) and outputs[0] >= 1,
+                "every column group must decode the same outputs (at least one)")
+        object.__setattr__(self, "n_out", int(outputs[0]))
+        object.__setattr__(self, "columns", int(self.stops[-1]))
+
+    @classmethod
+    def of(cls, groups) -> "ColumnGroups":
+        """From (columns slice, gain, column_offset (n_out,), reference_gain) per group, in column order."""
+        starts, stops, gains, reference_gains, offsets = [], [], [], [], []
+        for columns, gain, column_offset, reference_gain in groups:
+            starts.append(columns.start)
+            stops.append(columns.stop)
+            gains.append(gain)
+            reference_gains.append(reference_gain)
+            offsets.append(np.asarray(column_offset, np.int32))
+            if reference_gain:
+                offsets.append(np.zeros(1, np.int32))
+        return cls(np.asarray(starts, np.int64), np.asarray(stops, np.int64), np.asarray(gains, np.float64),
+                   np.asarray(reference_gains, np.float64), np.concatenate(offsets))
+
+    @classmethod
+    def single(cls, cols: int, gain: int = 1, column_offset: np.ndarray | None = None,
+               reference_gain: int = 0) -> "ColumnGroups":
+        """One group of ``cols`` columns (the last a reference when ``reference_gain`` != 0)."""
+        n_out = cols - (reference_gain != 0)
+        offset = np.zeros(n_out, np.int32) if column_offset is None else column_offset
+        return cls.of([(slice(0, cols), gain, offset, reference_gain)])
+
+    def apply(self, counts: np.ndarray) -> np.ndarray:
+        """Whole counts (..., columns) -> int64 decoded partial sums (..., n_out), every group added."""
+        counts = np.asarray(counts, dtype=np.int64)
+        z = np.zeros((*counts.shape[:-1], self.n_out), dtype=np.int64)
+        for first, stop, gain, reference_gain in zip(self.starts, self.stops, self.gains, self.reference_gains):
+            data = slice(first, first + self.n_out)
+            z += int(gain) * counts[..., data] + self.column_offset[data]
+            if reference_gain:
+                z += int(reference_gain) * counts[..., stop - 1:stop]
+        return z
+
+
 @dataclass(frozen=True)
 class ColumnADC:
     """Column ADC: ``bits`` of resolution over [0, full scale], SAR or flash, shared by
@@ -233,17 +294,38 @@ class ColumnADC:
     Full scale: ``full_scale`` fixed in the converter's input unit, or None to pass the
     value of `calibrate` (or any other) to `convert`.
 
-    Energy per conversion. SAR: E = FOM * 2^ENOB from the Walden figure of merit
-    FOM = P / (2^ENOB f_s) (Walden, "Analog-to-digital converter survey and analysis", IEEE JSAC
-    17(4), 1999) with the quantisation-limited ENOB = bits (an ideal quantiser's SQNR is
-    6.02 bits + 1.76 dB, from its LSB^2/12 noise: Bennett, "Spectra of quantized signals",
-    Bell Syst. Tech. J. 27, 1948). ``fom_j_per_step`` = 4.4 fJ/conversion-step: the 65 nm SAR
-    of van Elzakker et al., "A 10-bit charge-redistribution ADC consuming 1.9 uW at 1 MS/s",
-    IEEE JSSC 45(5), 2010, long the best Walden FOM in Murmann's "ADC Performance Survey
-    1997-2024" (github.com/bmurmann/ADC-survey). Flash: 2^bits - 1 comparators decide at
-    once (Razavi, Principles of Data Conversion System Design, IEEE Press 1995, ch. on flash
-    converters), E = (2^bits - 1) E_comparator with ``comparator`` a `SenseAmp`; the
-    reference ladder and the thermometer encoder are left out (a lower bound).
+    Energy per conversion. SAR: the three-term trend of the energy plot of Murmann's "ADC
+    Performance Survey 1997-2024" (github.com/bmurmann/ADC-survey, ``plots/energy_plot.ipynb``:
+    a constant floor at low resolution and a thermal-noise 4^ENOB asymptote at high), with the
+    Walden per-level term between them that medium-resolution SARs follow (their binary
+    capacitor DAC switches 2^ENOB unit capacitors):
+
+        E(ENOB) = e_fixed + c_W 2^ENOB + k_th 4^ENOB,   ENOB = bits,
+
+    * ``e_fixed_j``: the resolution-independent part (comparator clocking, SAR logic,
+      reference) per conversion. Default 0: one measured converter does not split its energy
+      between a floor and a per-level part, and the survey's floor (the mean of its three
+      lowest P/f_snyq, the notebook's ``p_fs_min``) lives in its spreadsheet, not read here. A
+      preset sets it from its converter's power breakdown; a non-zero floor moves energy from
+      the 2^ENOB term to the constant one and leaves the fit point unchanged.
+    * ``fom_schreier_db`` = 185 dB: the Schreier figure of merit FOM_S = SNDR + 10 log10(f_s /
+      2 / P) of the survey's best converters (its FOM_S,hf envelope). With SNDR = 6.02 ENOB +
+      1.76 dB and E = P / f_s, E = 10^((1.76 - FOM_S) / 10) / 2 * 4^ENOB, so k_th =
+      10^((1.76 - FOM_S) / 10) / 2 = 2.4e-19 J (0.016 pJ at 8 bits, 64 pJ at 14).
+    * ``fom_j_per_step`` = 4.4 fJ/conversion-step at ``fom_enob`` = 8.75: the Walden FOM
+      FOM = P / (2^ENOB f_s) (Walden, "Analog-to-digital converter survey and analysis", IEEE
+      JSAC 17(4), 1999) and measured ENOB of the 65 nm SAR of van Elzakker et al., "A 10-bit
+      charge-redistribution ADC consuming 1.9 uW at 1 MS/s", IEEE JSSC 45(5), 2010 (1.9 pJ per
+      conversion), long the best Walden FOM in the survey. c_W is fitted through that point,
+      c_W = FOM - (e_fixed + k_th 4^ENOB0) / 2^ENOB0, so the model reduces to Walden's
+      FOM 2^ENOB0 at ENOB0 = ``fom_enob``; it must stay > 0.
+
+    The ENOB is the quantisation-limited one, ENOB = bits (an ideal quantiser's SQNR is 6.02
+    bits + 1.76 dB, from its LSB^2/12 noise: Bennett, "Spectra of quantized signals", Bell Syst.
+    Tech. J. 27, 1948). Flash: 2^bits - 1 comparators decide at once (Razavi, Principles of
+    Data Conversion System Design, IEEE Press 1995, ch. on flash converters), E = (2^bits - 1)
+    E_comparator with ``comparator`` a `SenseAmp`; the reference ladder and the thermometer
+    encoder are left out (a lower bound).
 
     Latency. SAR: one sampling cycle plus one comparator cycle per bit (McCreary & Gray,
     "All-MOS charge redistribution analog-to-digital conversion techniques -- Part I", IEEE
@@ -271,6 +353,9 @@ class ColumnADC:
     sigma_dnl_lsb: float = 0.0
     columns_per_adc: int = 1
     fom_j_per_step: float = 4.4e-15
+    fom_enob: float = 8.75
+    fom_schreier_db: float = 185.0
+    e_fixed_j: float = 0.0
     f_clk_hz: float = 450e6
     area_per_level_m2: float = 1200e-12 / 256
     comparator: SenseAmp = field(default_factory=SenseAmp)
@@ -291,12 +376,22 @@ class ColumnADC:
         int_in_range("columns_per_adc", self.columns_per_adc, 1)
         for name in ("fom_j_per_step", "f_clk_hz", "area_per_level_m2"):
             positive(name, getattr(self, name))
+        in_range("fom_enob", self.fom_enob, 1.0, 16.0, "the ENOB of a measured converter")
+        in_range("fom_schreier_db", self.fom_schreier_db, 120.0, 200.0,
+                 "published Schreier FOMs are 120-190 dB")
+        non_negative("e_fixed_j", self.e_fixed_j)
+        require("e_fixed_j", self.e_fixed_j, self.walden_coefficient_j > 0,
+                f"e_fixed_j + k_th 4^fom_enob must stay below fom_j_per_step 2^fom_enob = "
+                f"{self.fom_j_per_step * 2.0 ** self.fom_enob:g} J (the energy of the fit point)")
         require("comparator", type(self.comparator).__name__, isinstance(self.comparator, SenseAmp),
                 "must be a SenseAmp")
 
     def ignored_fields(self) -> dict[str, str]:
         """Fields without effect in this design (field -> why), which a loaded config warns about."""
-        return {"comparator": "only a flash ADC is costed by its comparators"} if self.architecture == "sar" else {}
+        if self.architecture == "sar":
+            return {"comparator": "only a flash ADC is costed by its comparators"}
+        return dict.fromkeys(("fom_j_per_step", "fom_enob", "fom_schreier_db", "e_fixed_j"),
+                             "a flash ADC is costed by its comparators")
 
     @property
     def levels(self) -> int:
@@ -404,10 +499,25 @@ class ColumnADC:
         return float(self.bits)
 
     @property
+    def thermal_coefficient_j(self) -> float:
+        """k_th = 10^((1.76 - FOM_S) / 10) / 2 (J), the 4^ENOB coefficient of ``fom_schreier_db``."""
+        return 0.5 * 10.0 ** ((1.76 - self.fom_schreier_db) / 10.0)
+
+    @property
+    def walden_coefficient_j(self) -> float:
+        """c_W = FOM - (e_fixed + k_th 4^ENOB0) / 2^ENOB0 (J), the 2^ENOB coefficient through the fit point."""
+        enob0 = self.fom_enob
+        return self.fom_j_per_step - (self.e_fixed_j + self.thermal_coefficient_j * 4.0 ** enob0) / 2.0 ** enob0
+
+    def sar_energy_j(self, enob: float) -> float:
+        """e_fixed + c_W 2^ENOB + k_th 4^ENOB (J): the SAR energy per conversion at ``enob``."""
+        return self.e_fixed_j + self.walden_coefficient_j * 2.0 ** enob + self.thermal_coefficient_j * 4.0 ** enob
+
+    @property
     def energy_per_conversion_j(self) -> float:
-        """SAR: FOM * 2^ENOB; flash: (2^bits - 1) comparator decisions (J)."""
+        """SAR: `sar_energy_j` at ENOB = bits; flash: (2^bits - 1) comparator decisions (J)."""
         if self.architecture == "sar":
-            return self.fom_j_per_step * 2.0 ** self.enob
+            return self.sar_energy_j(self.enob)
         return self.top_code * self.comparator.energy_per_decision_j
 
     @property
@@ -469,10 +579,9 @@ class ColumnADC:
         return ColumnConversion(inv_lsb, offsets, thresholds)
 
     def accumulate(self, signal: np.ndarray, column_base: np.ndarray | None, unit: float,
-                   full_scale_count: int | np.ndarray,
-                   conversion: ColumnConversion, out: np.ndarray, out_start: int = 0, gain: int = 1,
-                   column_offset: np.ndarray | None = None, reference_gain: int = 0, v_pre_v: float = 0.0,
-                   v_knee_v: float = -np.inf) -> None:
+                   full_scale_count: int | np.ndarray, conversion: ColumnConversion, out: np.ndarray,
+                   out_start: int = 0, groups: "ColumnGroups | None" = None, significance: int = 1,
+                   v_pre_v: float = 0.0, v_knee_v: float = -np.inf) -> None:
         """Convert column signals of several chips, decode and add them to ``out``: the engines' hot path.
 
         signal: (chips, m, c) column values plus column_base (chips, c) (None: 0), each worth
@@ -480,27 +589,27 @@ class ColumnADC:
         the input is a bit line precharged to ``v_pre_v`` whose drop saturates below the knee
         (`imc.devices._kernels.discharge_v`), else it is linear. conversion: the chips'
         `column_conversion` in that input unit; codes are rescaled to counts by
-        full_scale_count / (2^bits - 1) (one full scale, or one per column (c,)). Adds ``gain * count_j + column_offset[j] + reference_gain
-        * count_ref`` to out[..., out_start + j] (out: C-contiguous int32 (chips, m, >= out_start +
-        n_out)), n_out = len(column_offset) (default c, zero offsets), the reference being column
-        c - 1 (used when reference_gain != 0). One fused kernel, `_kernels_sensing.sense_accumulate`.
+        full_scale_count / (2^bits - 1) (one full scale, or one per column (c,)). ``groups``
+        (`ColumnGroups`; None: every column an output of gain 1) decode the counts, times
+        ``significance`` (an input plane's), into out[..., out_start + j] (out: C-contiguous int32
+        (chips, m, >= out_start + outputs)). One fused kernel, `_kernels_sensing.sense_accumulate`.
         """
         chips, _, cols = signal.shape
         signal = np.ascontiguousarray(signal)
-        n_out = cols - (reference_gain != 0) if column_offset is None else len(column_offset)
+        groups = ColumnGroups.single(cols) if groups is None else groups
+        require("groups", groups.columns, groups.columns == cols, f"must decode the {cols} columns of the signal")
         require("out", out.shape, out.flags.c_contiguous and out.dtype == np.int32
-                and out.shape[:2] == signal.shape[:2] and out.shape[2] >= out_start + n_out,
-                f"must be C-contiguous int32 ({chips}, {signal.shape[1]}, >= {out_start} + outputs)")
+                and out.shape[:2] == signal.shape[:2] and out.shape[2] >= out_start + groups.n_out,
+                f"must be C-contiguous int32 ({chips}, {signal.shape[1]}, >= {out_start} + {groups.n_out})")
         require("conversion", conversion.inv_lsb.shape, conversion.inv_lsb.shape == (chips, cols),
                 f"must cover {chips} chips x {cols} columns")
-        column_offset = np.zeros(cols, np.int32) if column_offset is None else np.asarray(column_offset, np.int32)
         column_base = np.zeros((chips, cols)) if column_base is None else column_base
         counts_per_code = np.ascontiguousarray(np.broadcast_to(np.asarray(full_scale_count, np.float64) / self.top_code,
                                                                (cols,)))
         not_finite = _kernels_sensing.sense_accumulate(
             signal, column_base, unit, v_pre_v, v_knee_v, conversion.inv_lsb, conversion.offset_lsb,
-            conversion.thresholds_lsb, float(self.top_code), counts_per_code, gain, column_offset, reference_gain, out,
-            out_start)
+            conversion.thresholds_lsb, float(self.top_code), counts_per_code, float(significance), groups.starts,
+            groups.stops, groups.gains, groups.reference_gains, groups.column_offset, out, out_start)
         require("signal", f"NaN/inf in {not_finite} rows", not_finite == 0, "column values must be finite")
 
     def _adc_of_columns(self, cols: int, n_adcs: int, adc_index) -> np.ndarray:

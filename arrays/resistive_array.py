@@ -232,29 +232,25 @@ class ResistiveArray(Array):
         neglected); a drive of x unit steps (pulse widths, Ohmic amplitudes) scales a cell's noise by x,
         one conductance fluctuation held for the read, so its variance weighs x^2. Then one fused
         kernel converts, decodes with the plane's significance and accumulates
-        (`ColumnADC.accumulate`), per array cycle (input plane) and column group -- or, when every
+        (`ColumnADC.accumulate`), per array cycle (input plane) and read, every column group in one
+        GEMM and one kernel call -- or, when every
         read's counts pass the read-out unchanged (`ReadOperands.linear`: nominal cells, transparent
         ADCs), the cycles collapsed into one integer product (`linear_partial_sums`)."""
         tile = state.tile
-        noisy = rng is not None and any(group.variance is not None for read in state.reads for group in read.groups)
+        noisy = rng is not None and any(read.variance is not None for read in state.reads)
         if not noisy and all(read.linear for read in state.reads):
             linear_partial_sums(state.reads, tile, x, out)
             return
         for plane, significance in tile.encoding.planes(x):
             for read in state.reads:
                 drive = read.drive(plane)
-                power = None  # drive^2, computed once per read when noise is drawn
-                for group in read.groups:
-                    signal = drive @ group.weights
-                    if rng is not None and group.variance is not None:
-                        if power is None:
-                            power = drive if tile.encoding.steps == 1 or read.levels else drive * drive
-                        sigma = np.sqrt(np.maximum(power @ group.variance + group.variance_base, 0.0))
-                        signal += sigma * rng.standard_normal(signal.shape, dtype=np.float32)
-                    decoding = group.decoding
-                    self.adc.accumulate(signal[None], group.base, 1.0, group.full_scale_counts, group.conversion,
-                                        out[None], tile.outputs.start, significance * decoding.gain,
-                                        decoding.column_offset, significance * decoding.reference_gain)
+                signal = drive @ read.weights
+                if noisy and read.variance is not None:
+                    power = drive if tile.encoding.steps == 1 or read.levels else drive * drive
+                    sigma = np.sqrt(np.maximum(power @ read.variance + read.variance_base, 0.0))
+                    signal += sigma * read.standard_normal(rng, signal.shape[0])
+                self.adc.accumulate(signal[None], read.base, 1.0, read.full_scale_counts, read.conversion,
+                                    out[None], tile.outputs.start, read.groups, significance)
 
     def design_summary(self) -> str:
         wires = "IR drop" if self.wires is not None else "ideal wires"
@@ -265,15 +261,21 @@ class ResistiveArray(Array):
         reads one after another, once per array cycle (`Tile.cycles`): 1-bit word-line drives of
         binary and bit-serial tiles, the codes themselves through the array's DAC (its K-bit steps) or
         pulse generator (a window of 2^k - 1 unit pulses for the layer's k-bit codes) for amplitude
-        and pulse-width tiles."""
+        and pulse-width tiles. Plus the row periphery (`imc.arrays.drivers.RowDrivers.op_cost`): a
+        decode and input-register clock per evaluation, a driver chain per word-line pulse (each set
+        bit of a bit-serial code, each non-zero code otherwise)."""
         conductance = float(self.level_conductances_s[self._levels_of(tile)].mean())
         scheme = tile.encoding.scheme if tile.sliced else "bit_serial"
         bits = 1 if scheme == "bit_serial" else tile.encoding.input_bits if scheme == "pulse_width" else self.input_bits
         driver = replace(self, input_scheme=scheme if tile.sliced else self.input_scheme, input_bits=bits)
+        evaluations = array_cycles(driver.input_scheme, bits)
         cost = OpCost({}, 0.0)
         for read in tile.reads:
-            cost = cost + driver.read_cost(tile.encoding.word_lines(x[:, read]).astype(np.int64), conductance,
-                                           tile.states.shape[1])
+            codes = tile.encoding.word_lines(x[:, read]).astype(np.int64)
+            pulses = (sum(((codes >> b) & 1).sum(1).mean() for b in range(bits)) if evaluations > 1
+                      else (codes != 0).sum(1).mean())
+            cost = (cost + driver.read_cost(codes, conductance, tile.states.shape[1])
+                    + self.digital.drivers.op_cost(self.rows, evaluations, float(pulses), self.cols * self.c_wl_cell_f))
         return tile.cycles * cost
 
     def full_scale_count(self, rows: int | None = None) -> int:
@@ -463,6 +465,11 @@ class ResistiveArray(Array):
                   "drivers": float(drivers),
                   "adc": cycles * (used_cols + 1) * self.adc.energy_per_conversion_j}
         return OpCost(energy, t_inputs + cycles * self.adc.array_conversion_time_s(used_cols + 1))
+
+    def leakage_power_w(self) -> float:
+        """Standby power of the row periphery (`imc.arrays.drivers.RowDrivers.leakage_power_w`); the
+        non-volatile cells hold their state unpowered."""
+        return self.digital.drivers.leakage_power_w(self.rows, self.cols * self.c_wl_cell_f)
 
     def area_m2(self) -> float:
         """Cells (with the reference column) plus column ADCs (m^2)."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from imc.arrays.base import ARRAYS, Array, ArrayGeometry, OpCost, ReadOperands, linear_partial_sums, tile_operands
-from imc.arrays.converters import ADCInstance, ColumnADC, ColumnConversion, SenseAmp, WordLineDAC, input_cost
+from imc.arrays.converters import (ADCInstance, ColumnADC, ColumnConversion, ColumnGroups, SenseAmp, WordLineDAC,
+                                   input_cost)
 from imc.arrays.periphery import DigitalCosts
 from imc.devices import _kernels as device_kernels
 from imc.arrays.sram_amplitude import level_currents, word_line_levels
@@ -145,10 +147,16 @@ class SRAMArray(Array):
                                         chip.sense_offsets_v[tile.array_index, :cols]))
         return states
 
+    @cached_property
+    def knee_v(self) -> float:
+        """Bit-line voltage (V) below which the discharge leaves the linear regime at the word-line
+        voltage (`SRAMBitCell.knee_v`), computed once per design."""
+        return self.device.knee_v(self.v_wl_v)
+
     def _linear_readout(self, tile) -> tuple[float, int] | None:
         """(V per count at the ADCs, their largest code) when a full-scale swing stays above the
         bit line's knee, so the discharge is linear in the count; else None."""
-        if self.v_swing_v > self.device.vdd_v - self.device.knee_v(self.v_wl_v):
+        if self.v_swing_v > self.device.vdd_v - self.knee_v:
             return None
         return self.v_swing_v / tile.full_scale_count, self.adc.top_code
 
@@ -166,8 +174,8 @@ class SRAMArray(Array):
 
     def accumulate(self, state: SRAMTileState, x: np.ndarray, out: np.ndarray,
                    rng: np.random.Generator | None = None) -> None:
-        """Per array cycle (the encoding's input planes), read (row group) and column group: one GEMM
-        of the drive with the folded cells, then the fused sensing kernel (bit-line discharge, ADC,
+        """Per array cycle (the encoding's input planes) and read (row group): one GEMM of the drive with
+        the folded cells of every column group, then the fused sensing kernel (bit-line discharge, ADC,
         decoding with the plane's significance, accumulation: `accumulate_counts`); or, for a latched
         tile, the latches' decisions turned into the layer's pre-activations. SRAM reads have no
         dynamic noise in this model, so ``rng`` is not used."""
@@ -177,19 +185,14 @@ class SRAMArray(Array):
             return
         for drive, significance in tile.encoding.planes(x):
             for read in state.reads:
-                word_lines = read.drive(drive)
-                for group in read.groups:
-                    cell_sum = np.matmul(word_lines, group.weights)
-                    if tile.latch is not None:
-                        passed = self.latch_decisions(cell_sum + group.base, tile.full_scale_count,
-                                                      tile.latch.count_thresholds, state.sense_offsets_v)
-                        out[:, tile.outputs] += tile.latch.apply(passed)
-                        continue
-                    decoding = group.decoding
-                    self.accumulate_counts(cell_sum[None], group.base, tile.full_scale_count, group.conversion,
-                                           out[None], tile.outputs.start, significance * decoding.gain,
-                                           decoding.column_offset, significance * decoding.reference_gain,
-                                           group.full_scale_counts)
+                cell_sum = np.matmul(read.drive(drive), read.weights)
+                if tile.latch is not None:
+                    passed = self.latch_decisions(cell_sum + read.base, tile.full_scale_count,
+                                                  tile.latch.count_thresholds, state.sense_offsets_v)
+                    out[:, tile.outputs] += tile.latch.apply(passed)
+                    continue
+                self.accumulate_counts(cell_sum[None], read.base, tile.full_scale_count, read.conversion, out[None],
+                                       tile.outputs.start, read.groups, significance, read.full_scale_counts)
 
     def design_summary(self) -> str:
         return (f"V_WL {self.v_wl_v:.2f} V, {self.adc.bits}-bit column ADCs"
@@ -197,16 +200,20 @@ class SRAMArray(Array):
 
     def leakage_power_w(self) -> float:
         """rows x cols x I_leak x V_DD: one off storage-gated path per cell at the nominal threshold
-        (`SRAMBitCell.leakage_current_a`), a lower bound."""
-        return float(self.rows * self.cols * self.device.leakage_current_a(np.zeros(1))[0] * self.device.vdd_v)
+        (`SRAMBitCell.leakage_current_a`), a lower bound, plus the row periphery's standby power
+        (`imc.arrays.drivers.RowDrivers.leakage_power_w`)."""
+        cells_w = self.rows * self.cols * self.device.leakage_current_a(np.zeros(1))[0] * self.device.vdd_v
+        return float(cells_w + self.digital.drivers.leakage_power_w(self.rows, self.c_wl_f))
 
     def reliability(self) -> dict[str, float]:
         return {"read-disturb P(flip) per cell op at full scale": self.read_disturb_probability()}
 
     def op_cost(self, tile, x: np.ndarray) -> OpCost:
-        """`read_cost` of each read's word lines and column counts, averaged over the inputs x, the
-        reads one after another, once per array cycle (`Tile.cycles`). An amplitude tile drives every
-        row of a read through its DAC, at the nominal cell's code steps of its levels."""
+        """`read_cost` of each read's word lines and column counts, averaged over the inputs x, plus its
+        row periphery (`imc.arrays.drivers.RowDrivers.op_cost`: one decode and input-register clock,
+        a driver chain per raised word line), the reads one after another, once per array cycle
+        (`Tile.cycles`). An amplitude tile drives every row of a read through its DAC, at the nominal
+        cell's code steps of its levels."""
         amplitude = tile.sliced and tile.encoding.scheme == "amplitude"
         levels = word_line_levels(self) if amplitude else None
         cost = OpCost({}, 0.0)
@@ -220,7 +227,8 @@ class SRAMArray(Array):
             else:
                 read_cost = self.read_cost(float(word_lines.sum(-1).mean()), (word_lines @ states).mean(0),
                                            tile.full_scale_count, sense_amp=tile.latch is not None)
-            cost = cost + read_cost
+            raised = float((word_lines != 0).sum(-1).mean())
+            cost = cost + read_cost + self.digital.drivers.op_cost(self.rows, 1, raised, self.c_wl_f)
         return tile.cycles * cost
 
     @property
@@ -241,7 +249,7 @@ class SRAMArray(Array):
 
     def area_m2(self) -> float:
         """Area of the cell matrix plus its column ADCs (m^2); drivers and digital logic are not
-        modelled yet."""
+        in the area model."""
         return self.rows * self.cols * self.device.cell_area_m2 + self.adc.array_cost(self.cols).area_m2
 
     def pulse_width_s(self, full_scale_count: int) -> float:
@@ -330,7 +338,7 @@ class SRAMArray(Array):
         """
         cell_sum = np.ascontiguousarray(cell_sum, dtype=np.float64)
         unit_v = self.v_swing_v / full_scale_count
-        knee = self.device.knee_v(self.v_wl_v)
+        knee = self.knee_v
         drop = device_kernels.discharge_array(cell_sum * unit_v, self.device.vdd_v, knee, cell_sum)
         reference = self.device.bitline_discharge_v((np.asarray(threshold_counts) - 0.5) * unit_v, self.v_wl_v)
         decisions = self.sense_amp.decide(drop, reference, offsets_v) == 1
@@ -353,17 +361,17 @@ class SRAMArray(Array):
         return self.adc.column_conversion(adcs, cols, full_scale=self.v_swing_v * np.asarray(range_fraction, float))
 
     def accumulate_counts(self, cell_sum: np.ndarray, column_base: np.ndarray | None, full_scale_count: int,
-                          conversion: ColumnConversion, out: np.ndarray, out_start: int = 0, gain: int = 1,
-                          column_offset: np.ndarray | None = None, reference_gain: int = 0,
+                          conversion: ColumnConversion, out: np.ndarray, out_start: int = 0,
+                          groups: ColumnGroups | None = None, significance: int = 1,
                           column_full_scales: np.ndarray | None = None) -> None:
-        """`sense` for several chips at once, decoded and added to ``out``: `ColumnADC.accumulate` of
-        column sums (chips, m, c) in nominal-cell units, each swinging its bit line by v_swing_v /
-        full_scale_count, through the bit-line discharge; each column's ADC converts over
-        ``column_full_scales`` counts (c,) (None: ``full_scale_count``), as its conversion was built."""
+        """`sense` for several chips at once, decoded by ``groups`` times ``significance`` and added to
+        ``out``: `ColumnADC.accumulate` of column sums (chips, m, c) in nominal-cell units, each swinging
+        its bit line by v_swing_v / full_scale_count, through the bit-line discharge; each column's ADC
+        converts over ``column_full_scales`` counts (c,) (None: ``full_scale_count``), as its conversion
+        was built."""
         ranges = full_scale_count if column_full_scales is None else column_full_scales
         self.adc.accumulate(cell_sum, column_base, self.v_swing_v / full_scale_count, ranges, conversion,
-                            out, out_start, gain, column_offset, reference_gain, self.device.vdd_v,
-                            self.device.knee_v(self.v_wl_v))
+                            out, out_start, groups, significance, self.device.vdd_v, self.knee_v)
 
     def read_cost(self, active_rows: float, column_counts: np.ndarray, full_scale_count: int,
                   sense_amp: bool = False, mean_word_line_v: float | None = None) -> OpCost:

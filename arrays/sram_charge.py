@@ -185,28 +185,23 @@ class ChargeSRAMArray(Array):
 
     def accumulate(self, state: ChargeTileState, x: np.ndarray, out: np.ndarray,
                    rng: np.random.Generator | None = None) -> None:
-        """Per array cycle (the encoding's input planes), read and column group: one GEMM of the drive
-        with the folded cells, with ``rng`` each column's kT/C noise, then one fused kernel converts
+        """Per array cycle (the encoding's input planes) and read: one GEMM of the drive with the folded
+        cells of every column group, with ``rng`` each column's kT/C noise, then one fused kernel converts
         the line voltages, decodes with the plane's significance and accumulates (`ColumnADC.accumulate`);
         a latched tile's lines go to its latches instead (`latch_decisions`)."""
         tile = state.tile
         for plane, significance in tile.encoding.planes(x):
             for read in state.reads:
-                drive = read.drive(plane)
-                for operands, group in zip(read.groups, tile.groups):
-                    signal = drive @ operands.weights
-                    if rng is not None:
-                        signal += state.noise_steps[group.columns] * rng.standard_normal(signal.shape, dtype=np.float32)
-                    if tile.latch is not None:
-                        passed = self.latch_decisions(signal + operands.base, tile.latch.count_thresholds,
-                                                      state.sense_offsets_v[group.columns])
-                        out[:, tile.outputs] += tile.latch.apply(passed)
-                        continue
-                    decoding = operands.decoding
-                    self.adc.accumulate(signal[None], operands.base, self.step_v, operands.full_scale_counts,
-                                        operands.conversion, out[None], tile.outputs.start,
-                                        significance * decoding.gain, decoding.column_offset,
-                                        significance * decoding.reference_gain)
+                signal = read.drive(plane) @ read.weights
+                if rng is not None:
+                    signal += state.noise_steps * read.standard_normal(rng, signal.shape[0])
+                if tile.latch is not None:
+                    passed = self.latch_decisions(signal + read.base, tile.latch.count_thresholds,
+                                                  state.sense_offsets_v)
+                    out[:, tile.outputs] += tile.latch.apply(passed)
+                    continue
+                self.adc.accumulate(signal[None], read.base, self.step_v, read.full_scale_counts, read.conversion,
+                                    out[None], tile.outputs.start, read.groups, significance)
 
     def latch_decisions(self, steps: np.ndarray, count_thresholds: np.ndarray, offsets_v: np.ndarray) -> np.ndarray:
         """1-bit decisions ``count >= threshold`` (bool, (..., c)) of lines at ``steps`` (nominal-step
@@ -217,12 +212,17 @@ class ChargeSRAMArray(Array):
 
     def op_cost(self, tile, x: np.ndarray) -> OpCost:
         """`read_cost` of each read's raised input lines and driven capacitors, averaged over the
-        inputs x, the reads one after another, once per array cycle (`Tile.cycles`)."""
+        inputs x, plus its row periphery (`imc.arrays.drivers.RowDrivers.op_cost`: one decode and
+        input-register clock, a driver chain per raised input line), the reads one after another, once
+        per array cycle (`Tile.cycles`)."""
         cost = OpCost({}, 0.0)
+        c_wl_f = self.cols * self.device.c_wl_cell_f
         for read in tile.reads:
             word_lines = tile.encoding.word_lines(x[:, read])
             driven = word_lines @ tile.states[tile.read_rows(read)].astype(np.float32)
-            cost = cost + self.read_cost(float(word_lines.sum(-1).mean()), driven.mean(0), tile.latch is not None)
+            active_rows = float(word_lines.sum(-1).mean())
+            cost = (cost + self.read_cost(active_rows, driven.mean(0), tile.latch is not None)
+                    + self.digital.drivers.op_cost(self.rows, 1, active_rows, c_wl_f))
         return tile.cycles * cost
 
     def read_cost(self, active_rows: float, driven_cells: np.ndarray, sense_amp: bool = False) -> OpCost:
@@ -256,8 +256,10 @@ class ChargeSRAMArray(Array):
 
     def leakage_power_w(self) -> float:
         """rows x cols x I_leak x V_DD of the cells' 6T cores (`SRAMBitCell.leakage_current_a` at the
-        nominal threshold; the compute transistors' leakage is left out: a lower bound)."""
-        return float(self.rows * self.cols * self.device.leakage_current_a(np.zeros(1))[0] * self.device.vdd_v)
+        nominal threshold; the compute transistors' leakage is left out: a lower bound), plus the row
+        periphery's standby power (`imc.arrays.drivers.RowDrivers.leakage_power_w`)."""
+        cells_w = self.rows * self.cols * self.device.leakage_current_a(np.zeros(1))[0] * self.device.vdd_v
+        return float(cells_w + self.digital.drivers.leakage_power_w(self.rows, self.cols * self.device.c_wl_cell_f))
 
     def design_summary(self) -> str:
         attenuation = self.rows * self.device.c_c_f / self.c_total_f

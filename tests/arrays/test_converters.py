@@ -186,12 +186,42 @@ def test_calibrated_range_beats_the_worst_case_for_concentrated_sums_only():
 
 # ---- costs --------------------------------------------------------------------------------------------
 
-def test_sar_energy_doubles_per_extra_bit():
-    for bits in range(1, 16):
-        ratio = ColumnADC(bits=bits + 1).energy_per_conversion_j / ColumnADC(bits=bits).energy_per_conversion_j
-        assert ratio == pytest.approx(2.0, rel=1e-12)
-    assert ColumnADC(bits=8).energy_per_conversion_j == pytest.approx(4.4e-15 * 256)
+def test_sar_energy_reduces_to_walden_at_its_fit_point():
+    for e_fixed in (0.0, 0.2e-12, 1.0e-12):
+        adc = ColumnADC(e_fixed_j=e_fixed)
+        assert adc.sar_energy_j(8.75) == pytest.approx(4.4e-15 * 2 ** 8.75, rel=1e-12)  # 1.9 pJ, van Elzakker 2010
+    assert ColumnADC(fom_enob=8.0, bits=8).energy_per_conversion_j == pytest.approx(4.4e-15 * 256, rel=1e-12)
     assert ColumnADC(bits=10).enob == 10
+
+
+def test_sar_thermal_coefficient_is_the_schreier_fom_closed_form():
+    for fom_s in (170.0, 180.0, 185.0):
+        adc = ColumnADC(fom_schreier_db=fom_s)
+        sndr = 6.02 * 12 + 1.76
+        power_per_rate = adc.thermal_coefficient_j * 4.0 ** 12   # E = P / f_s of the thermal term at 12 bits
+        assert sndr + 10 * math.log10(1 / (2 * power_per_rate)) == pytest.approx(fom_s, abs=0.01)
+
+
+def test_sar_energy_is_the_fixed_part_at_low_bits_and_slopes_4x_per_bit_at_high_bits():
+    adc = ColumnADC(e_fixed_j=0.5e-12)
+    assert adc.sar_energy_j(1) == pytest.approx(0.5e-12, rel=0.02)
+    ratio = adc.sar_energy_j(24) / adc.sar_energy_j(23)
+    assert ratio == pytest.approx(4.0, rel=2e-3)
+    walden = ColumnADC(fom_schreier_db=200.0)   # thermal term 30 dB lower: Walden's doubling in between
+    assert walden.sar_energy_j(9) / walden.sar_energy_j(8) == pytest.approx(2.0, rel=2e-3)
+
+
+def test_sar_energy_terms_add_up():
+    adc = ColumnADC(bits=6, e_fixed_j=0.1e-12)
+    expected = adc.e_fixed_j + adc.walden_coefficient_j * 64 + adc.thermal_coefficient_j * 4096
+    assert adc.energy_per_conversion_j == pytest.approx(expected, rel=1e-12)
+    assert adc.walden_coefficient_j == pytest.approx(
+        4.4e-15 - (0.1e-12 + adc.thermal_coefficient_j * 4 ** 8.75) / 2 ** 8.75, rel=1e-12)
+
+
+def test_flash_adc_ignores_the_sar_energy_fields():
+    assert "e_fixed_j" in ColumnADC(architecture="flash").ignored_fields()
+    assert "e_fixed_j" not in ColumnADC().ignored_fields()
 
 
 def test_flash_energy_and_area_count_its_comparators():
@@ -319,6 +349,10 @@ def test_periphery_costs_add_as_consecutive_stages():
     (lambda: ColumnADC(sigma_dnl_lsb=-1.0), "sigma_dnl_lsb"),
     (lambda: ColumnADC(columns_per_adc=0), "columns_per_adc"),
     (lambda: ColumnADC(fom_j_per_step=0.0), "fom_j_per_step"),
+    (lambda: ColumnADC(e_fixed_j=-1e-12), "e_fixed_j"),
+    (lambda: ColumnADC(e_fixed_j=2e-12), "e_fixed_j"),
+    (lambda: ColumnADC(fom_enob=0.5), "fom_enob"),
+    (lambda: ColumnADC(fom_schreier_db=250.0), "fom_schreier_db"),
     (lambda: ColumnADC(f_clk_hz=-1.0), "f_clk_hz"),
     (lambda: SenseAmp(w_in_m=0.0), "w_in_m"),
     (lambda: SenseAmp(v_resolve_v=0.6), "v_resolve_v"),

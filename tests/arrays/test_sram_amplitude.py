@@ -131,7 +131,7 @@ def test_amplitude_op_cost_closed_form():
 def test_amplitude_op_is_faster_than_bit_serial_reads(amplitude_adc_bits, serial_adc_bits):
     """One conversion instead of k. With the same ADC the amplitude op also spends less energy; with
     each mode's smallest exact ADC (10 bits for 64 x 15 steps, 7 bits for 64 cells) the bit-serial
-    reads spend less on conversion, 4 x 2^7 against 2^10 ADC steps."""
+    reads spend less on conversion, 4 conversions of 7 bits against one of 10."""
     codes, states = random_product(np.random.default_rng(8), 40, 64, 32, 4)
     amplitude = amplitude_op_cost(SRAMArray(rows=64, cols=32, input_bits=4, adc=ColumnADC(bits=amplitude_adc_bits)),
                                   codes, states)
@@ -140,7 +140,9 @@ def test_amplitude_op_is_faster_than_bit_serial_reads(amplitude_adc_bits, serial
     assert amplitude.latency_s < serial.latency_s / 2
     assert set(serial.energy_j) == {"bitline", "wordline", "adc", "shift_add"}
     ratio = serial.energy_j["adc"] / amplitude.energy_j["adc"]
-    assert ratio == pytest.approx(4 * 2 ** serial_adc_bits / 2 ** amplitude_adc_bits, rel=1e-12)
+    per_conversion = {bits: ColumnADC(bits=bits).energy_per_conversion_j
+                      for bits in (serial_adc_bits, amplitude_adc_bits)}
+    assert ratio == pytest.approx(4 * per_conversion[serial_adc_bits] / per_conversion[amplitude_adc_bits], rel=1e-12)
     if amplitude_adc_bits == serial_adc_bits:
         assert amplitude.total_energy_j < serial.total_energy_j
 

@@ -179,22 +179,26 @@ def test_bad_sensing_mode_is_rejected():
 
 
 @pytest.mark.parametrize("table", [False, True])
-@pytest.mark.parametrize("reference_gain", [0, -2])
-def test_fused_sense_kernel_matches_its_numpy_reference(table, reference_gain):
+@pytest.mark.parametrize("layout", ["one group", "one group + reference", "three groups + reference"])
+def test_fused_sense_kernel_matches_its_numpy_reference(table, layout):
     from imc.arrays import _kernels_sensing
+    from imc.arrays.converters import ColumnGroups
     rng = np.random.default_rng(10)
-    chips, cols = 3, 12
+    chips, cols = 3, 13
     cell_sum = rng.uniform(-20, 300, (chips, 50, cols)).astype(np.float32)
     base = rng.uniform(0, 20, (chips, cols))
     inv_lsb, offset = 1 / rng.uniform(1.8e-3, 2.2e-3, (chips, cols)), rng.normal(0, 1, (chips, cols))
     thresholds = (np.sort(np.arange(1, 256) - 0.5 + rng.normal(0, 0.3, (chips, cols, 255)), axis=-1) if table
                   else np.zeros((chips, cols, 0)))
-    n_out = cols - (reference_gain != 0)
-    column_offset = rng.integers(-50, 50, n_out).astype(np.int32)
+    offsets = lambda n: rng.integers(-50, 50, n).astype(np.int32)
+    groups = {"one group": ColumnGroups.single(cols, 4, offsets(cols)),
+              "one group + reference": ColumnGroups.single(cols, 4, offsets(cols - 1), reference_gain=-2),
+              "three groups + reference": ColumnGroups.of([(slice(0, 4), 1, offsets(4), 0), (slice(4, 8), 16, offsets(4), 0),
+                                                           (slice(8, 13), -256, offsets(4), -3)])}[layout]
     counts_per_code = rng.uniform(0.5, 2.0, cols)  # each column's own full scale
-    args = (0.5 / 256, 1.1, 0.22, inv_lsb, offset, thresholds, 255.0, counts_per_code, 4, column_offset,
-            reference_gain)
-    z = np.full((chips, 50, n_out), 7, np.int32)
+    args = (0.5 / 256, 1.1, 0.22, inv_lsb, offset, thresholds, 255.0, counts_per_code, -2.0, groups.starts,
+            groups.stops, groups.gains, groups.reference_gains, groups.column_offset)
+    z = np.full((chips, 50, groups.n_out), 7, np.int32)
     assert _kernels_sensing.sense_accumulate(cell_sum, base, *args, z, 0) == 0
     assert np.array_equal(z - 7, _kernels_sensing.sense_accumulate_reference(cell_sum, base, *args))
 

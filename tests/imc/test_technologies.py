@@ -128,8 +128,7 @@ def test_rram_drift_scales_every_tile_by_the_power_law(network):
     factor = ((array.device.t0_s + elapsed) / array.device.t0_s) ** -0.02
     for before, after in zip(fresh, aged):
         for read_before, read_after in zip(before.reads, after.reads):
-            for group_before, group_after in zip(read_before.groups, read_after.groups):
-                np.testing.assert_allclose(group_after.weights, factor * group_before.weights, rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(read_after.weights, factor * read_before.weights, rtol=1e-5, atol=1e-6)
 
 
 def test_rram_mean_conductance_loss_matches_the_truncated_normal_closed_form():
@@ -333,7 +332,7 @@ def test_replicated_convolutions_serve_output_positions_in_parallel():
     nominal = engine.sample_chips(array, four, engine.chip_seeds(0, 1), variation=False)
     assert np.array_equal(engine.hardware_logits(four, array, x, nominal)[0], model.logits(data.x_test[:N_TEST]))
     chip = engine.sample_chips(array, four, engine.chip_seeds(0, 1), variation=True)[0]
-    first, second = (chip.states[i * one.layers[0].n_arrays].reads[0].groups[0].weights for i in (0, 1))
+    first, second = (chip.states[i * one.layers[0].n_arrays].reads[0].weights for i in (0, 1))
     assert not np.array_equal(first, second)  # copies of the same weights on different cells
 
 
