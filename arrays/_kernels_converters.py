@@ -16,17 +16,18 @@ def ideal_code(u: float, top: float) -> float:
 
 
 @njit(cache=True, inline="always")
-def table_code(u: float, thresholds) -> int:
-    """Code of a finite input ``u`` (LSB): the number of ascending ``thresholds`` (LSB) at or below u.
+def table_code(u: float, thresholds, row: int) -> int:
+    """Code of a finite input ``u`` (LSB): the number of the ascending thresholds ``thresholds[row]`` (LSB)
+    at or below u.
 
     The search starts at the ideal code floor(u + 1/2) and walks to the true one, so it costs
-    O(1 + |threshold deviation| in LSB).
+    O(1 + |threshold deviation| in LSB). The table is indexed in place (no row view per call).
     """
-    top = thresholds.shape[0]
+    top = thresholds.shape[1]
     code = int(ideal_code(u, top))
-    while code < top and thresholds[code] <= u:
+    while code < top and thresholds[row, code] <= u:
         code += 1
-    while code > 0 and thresholds[code - 1] > u:
+    while code > 0 and thresholds[row, code - 1] > u:
         code -= 1
     return code
 
@@ -58,7 +59,7 @@ def convert_codes(x, adc_of_col, lsb_eff, offset_lsb, thresholds_lsb, out):
             for i in range(rows_start, min(m, rows_start + ROW_BLOCK)):
                 u = x[i, j] / lsb_eff[adc] + offset_lsb[adc]
                 if np.isfinite(u):
-                    out[i, j] = table_code(u, thresholds_lsb[adc])
+                    out[i, j] = table_code(u, thresholds_lsb, adc)
                 else:
                     out[i, j] = 0
                     not_finite += 1

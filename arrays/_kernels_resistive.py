@@ -91,7 +91,7 @@ def convert_shift_add(signal, cycles, adc_of_col, lsb_eff, offset_lsb, threshold
                     u = signal[row, j] / lsb_col[j] + offset_col[j]
                     code = 0
                     if np.isfinite(u):
-                        code = table_code(u, thresholds_lsb[adc_of_col[j]])
+                        code = table_code(u, thresholds_lsb, adc_of_col[j])
                     else:
                         not_finite += 1
                     row_sum[j] += np.rint(code * scale) * weight

@@ -15,12 +15,13 @@ FINITE_MAX = 1e300  # column sums beyond it (or +-inf, NaN) are checked one by o
 
 
 @njit(cache=True, inline="always")
-def _count(swing_v, exact, v_pre_v, v_knee_v, inv_lsb, offset_lsb, thresholds, use_table, top, scale):
+def _count(swing_v, exact, v_pre_v, v_knee_v, inv_lsb, offset_lsb, thresholds, column, use_table, top, scale):
     """Count one column reports for a linear bit-line swing: drop (`discharge_v` if ``exact``, else
-    the swing itself, which it equals above the knee), ADC code, rescaled to counts (float)."""
+    the swing itself, which it equals above the knee), ADC code (through the thresholds
+    ``thresholds[column]`` with ``use_table``), rescaled to counts (float)."""
     drop = discharge_v(swing_v, v_pre_v, v_knee_v) if exact else swing_v
     u = drop * inv_lsb + offset_lsb
-    code = table_code(u, thresholds) if use_table else ideal_code(u, top)
+    code = table_code(u, thresholds, column) if use_table else ideal_code(u, top)
     return np.rint(code * scale)
 
 
@@ -84,12 +85,12 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
                     for j in range(n):
                         row_finite[i] &= abs(sums[j]) < np.inf
                         count[j] = _count((sums[j] + base_g[j]) * unit_v, True, v_pre_v, v_knee_v, inv_g[j],
-                                          offset_g[j], thresholds_g[j], use_table, top, scale_g[j])
+                                          offset_g[j], thresholds_g, j, use_table, top, scale_g[j])
                 reference = 0.0
                 if n_out < n:
                     reference = count[n_out] if exact else _count(
                         (sums[n_out] + base_g[n_out]) * unit_v, False, v_pre_v, v_knee_v, inv_g[n_out], offset_g[n_out],
-                        thresholds_g[n_out], use_table, top, scale_g[n_out])
+                        thresholds_g, n_out, use_table, top, scale_g[n_out])
                 constant = significance * reference_gains[g] * reference
                 for j in range(n_out):
                     out[j] += np.int32(gain * count[j] + offsets_g[j] + constant)
