@@ -20,9 +20,10 @@ from imc.arrays._kernels_converters import (convert_codes_reference, convert_cod
                                            table_code)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def bit_planes(x, bits, out):
-    """Bit planes of unsigned input codes: out[b * batch + i, r] = bit b of x[i, r] (0 or 1).
+    """Bit planes of input codes: out[b * batch + i, r] = bit b of x[i, r] (0 or 1; the two's-complement
+    bits of negative codes).
 
     x: (batch, rows) integers; out: (bits * batch, rows), any float type (float32 for the GEMM).
     """

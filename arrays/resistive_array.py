@@ -241,7 +241,7 @@ class ResistiveArray(Array):
         if not noisy and all(read.linear for read in state.reads):
             linear_partial_sums(state.reads, tile, x, out)
             return
-        for plane, significance in tile.encoding.planes(x):
+        for plane, significance in tile.encoding.planes(x):  # cycle by cycle: each signal stays in cache
             for read in state.reads:
                 drive = read.drive(plane)
                 signal = drive @ read.weights

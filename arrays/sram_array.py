@@ -183,7 +183,7 @@ class SRAMArray(Array):
         if all(read.linear for read in state.reads):  # nominal cells, transparent ADCs: one product
             linear_partial_sums(state.reads, tile, x, out)
             return
-        for drive, significance in tile.encoding.planes(x):
+        for drive, significance in tile.encoding.planes(x):  # cycle by cycle: each signal stays in cache
             for read in state.reads:
                 cell_sum = np.matmul(read.drive(drive), read.weights)
                 if tile.latch is not None:

@@ -190,14 +190,13 @@ class ChargeSRAMArray(Array):
         the line voltages, decodes with the plane's significance and accumulates (`ColumnADC.accumulate`);
         a latched tile's lines go to its latches instead (`latch_decisions`)."""
         tile = state.tile
-        for plane, significance in tile.encoding.planes(x):
+        for plane, significance in tile.encoding.planes(x):  # cycle by cycle: each signal stays in cache
             for read in state.reads:
                 signal = read.drive(plane) @ read.weights
                 if rng is not None:
                     signal += state.noise_steps * read.standard_normal(rng, signal.shape[0])
                 if tile.latch is not None:
-                    passed = self.latch_decisions(signal + read.base, tile.latch.count_thresholds,
-                                                  state.sense_offsets_v)
+                    passed = self.latch_decisions(signal + read.base, tile.latch.count_thresholds, state.sense_offsets_v)
                     out[:, tile.outputs] += tile.latch.apply(passed)
                     continue
                 self.adc.accumulate(signal[None], read.base, self.step_v, read.full_scale_counts, read.conversion,

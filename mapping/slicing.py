@@ -31,7 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from imc.errors import MappingError
-from imc.mapping.encodings import CountDecoding
+from imc.arrays._kernels_resistive import bit_planes
+from imc.mapping.encodings import CountDecoding, cycle_planes
 from imc.registry import Registry
 
 WEIGHT_ENCODINGS = Registry("signed-weight encoding")
@@ -203,19 +204,24 @@ class InputPlanes:
         """Array cycles per input vector: the planes."""
         return 2 if self.input_bits == 1 else self.input_bits
 
+    def drives(self, x: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
+        """(batch, n) codes -> every array cycle's float32 drive stacked (cycles * batch, n), and each
+        cycle's significance."""
+        codes = np.asarray(x)
+        if self.input_bits == 1:
+            return np.concatenate([codes > 0, codes < 0]).astype(np.float32), (1, -1)
+        stacked = bit_planes(np.ascontiguousarray(codes), self.input_bits, np.empty((self.input_bits * codes.shape[0], codes.shape[1]),
+                                                              dtype=np.float32))  # two's-complement bits of signed codes
+        top = self.input_bits - 1
+        return stacked, tuple(-(1 << bit) if self.signed and bit == top else 1 << bit for bit in range(self.input_bits))
+
     def planes(self, x: np.ndarray) -> list[tuple[np.ndarray, int]]:
         """(batch, n) codes -> [(float32 drive (batch, n), significance)], one per array cycle."""
-        if self.input_bits == 1:
-            return [((x > 0).astype(np.float32), 1), ((x < 0).astype(np.float32), -1)]
-        codes = np.asarray(x)
-        shifts = np.arange(self.input_bits, dtype=codes.dtype).reshape(-1, *([1] * codes.ndim))
-        bits = ((codes[None] >> shifts) & 1).astype(np.float32)  # two's-complement bits of signed codes
-        top = self.input_bits - 1
-        return [(bits[bit], -(1 << bit) if self.signed and bit == top else 1 << bit) for bit in range(self.input_bits)]
+        return cycle_planes(*self.drives(x))
 
     def word_lines(self, x: np.ndarray) -> np.ndarray:
         """All cycles' drives stacked (cycles * batch, n), for costs and calibration counts."""
-        return np.concatenate([drive for drive, _ in self.planes(x)])
+        return self.drives(x)[0]
 
     def fold(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return cells, np.zeros((*cells.shape[:-2], cells.shape[-1]), dtype=cells.dtype)
@@ -242,8 +248,8 @@ class InputLevels(InputPlanes):
     def cycles(self) -> int:
         return 2 if self.signed else 1
 
-    def planes(self, x: np.ndarray) -> list[tuple[np.ndarray, int]]:
+    def drives(self, x: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
         codes = np.asarray(x, dtype=np.float32)
         if self.signed:
-            return [(np.maximum(codes, 0), 1), (np.maximum(-codes, 0), -1)]
-        return [(codes, 1)]
+            return np.concatenate([np.maximum(codes, 0), np.maximum(-codes, 0)]), (1, -1)
+        return codes, (1,)
