@@ -248,11 +248,15 @@ def _counts_pass_unchanged(read: ReadOperands, steps: int, unit: float, top: int
 def linear_partial_sums(state_reads: tuple[ReadOperands, ...], tile, x: np.ndarray, out: np.ndarray) -> None:
     """A tile's decoded partial sums when all its reads are `ReadOperands.linear`: the shift-and-add
     of its cycles' whole counts is the integer product of its input codes with the cells' levels,
-    one float64 GEMM per read (exact below 2^53), decoded and added to out[:, tile.outputs]."""
+    one GEMM per read, decoded and added to out[:, tile.outputs]: float32 when no partial sum can reach
+    2^24 (max |code| x the largest column sum of levels), where float32 is exact, else float64 (exact
+    below 2^53)."""
     start = tile.outputs.start
     for read in state_reads:
-        codes = np.asarray(x[:, read.inputs], dtype=np.float64)
-        z = read.groups.apply(np.rint(codes @ np.rint(read.weights).astype(np.float64)))
+        codes, levels = x[:, read.inputs], np.rint(read.weights)
+        bound = float(np.abs(codes).max(initial=0)) * float(levels.sum(axis=0).max(initial=0))
+        dtype = np.float32 if bound < 2 ** 24 else np.float64
+        z = read.groups.apply(np.rint(codes.astype(dtype) @ levels.astype(dtype)))
         out[:, start:start + z.shape[1]] += z.astype(np.int32)
 
 
