@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from imc import presets
 from imc.arrays import ARRAYS, Array, Conditions
 from imc.chip import ChipConfig
 from imc.devices import DEVICES, Device
@@ -282,14 +283,68 @@ def _selected_from_dict(owner, field_: dataclasses.Field, base: type, data: dict
     return from_dict(model, data, prefix, make=make, selectors=selectors)
 
 
-def load_config(source: str | Path | dict | None = None) -> SimConfig:
-    """A `SimConfig` from a TOML file path, a dict, or the built-in default (None)."""
-    if source is None:
-        return SimConfig()
-    if isinstance(source, dict):
-        return from_dict(SimConfig, source)
-    require("config", source, isinstance(source, (str, Path)), "must be a TOML file path, a dict of fields or None")
-    return from_dict(SimConfig, relative_to(read_toml(source, "config"), Path(source).parent))
+def load_config(source: str | Path | dict | None = None, preset: str | None = None) -> SimConfig:
+    """A `SimConfig` from a TOML file path, a preset name (`imc.presets.PRESETS`), a dict, or the
+    built-in default (None). A dict or design file whose ``preset`` names a preset starts from that
+    preset's design, its other keys deep-merged on top (`merge_design`); ``preset`` does the same
+    for a ``source`` that names none (or the same one)."""
+    if preset is not None:
+        return from_dict(SimConfig, with_preset(_on_preset(_design_data(source), preset)))
+    if isinstance(source, str) and source in presets.PRESETS:
+        return from_dict(SimConfig, presets.design(source))
+    return SimConfig() if source is None else from_dict(SimConfig, with_preset(_design_data(source)))
+
+
+def _design_data(source: str | Path | dict | None) -> dict:
+    """The design table of a dict, a TOML file (relative paths taken from its folder) or None (empty)."""
+    if source is None or isinstance(source, dict):
+        return source or {}
+    require("config", source, isinstance(source, (str, Path)), "must be a TOML file path, a preset name, "
+            "a dict of fields or None")
+    if isinstance(source, str) and not Path(source).suffix and not Path(source).exists():
+        raise ConfigError("config", source, f"no such file, and not a preset; presets: {sorted(presets.PRESETS)}")
+    return relative_to(read_toml(source, "config"), Path(source).parent)
+
+
+def _on_preset(data: dict, name: str) -> dict:
+    """Design table ``data`` as overrides of preset ``name``; a ``data`` naming another preset is refused."""
+    presets.get(name)
+    named = data.get("preset")
+    require("preset", named, named is None or isinstance(named, dict) or named == name,
+            f"the design names preset {named!r} but {name!r} was asked for: name one")
+    return {**data, "preset": name}
+
+
+def with_preset(data: dict) -> dict:
+    """``data`` with its ``preset`` resolved: a name starts from that preset's design with the other
+    keys merged on top (`merge_design`); a ``[preset]`` table (a preset file's own description of
+    its source) is dropped; no ``preset`` key leaves ``data`` as it is."""
+    if "preset" not in data:
+        return data
+    rest = {key: value for key, value in data.items() if key != "preset"}
+    name = data["preset"]
+    if isinstance(name, dict):
+        return rest
+    return merge_design(presets.design(name), rest)
+
+
+def merge_design(base: dict, overrides: dict) -> dict:
+    """``overrides`` deep-merged onto design table ``base``: tables merge key by key, values replace.
+    A table whose ``kind`` the override changes is the override alone, and one whose device ``node``
+    it changes keeps only its ``kind`` beside the override: the new model or node starts from its
+    defaults (the sweep's rule), since the base's other keys belong to the old one."""
+    merged = dict(base)
+    for key, value in overrides.items():
+        old = merged.get(key)
+        if not (isinstance(value, dict) and isinstance(old, dict)):
+            merged[key] = value
+        elif "kind" in value and value["kind"] != old.get("kind"):
+            merged[key] = value
+        elif "node" in value and value["node"] != old.get("node"):
+            merged[key] = {**({"kind": old["kind"]} if "kind" in old else {}), **value}
+        else:
+            merged[key] = merge_design(old, value)
+    return merged
 
 
 def relative_to(data: dict, folder: Path) -> dict:
