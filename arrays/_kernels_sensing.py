@@ -67,7 +67,8 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
         for g in range(starts.shape[0]):
             # 0-based views of the group's columns, made once per group: the loops over them vectorise
             span = slice(starts[g], stops[g])
-            count, slope_g, intercept_g, scale_g, knee_g = counts[span], slope[span], intercept[span], scale[span], knee_sum[span]
+            count, slope_g, intercept_g = counts[span], slope[span], intercept[span]
+            scale_g, knee_g = scale[span], knee_sum[span]
             base_g, inv_g, offset_g, thresholds_g = base[span], inv[span], offset[span], thresholds[span]
             offsets_g = column_offset[span]
             n = count.shape[0]

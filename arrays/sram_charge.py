@@ -196,7 +196,8 @@ class ChargeSRAMArray(Array):
                 if rng is not None:
                     signal += state.noise_steps * read.standard_normal(rng, signal.shape[0])
                 if tile.latch is not None:
-                    passed = self.latch_decisions(signal + read.base, tile.latch.count_thresholds, state.sense_offsets_v)
+                    passed = self.latch_decisions(signal + read.base, tile.latch.count_thresholds,
+                                                  state.sense_offsets_v)
                     out[:, tile.outputs] += tile.latch.apply(passed)
                     continue
                 self.adc.accumulate(signal[None], read.base, self.step_v, read.full_scale_counts, read.conversion,

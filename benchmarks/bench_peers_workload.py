@@ -174,7 +174,8 @@ def main() -> None:
         rng = np.random.default_rng(1)
         seconds = best_time(lambda: numpy_by_hand(weights, x, rng, quantised), 3)
         y = numpy_by_hand(weights, x[:DEVIATION_INPUTS], np.random.default_rng(1), quantised)
-        rows.append({"system": "NumPy by hand", "variant": "W (1 + 0.1 N), three GEMMs" + (" + 8-bit DAC/ADC" if quantised else ""),
+        variant = "W (1 + 0.1 N), three GEMMs" + (" + 8-bit DAC/ADC" if quantised else "")
+        rows.append({"system": "NumPy by hand", "variant": variant,
                      "chips": 1, "seconds": seconds, "deviation": relative_deviation(y, reference)})
     labels = float_network(weights, x).argmax(1)
     layers, to_float = integer_layers(weights, x[:256])
@@ -206,7 +207,8 @@ def main() -> None:
         extra = (f", nominal chip {r['deviation_nominal_chip']:.3f}; classes agree with {r['agreement_with']} on "
                  f"{100 * r['agreement']:.1f} %; {r['arrays']} arrays" if r["system"] == "imc" else "")
         print(f"{r['system']:<14} {r['variant']:<100} {r['chips']:3d} chip(s) in {r['seconds']:7.3f} s "
-              f"{r['gmac_per_s']:7.2f} GMAC/s = {r['ratio_to_gemm']:.3f} of GEMM; deviation {r['deviation']:.3f}{extra}")
+              f"{r['gmac_per_s']:7.2f} GMAC/s = {r['ratio_to_gemm']:.3f} of GEMM; "
+              f"deviation {r['deviation']:.3f}{extra}")
 
 
 if __name__ == "__main__":

@@ -76,7 +76,8 @@ def main() -> None:
         return
     units = {"chips": "s per chip", "inputs per chip": "s per input", "hidden width": "s per MAC"}
     for row in rows:
-        print(f"{row['scan']:<16} {row['size']:>6} {row['seconds']:9.3f} s  {row['per_unit_s']:.3e} {units[row['scan']]}")
+        print(f"{row['scan']:<16} {row['size']:>6} {row['seconds']:9.3f} s  "
+              f"{row['per_unit_s']:.3e} {units[row['scan']]}")
 
 
 if __name__ == "__main__":

@@ -41,12 +41,23 @@ def load_design(config: SimConfig) -> Design:
     classes = model.layers[-1].n_out
     require("model", config.model, classes == data.n_classes,
             f"outputs {classes} classes, but dataset {config.dataset!r} has {data.n_classes}")
+    plan = map_design(config, model.ops, model.encode(data.x_train[:config.mapping.calibration_inputs]))
+    return Design(config, model, data, model.encode(data.x_test), config.chip_array, plan)
+
+
+def tile_design(config: SimConfig, ops: list) -> MappingPlan:
+    """Integer ``ops`` tiled on ``config``'s array as its ``[mapping]`` says (ADC ranges worst case)."""
     array, mapping = config.chip_array, config.mapping
-    plan = map_layers(model.ops, array.geometry(), mapping.encoding, mapping.weights, mapping.rows_per_read,
+    return map_layers(ops, array.geometry(), mapping.encoding, mapping.weights, mapping.rows_per_read,
                       mapping.replicas, mapping.max_arrays or MAX_ARRAYS, mapping.inputs)
-    plan = set_adc_range(plan, mapping.adc_range, model.encode(data.x_train[:mapping.calibration_inputs]),
+
+
+def map_design(config: SimConfig, ops: list, calibration_codes: np.ndarray) -> MappingPlan:
+    """`tile_design` with the ADC ranges of ``config``'s ``[mapping]`` set from ``calibration_codes``
+    (first-op codes of training images; the first ``calibration_inputs`` are used)."""
+    mapping = config.mapping
+    return set_adc_range(tile_design(config, ops), mapping.adc_range, calibration_codes[:mapping.calibration_inputs],
                          mapping.calibration_coverage, mapping.adc_full_scale_count, mapping.calibration_scope)
-    return Design(config, model, data, model.encode(data.x_test), array, plan)
 
 
 def design_report(design: Design, chip_accuracy: np.ndarray, runtime_s: float, chip: dict | None = None) -> Report:

@@ -1,4 +1,4 @@
-"""The ``imc`` command line: simulate, sweep, train, devices.
+"""The ``imc`` command line: simulate, sweep, train, presets, devices.
 
 Exit codes: 0 success, 1 unexpected failure, 2 bad input (config, arguments, files, output paths,
 all checked before any work starts), 130 interrupted by Ctrl-C or SIGTERM (a sweep keeps its
@@ -34,7 +34,7 @@ def _simulate(args) -> int:
 
     if args.out:
         writable_dir("--out", args.out)
-    config = load_config(args.config)
+    config = load_config(args.config, preset=args.preset)
     changes = {k: v for k, v in (("chips", args.chips), ("seed", args.seed), ("inferences", args.inferences))
                if v is not None}
     if args.no_variation:
@@ -101,8 +101,40 @@ def _train(args) -> int:
 
     zoo.RECIPES.get(args.model, "model")
     out = writable_file("--out", args.out or Path(f"{args.model}.npz"))
-    path, accuracy = zoo.retrain(args.model, out, progress=not args.quiet)
-    print(f"{args.model}: test accuracy {100 * accuracy:.2f} %, saved to {path}")
+    require("--refresh", args.refresh, args.refresh is None or args.hardware is not None, "only with --hardware")
+    options = {}  # retrain's keywords beyond the plain recipe
+    if args.hardware:
+        from imc.config import load_config
+        from imc.nn.hardware import HardwareTraining
+        refresh = args.refresh or "epoch"
+        refresh = int(refresh) if refresh.isdigit() else refresh
+        options["hardware"] = HardwareTraining(load_config(args.hardware), refresh)
+    path, accuracy = zoo.retrain(args.model, out, progress=not args.quiet, **options)
+    trained_for = f" for {args.hardware}" if args.hardware else ""
+    print(f"{args.model}{trained_for}: software test accuracy {100 * accuracy:.2f} %, saved to {path}")
+    return 0
+
+
+def _presets(args) -> int:
+    from imc import presets
+
+    if args.validate:
+        from imc.presets.validate import format_validation, markdown_table, validate
+
+        names = [args.name] if args.name else None
+        for name in names or ():
+            presets.get(name)
+        frame = validate(names, chips=args.chips, inferences=args.inferences, workers=args.workers,
+                         progress=not args.quiet)
+        print(markdown_table(frame) if args.markdown else format_validation(frame))
+    elif args.name:
+        print(presets.describe(presets.get(args.name)))
+    else:
+        for preset in presets.PRESETS.values():
+            print(f"{preset.name:<20} {preset.authors.split(',')[0]} et al., {preset.venue} {preset.year}: "
+                  f"{preset.technology}")
+        print("\nimc presets NAME: its source, assumptions and published numbers; imc simulate --preset NAME: "
+              "run it; imc presets --validate: imc beside every published number")
     return 0
 
 
@@ -128,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
                               description="Run the functional engine over Monte-Carlo chip instances "
                               "and the closed-form cost model; print a summary table.")
     sim.add_argument("config", nargs="?", type=Path, help="TOML configuration file (default: built-in design)")
+    sim.add_argument("--preset", help="start from a published design (imc presets lists them); CONFIG, if given, "
+                     "overrides its fields")
     sim.add_argument("--chips", type=int, help="number of Monte-Carlo chip instances (overrides the config)")
     sim.add_argument("--seed", type=int, help="root random seed (overrides the config)")
     sim.add_argument("--inferences", type=int,
@@ -156,13 +190,32 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     sweep.set_defaults(run=_sweep)
 
-    train = commands.add_parser("train", help="retrain a zoo model from its recipe",
-                                description="Retrain a zoo model reproducibly (fixed seed and split).")
+    train = commands.add_parser("train", help="retrain a zoo model from its recipe, optionally for a design",
+                                description="Retrain a zoo model reproducibly (fixed seed and split), for "
+                                "software or, with --hardware, for the chips of a design.")
     train.add_argument("model", help="zoo model name, e.g. bnn_mlp_digits")
     train.add_argument("--out", type=Path, help="output .npz (default: MODEL.npz in the current folder; "
                        "the installed zoo file changes only when --out names it)")
+    train.add_argument("--hardware", type=Path, help="design TOML to train for: every training forward pass "
+                       "carries the errors of that design's chips (seeds disjoint from imc simulate's)")
+    train.add_argument("--refresh", metavar="epoch|N",
+                       help="with --hardware: a training chip per epoch (default; the epoch's starting weights on "
+                       "it) or a new one mapped from the current weights every N steps (1: exact; slower, stronger)")
     train.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     train.set_defaults(run=_train)
+
+    pre = commands.add_parser("presets", help="list the published designs, or validate imc against them",
+                              description="List the presets (published chips as design files), show one, or "
+                              "simulate each beside its published numbers (--validate).")
+    pre.add_argument("name", nargs="?", help="a preset: show its source, assumptions and published numbers")
+    pre.add_argument("--validate", action="store_true",
+                     help="simulate every preset (or NAME) and print published vs imc, ratio and tolerance")
+    pre.add_argument("--markdown", action="store_true", help="with --validate: the table as Markdown (the README's)")
+    pre.add_argument("--chips", type=int, help="Monte-Carlo chips per preset (default: each preset's budget)")
+    pre.add_argument("--inferences", type=int, help="inferences through the chip engine (default: each preset's)")
+    pre.add_argument("-j", "--workers", type=int, help="threads simulating chips (results do not depend on it)")
+    pre.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    pre.set_defaults(run=_presets)
 
     devices = commands.add_parser("devices", help="list device models, their default parameters, and the array kinds")
     devices.set_defaults(run=_devices)

@@ -95,13 +95,13 @@ def hardware_logits(plan: MappingPlan, array: Array, x: np.ndarray, chips: list[
             placement, flat = plan.layers[index], x_layer.reshape(-1, layer.n_in)
             states = chip.states[starts[index]:starts[index + 1]]
             if placement.replicas == 1:
-                return _accumulate(array, states, flat, chip.read_rng, stop).reshape(*x_layer.shape[:-1], layer.columns)
+                return accumulate_layer(array, states, flat, chip.read_rng, stop).reshape(*x_layer.shape[:-1], layer.columns)
             z = np.empty((flat.shape[0], layer.columns), dtype=np.int32)
             position = np.arange(flat.shape[0]) % layer.output_positions  # rows are (input, output position)
             for replica in range(placement.replicas):
                 rows = np.flatnonzero(position % placement.replicas == replica)
                 copy = [state for state in states if state.tile.replica == replica]
-                z[rows] = _accumulate(array, copy, flat[rows], chip.read_rng, stop)
+                z[rows] = accumulate_layer(array, copy, flat[rows], chip.read_rng, stop)
             return z.reshape(*x_layer.shape[:-1], layer.columns)
 
         return np.concatenate([run_layers(plan.ops, x[start:start + block], matvec)
@@ -110,8 +110,8 @@ def hardware_logits(plan: MappingPlan, array: Array, x: np.ndarray, chips: list[
     return np.stack([outputs_of(chip) for chip in chips])
 
 
-def _accumulate(array: Array, states: list, x: np.ndarray, rng: np.random.Generator | None,
-                stop: threading.Event | None = None) -> np.ndarray:
+def accumulate_layer(array: Array, states: list, x: np.ndarray, rng: np.random.Generator | None,
+                     stop: threading.Event | None = None) -> np.ndarray:
     """A layer's int32 pre-activations (batch, columns) of matrix inputs x (batch, n_in) from its tiles' states."""
     z = np.zeros((x.shape[0], max(state.tile.outputs.stop for state in states)), dtype=np.int32)
     for state in states:

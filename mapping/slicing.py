@@ -210,8 +210,8 @@ class InputPlanes:
         codes = np.asarray(x)
         if self.input_bits == 1:
             return np.concatenate([codes > 0, codes < 0]).astype(np.float32), (1, -1)
-        stacked = bit_planes(np.ascontiguousarray(codes), self.input_bits, np.empty((self.input_bits * codes.shape[0], codes.shape[1]),
-                                                              dtype=np.float32))  # two's-complement bits of signed codes
+        stacked = np.empty((self.input_bits * codes.shape[0], codes.shape[1]), dtype=np.float32)
+        bit_planes(np.ascontiguousarray(codes), self.input_bits, stacked)  # two's-complement bits of signed codes
         top = self.input_bits - 1
         return stacked, tuple(-(1 << bit) if self.signed and bit == top else 1 << bit for bit in range(self.input_bits))
 

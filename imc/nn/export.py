@@ -45,7 +45,7 @@ def _z_bounds(codes_min: int, codes_max: int, weights: np.ndarray) -> tuple[np.n
     return low_code * pos + high_code * neg, high_code * pos + low_code * neg
 
 
-def _weight_codes(layer_index: int, layer, n_out: int):
+def weight_codes(layer_index: int, layer, n_out: int):
     """(integer weight matrix, code bits, per-output scale s_w, None) of a layer's quantized weights, or
     for TTQ (0/1 masks of its +1 and -1 codes side by side, 2, None, the values (W_p, -W_n) they stand for)."""
     quantizer = layer.weight_quantizer
@@ -106,7 +106,7 @@ def export_integer(model, name: str):
         if quantizer is None:
             _fail(i, layer, "has float weights: give it a weight_quantizer to export it")
         n_out = layer.params["weight"].shape[-1]
-        weights, bits, s_w, part_values = _weight_codes(i, layer, n_out)
+        weights, bits, s_w, part_values = weight_codes(i, layer, n_out)
         geometry = None
         if isinstance(layer, L.Conv2d):
             geometry = ConvGeometry(tuple(layer.kernel_size), _square(i, layer, "stride", layer.stride),

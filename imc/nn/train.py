@@ -1,9 +1,11 @@
 """NumPy training: softmax cross-entropy, Adam, minibatches, learning-rate decay, early
-stopping on a validation split, and hardware-aware noise injection."""
+stopping on a validation split, and hardware-aware training: generic relative weight noise, or the
+errors of one mapped design's chips (`imc.nn.hardware`)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -94,19 +96,29 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float
 
 
 def train(model: Sequential, x: np.ndarray, y: np.ndarray, config: TrainConfig = TrainConfig(),
-          progress: bool = True) -> TrainHistory:
+          progress: bool = True, hardware=None) -> TrainHistory:
     """Train ``model`` in place on raw inputs ``x`` (n, H, W, C) and labels ``y``.
 
     With early stopping, the weights of the epoch with the best validation accuracy are
-    restored at the end. Noise injection (Joshi et al., "Accurate deep neural network
-    inference using computational phase-change memory", Nature Communications 11, 2020)
-    perturbs the quantized weights of every forward pass during training only.
+    restored at the end (validation runs the software network). Noise injection (Joshi et al.,
+    "Accurate deep neural network inference using computational phase-change memory", Nature
+    Communications 11, 2020) perturbs the quantized weights of every forward pass during training
+    only. ``hardware``: a design to train for (`imc.nn.hardware.HardwareTraining`, or an
+    `imc.SimConfig`, a dict or a TOML path): every training forward pass then carries the errors of
+    that design's training chips, drawn from a seed stream disjoint from `imc simulate`'s chips; the
+    design is mapped before the first epoch, so one the network does not map onto fails at once.
     """
     rng = np.random.default_rng(config.seed)
+    loop = None
+    if hardware is not None:
+        from imc.nn.hardware import InTheLoop, hardware_training
+        loop = InTheLoop(hardware_training(hardware), model, x, config.seed)
+    forward = model.forward if loop is None else partial(loop.forward, model)
     if config.validation_fraction > 0:
         x, y, x_val, y_val = validation_split(x, y, config.validation_fraction, rng)
     encoded = model.encode(x)
     optimiser = Adam(model.layers)
+    steps = -(-len(y) // config.batch_size)
     model.set_weight_noise(config.weight_noise_rel)
     decay = (config.lr_final / config.lr) ** (1.0 / max(config.epochs - 1, 1))
     history, best, waited = TrainHistory(), None, 0
@@ -114,9 +126,11 @@ def train(model: Sequential, x: np.ndarray, y: np.ndarray, config: TrainConfig =
         for epoch in progress_iter(range(config.epochs), "training", "epoch", progress):
             order = rng.permutation(len(y))
             losses = []
-            for start in range(0, len(y), config.batch_size):
+            for step, start in enumerate(range(0, len(y), config.batch_size)):
                 batch = order[start:start + config.batch_size]
-                logits = model.forward(encoded[batch], train=True, rng=rng)
+                if loop is not None:
+                    loop.prepare(model, epoch, epoch * steps + step)
+                logits = forward(encoded[batch], train=True, rng=rng)
                 loss, grad = softmax_cross_entropy(logits, y[batch])
                 model.backward(grad)
                 optimiser.step(config.lr * decay ** epoch)

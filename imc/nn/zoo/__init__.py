@@ -121,15 +121,21 @@ def build(name: str) -> tuple[Sequential, Recipe]:
     return Sequential(recipe.description, data.image_shape, data.max_level, seed=recipe.train.seed), recipe
 
 
-def retrain(name: str, out: str | Path | None = None, progress: bool = True) -> tuple[Path, float]:
-    """Train zoo model ``name`` from its recipe and save it; returns (path, test accuracy)."""
+def retrain(name: str, out: str | Path | None = None, progress: bool = True, hardware=None) -> tuple[Path, float]:
+    """Train zoo model ``name`` from its recipe and save it; returns (path, software test accuracy).
+    ``hardware``: a design to train it for (`imc.nn.train.train`), recorded in the file's info."""
     model, recipe = build(name)
     data = load_dataset(recipe.dataset)
-    history = train(model, data.x_train, data.y_train, recipe.train, progress=progress)
+    if hardware is not None:
+        from imc.nn.hardware import hardware_training
+        hardware = hardware_training(hardware)
+    history = train(model, data.x_train, data.y_train, recipe.train, progress=progress, hardware=hardware)
     accuracy = float(np.mean(model.export(name).predict(data.x_test) == data.y_test))
     info = {"dataset": recipe.dataset, "summary": recipe.summary, "bits": recipe.bits,
             "train": recipe.train.__dict__, "test_accuracy": accuracy,
             "parameters": model.parameter_count, "history": history.to_dict()}
+    if hardware is not None:
+        info["hardware"] = hardware.to_dict()
     return save_model(model, out or path_of(name), info), accuracy
 
 
