@@ -329,22 +329,13 @@ def with_preset(data: dict) -> dict:
 
 
 def merge_design(base: dict, overrides: dict) -> dict:
-    """``overrides`` deep-merged onto design table ``base``: tables merge key by key, values replace.
-    A table whose ``kind`` the override changes is the override alone, and one whose device ``node``
-    it changes keeps only its ``kind`` beside the override: the new model or node starts from its
-    defaults (the sweep's rule), since the base's other keys belong to the old one."""
-    merged = dict(base)
-    for key, value in overrides.items():
-        old = merged.get(key)
-        if not (isinstance(value, dict) and isinstance(old, dict)):
-            merged[key] = value
-        elif "kind" in value and value["kind"] != old.get("kind"):
-            merged[key] = value
-        elif "node" in value and value["node"] != old.get("node"):
-            merged[key] = {**({"kind": old["kind"]} if "kind" in old else {}), **value}
-        else:
-            merged[key] = merge_design(old, value)
-    return merged
+    """``overrides`` deep-merged onto design table ``base``: every value of the nested ``overrides`` set
+    at its dotted path by the sweep's `imc.sweeps.apply`, so that a table whose ``kind`` (or device
+    ``node``) the override changes starts from the new model's defaults, the base's other keys
+    belonging to the old one."""
+    from imc.sweeps.grid import apply, flatten  # imported here: imc.sweeps imports this module
+
+    return apply(base, flatten(overrides, "config"))
 
 
 def relative_to(data: dict, folder: Path) -> dict:

@@ -43,7 +43,7 @@ def _plain(path: str, value):
     return value
 
 
-def _flatten(table: dict, name: str, prefix: str = "") -> dict:
+def flatten(table: dict, name: str, prefix: str = "") -> dict:
     """Dotted paths of the leaves (non-tables) of the nested table ``name``."""
     require(name, table, isinstance(table, dict), "must be a table of dotted config paths")
     flat = {}
@@ -51,7 +51,7 @@ def _flatten(table: dict, name: str, prefix: str = "") -> dict:
         require(f"{name} key", key, isinstance(key, str) and key != "",
                 "must be a dotted config path such as 'array.adc.bits'")
         path = f"{prefix}.{key}" if prefix else key
-        flat.update(_flatten(value, name, path) if isinstance(value, dict) else {path: value})
+        flat.update(flatten(value, name, path) if isinstance(value, dict) else {path: value})
     return flat
 
 
@@ -71,7 +71,7 @@ def _values(values) -> list:
 
 def cartesian(grid: dict) -> list[dict]:
     """Every combination of the listed values, the last path varying fastest."""
-    flat = _flatten(grid, "grid")
+    flat = flatten(grid, "grid")
     require("grid", grid, bool(flat), "must name at least one dotted config path")
     lists = {}
     for path, values in flat.items():
@@ -89,7 +89,7 @@ def listed(points) -> list[dict]:
             "must be a non-empty list of tables of dotted config paths")
     result = []
     for i, point in enumerate(points):
-        flat = _flatten(point, f"points[{i}]")
+        flat = flatten(point, f"points[{i}]")
         for path in flat:
             _check_path(path)
         result.append({path: _plain(f"points[{i}][{path!r}]", v) for path, v in flat.items()})
@@ -113,7 +113,7 @@ class Sample:
     log: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "ranges", _flatten(self.ranges, "sample.ranges"))
+        object.__setattr__(self, "ranges", flatten(self.ranges, "sample.ranges"))
         object.__setattr__(self, "log", tuple(self.log))
         require("sample.ranges", self.ranges, bool(self.ranges), "must name at least one dotted config path")
         int_in_range("sample.n", self.n, 1, 1_000_000)
