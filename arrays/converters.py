@@ -320,6 +320,15 @@ class ColumnADC:
       c_W = FOM - (e_fixed + k_th 4^ENOB0) / 2^ENOB0, so the model reduces to Walden's
       FOM 2^ENOB0 at ENOB0 = ``fom_enob``; it must stay > 0.
 
+    Supply. The floor and the Walden term are the C V^2 switching of the converter's capacitive DAC,
+    comparator and logic (dynamic CMOS energy: Rabaey, Chandrakasan & Nikolic, Digital Integrated
+    Circuits, 2nd ed., 2003, Sec. 5.4), so they scale as (``vdd_v`` / ``fom_vdd_v``)^2 from the supply
+    the fit point was measured at, ``fom_vdd_v`` = 1.0 V (the 1 V supply of van Elzakker et al.'s
+    converter); the thermal term does not: at a fixed SNR the sampling capacitance falls as the swing
+    squared, C V^2 constant (Murmann's survey asymptote is supply-free). ``vdd_v`` = 1.0 V by default,
+    the fit point's. (Jia et al., IEEE JSSC 55(9), 2020, Table I measure 1.79 and 3.56 pJ per
+    conversion at 0.85 and 1.2 V: a ratio of 1.99 = (1.2 / 0.85)^2.)
+
     The ENOB is the quantisation-limited one, ENOB = bits (an ideal quantiser's SQNR is 6.02
     bits + 1.76 dB, from its LSB^2/12 noise: Bennett, "Spectra of quantized signals", Bell Syst.
     Tech. J. 27, 1948). Flash: 2^bits - 1 comparators decide at once (Razavi, Principles of
@@ -356,6 +365,8 @@ class ColumnADC:
     fom_enob: float = 8.75
     fom_schreier_db: float = 185.0
     e_fixed_j: float = 0.0
+    vdd_v: float = 1.0
+    fom_vdd_v: float = 1.0
     f_clk_hz: float = 450e6
     area_per_level_m2: float = 1200e-12 / 256
     comparator: SenseAmp = field(default_factory=SenseAmp)
@@ -380,6 +391,8 @@ class ColumnADC:
         in_range("fom_schreier_db", self.fom_schreier_db, 120.0, 200.0,
                  "published Schreier FOMs are 120-190 dB")
         non_negative("e_fixed_j", self.e_fixed_j)
+        positive("vdd_v", self.vdd_v)
+        positive("fom_vdd_v", self.fom_vdd_v)
         require("e_fixed_j", self.e_fixed_j, self.walden_coefficient_j > 0,
                 f"e_fixed_j + k_th 4^fom_enob must stay below fom_j_per_step 2^fom_enob = "
                 f"{self.fom_j_per_step * 2.0 ** self.fom_enob:g} J (the energy of the fit point)")
@@ -390,7 +403,7 @@ class ColumnADC:
         """Fields without effect in this design (field -> why), which a loaded config warns about."""
         if self.architecture == "sar":
             return {"comparator": "only a flash ADC is costed by its comparators"}
-        return dict.fromkeys(("fom_j_per_step", "fom_enob", "fom_schreier_db", "e_fixed_j"),
+        return dict.fromkeys(("fom_j_per_step", "fom_enob", "fom_schreier_db", "e_fixed_j", "vdd_v", "fom_vdd_v"),
                              "a flash ADC is costed by its comparators")
 
     @property
@@ -510,8 +523,10 @@ class ColumnADC:
         return self.fom_j_per_step - (self.e_fixed_j + self.thermal_coefficient_j * 4.0 ** enob0) / 2.0 ** enob0
 
     def sar_energy_j(self, enob: float) -> float:
-        """e_fixed + c_W 2^ENOB + k_th 4^ENOB (J): the SAR energy per conversion at ``enob``."""
-        return self.e_fixed_j + self.walden_coefficient_j * 2.0 ** enob + self.thermal_coefficient_j * 4.0 ** enob
+        """(e_fixed + c_W 2^ENOB) (vdd_v / fom_vdd_v)^2 + k_th 4^ENOB (J): the SAR energy per conversion at
+        ``enob`` and the converter's supply."""
+        switching = (self.e_fixed_j + self.walden_coefficient_j * 2.0 ** enob) * (self.vdd_v / self.fom_vdd_v) ** 2
+        return switching + self.thermal_coefficient_j * 4.0 ** enob
 
     @property
     def energy_per_conversion_j(self) -> float:
