@@ -22,21 +22,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from imc.arrays.base import OpCost
+from imc.devices.sram import NODES as CELL_NODES
 from imc.devices.sram import SRAM6T
 from imc.errors import in_range, int_in_range, non_negative, plausible, positive, require
 
 EPSILON_OX_F_PER_M = 3.9 * 8.8541878128e-12  # SiO2-equivalent permittivity (epsrox = 3.9 of the PTM cards)
 
-NODES = {
-    # Nominal V_DD and the NMOS electrical oxide thickness toxe of the PTM bulk cards (Zhao & Cao,
-    # "New generation of predictive technology model for sub-45 nm early design exploration",
-    # IEEE TED 53(11), 2006; ptm.asu.edu): 130 nm toxe = 2.25 nm at 1.3 V, 65 nm 1.85 nm at
-    # 1.1 V, 45 nm HP (metal gate / high-k) 1.25 nm at 1.0 V, 22 nm HP 1.05 nm at 0.8 V.
-    "130nm": dict(vdd_v=1.3, t_ox_m=2.25e-9, l_gate_m=130e-9),
-    "65nm": dict(vdd_v=1.1, t_ox_m=1.85e-9, l_gate_m=65e-9),
-    "45nm": dict(vdd_v=1.0, t_ox_m=1.25e-9, l_gate_m=45e-9),
-    "22nm": dict(vdd_v=0.8, t_ox_m=1.05e-9, l_gate_m=22e-9),
+T_OX_M = {
+    # The NMOS electrical oxide thickness toxe of the PTM bulk cards (Zhao & Cao, "New generation of
+    # predictive technology model for sub-45 nm early design exploration", IEEE TED 53(11), 2006;
+    # ptm.asu.edu): 130 nm 2.25 nm, 65 nm 1.85 nm, 45 nm HP (metal gate / high-k) 1.25 nm, 22 nm HP 1.05 nm.
+    "130nm": 2.25e-9, "65nm": 1.85e-9, "45nm": 1.25e-9, "22nm": 1.05e-9,
 }
+# Per node: the supply and gate length of that node's SRAM cell (`imc.devices.sram.NODES`) and its oxide
+NODES = {node: dict(vdd_v=CELL_NODES[node]["vdd_v"], t_ox_m=t_ox, l_gate_m=CELL_NODES[node]["l_read_m"])
+         for node, t_ox in T_OX_M.items()}
 
 
 def off_current_per_width_a_m(node: str) -> float:

@@ -45,6 +45,12 @@ def _z_bounds(codes_min: int, codes_max: int, weights: np.ndarray) -> tuple[np.n
     return low_code * pos + high_code * neg, high_code * pos + low_code * neg
 
 
+def code_value(quantizer) -> tuple[float, float]:
+    """(value per code, value of code 0) of an activation quantizer's codes."""
+    code = quantizer.quantize(np.zeros(1))
+    return float(np.asarray(code.scale).ravel()[0]), float(np.asarray(code.offset).ravel()[0])
+
+
 def weight_codes(layer_index: int, layer, n_out: int):
     """(integer weight matrix, code bits, per-output scale s_w, None) of a layer's quantized weights, or
     for TTQ (0/1 masks of its +1 and -1 codes side by side, 2, None, the values (W_p, -W_n) they stand for)."""
@@ -143,8 +149,7 @@ def export_integer(model, name: str):
                 ops.append(LayerSpec(layer_name, weights, weight_bits=bits, input_bits=bits_in, conv=geometry,
                                      thresholds=_integer_thresholds(weights, a, b, boundaries, codes_min, codes_max),
                                      levels=levels))
-            act = activation.quantize(np.zeros(1))
-            scale_in, offset_in = float(np.asarray(act.scale).ravel()[0]), float(np.asarray(act.offset).ravel()[0])
+            scale_in, offset_in = code_value(activation)
             bits_in, codes_min, codes_max = activation.bits, int(levels.min()), int(levels.max())
             j += 1
         else:

@@ -48,7 +48,7 @@ from imc.errors import require
 from imc.mapping import MappingPlan
 from imc.mapping.spec import exact_integer_matmul
 from imc.nn import layers as L
-from imc.nn.export import weight_codes
+from imc.nn.export import code_value, weight_codes
 from imc.nn.network import Sequential
 
 TRAINING_STREAM = 2 ** 32 - 1  # last spawn-key word of every training chip (no test chip index reaches it)
@@ -139,8 +139,7 @@ def _input_scales(model: Sequential) -> list[tuple[float, float]]:
     for layer in model.layers:
         scales.append((scale, offset))
         if isinstance(layer, L.QuantizeActivation):
-            code = layer.quantizer.quantize(np.zeros(1))
-            scale, offset = float(np.asarray(code.scale).ravel()[0]), float(np.asarray(code.offset).ravel()[0])
+            scale, offset = code_value(layer.quantizer)
     return scales
 
 

@@ -37,6 +37,7 @@ assumption) plus a ``[preset]`` table describing its source (the file layout of 
 
 from __future__ import annotations
 
+import copy
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -177,7 +178,7 @@ def get(name: str, field: str = "preset") -> Preset:
 
 def design(name: str, field: str = "preset") -> dict:
     """A fresh copy of preset ``name``'s design table (nested dicts), ready for overrides."""
-    return _copy(get(name, field).design)
+    return copy.deepcopy(get(name, field).design)
 
 
 def describe(preset: Preset) -> str:
@@ -192,10 +193,6 @@ def describe(preset: Preset) -> str:
         lines.append(f"    - {row.metric} = {row.value:g}{' (recalled)' if row.recalled else ''}, {tolerance}: "
                      f"{row.source}")
     return "\n".join(lines)
-
-
-def _copy(table: dict) -> dict:
-    return {key: _copy(value) if isinstance(value, dict) else value for key, value in table.items()}
 
 
 def _register_shipped() -> None:

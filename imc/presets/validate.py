@@ -17,6 +17,7 @@ import pandas as pd
 
 from imc import presets
 from imc.presets.metrics import METRICS, Metric, Run
+from imc.sweeps.grid import flatten
 
 COLUMNS = ("preset", "metric", "unit", "published", "imc", "ratio", "difference", "tolerance", "absolute",
            "status", "reason", "source", "recalled", "design", "relative_to")
@@ -36,15 +37,9 @@ def judge(row: presets.Published, absolute: bool, imc_value: float | None) -> tu
     return ("ok", "") if within else ("missing", row.reason or "unexplained: outside the tolerance")
 
 
-def operating_point(overrides: dict | None, prefix: str = "") -> str:
+def operating_point(overrides: dict | None) -> str:
     """Design overrides as dotted ``path = value`` pairs (``""``: the preset's own design)."""
-    pairs = []
-    for key, value in (overrides or {}).items():
-        if isinstance(value, dict):
-            pairs.append(operating_point(value, f"{prefix}{key}."))
-        else:
-            pairs.append(f"{prefix}{key} = {value!r}")
-    return ", ".join(pair for pair in pairs if pair)
+    return ", ".join(f"{path} = {value!r}" for path, value in flatten(overrides or {}, "design").items())
 
 
 def points_of(preset: presets.Preset) -> dict[str, dict]:
