@@ -1,0 +1,67 @@
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from imc.devices import _kernels_random as rnd
+
+KEY = np.uint64(0x243F6A8885A308D3)
+
+
+def test_ziggurat_layers_have_equal_area_and_close_at_the_mode():
+    x, f = rnd.EDGES, rnd.HEIGHTS
+    tail = math.sqrt(math.pi / 2) * math.erfc(rnd.TAIL_X / math.sqrt(2))
+    v = rnd.TAIL_X * f[1] + tail
+    assert x[0] * f[1] == pytest.approx(v, rel=1e-12)  # the base strip: rectangle plus tail
+    layers = x[1:-1] * (f[2:] - f[1:-1])  # layer i between heights f(x_i) and f(x_{i+1}), width x_i
+    np.testing.assert_allclose(layers[:-1], v, rtol=1e-9)
+    assert x[255] * (1.0 - f[255]) == pytest.approx(v, rel=1e-9)  # the top layer reaches f(0) = 1
+    assert x[256] == 0.0 and np.all(np.diff(x[1:]) < 0)
+
+
+def test_kernel_equals_the_pure_python_reference_including_wedge_and_tail_draws():
+    draws = rnd.standard_normal(KEY, 20_000, np.float64)
+    first = range(500)
+    assert [rnd.normal_reference(KEY, k) for k in first] == list(draws[:500])
+    tail = np.flatnonzero(np.abs(draws) > rnd.TAIL_X)
+    assert tail.size >= 2
+    wedge = np.flatnonzero((np.abs(draws) > 2.0) & (np.abs(draws) < rnd.TAIL_X))[:50]
+    for k in np.concatenate([tail, wedge]):
+        assert rnd.normal_reference(KEY, int(k)) == draws[k]
+
+
+def test_a_draw_depends_only_on_key_and_index():
+    whole = rnd.standard_normal(KEY, (40, 50))
+    window = rnd.standard_normal(KEY, (7, 50), first=13 * 50)
+    np.testing.assert_array_equal(window, whole[13:20])
+    assert rnd.standard_normal(KEY, (), first=777) == whole.ravel()[777]
+    assert np.array_equal(rnd.standard_normal(KEY, 100), rnd.standard_normal(KEY, 100))
+
+
+def test_draws_are_standard_normal_in_moments_ks_and_both_tails():
+    x = rnd.standard_normal(KEY, 4_000_000, np.float64)
+    n = x.size
+    assert abs(x.mean()) < 4 / math.sqrt(n)
+    assert abs(x.var() - 1) < 4 * math.sqrt(2 / n)
+    assert abs(stats.skew(x)) < 4 * math.sqrt(6 / n)
+    assert abs(stats.kurtosis(x)) < 4 * math.sqrt(24 / n)
+    assert stats.kstest(x[:1_000_000], "norm").pvalue > 1e-3
+    for edge in (2.0, rnd.TAIL_X, 4.0):  # the wedges, the base strip's edge and the tail
+        expected = 2 * n * stats.norm.sf(edge)
+        assert abs((np.abs(x) > edge).sum() - expected) < 5 * math.sqrt(expected)
+    assert abs((x > 3.0).sum() - (x < -3.0).sum()) < 5 * math.sqrt(2 * n * stats.norm.sf(3.0))
+
+
+def test_keys_give_uncorrelated_streams_and_neighbouring_indices_are_uncorrelated():
+    n = 1_000_000
+    a = rnd.standard_normal(KEY, n, np.float64)
+    b = rnd.standard_normal(KEY + np.uint64(1), n, np.float64)
+    assert abs(np.corrcoef(a, b)[0, 1]) < 5 / math.sqrt(n)
+    assert abs(np.corrcoef(a[:-1], a[1:])[0, 1]) < 5 / math.sqrt(n)
+
+
+def test_keys_come_from_the_generator_s_stream():
+    assert rnd.draw_key(np.random.default_rng(3)) == rnd.draw_key(np.random.default_rng(3))
+    rng = np.random.default_rng(3)
+    assert rnd.draw_key(rng) != rnd.draw_key(rng)
