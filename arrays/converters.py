@@ -25,6 +25,9 @@ from imc.errors import (ParameterError, in_range, int_in_range, non_negative, pl
                                     require)
 
 ARCHITECTURES = ("sar", "flash")
+ADC_AREA_NODE_EXPONENT = 0.797  # SAR area ~ node^0.797: the Accelergy ADC plug-in's survey regression (ColumnADC)
+SAR_TRANSISTORS = {"nmos": (269, 109), "pmos": (209, 73)}  # DNN+NeuroSim SarADC.cpp: a + b (bits - 1) of each
+STRONGARM_TRANSISTORS = 11  # one StrongARM latch comparator (Razavi 2015; `SenseAmp`)
 MAX_SIGMA_GAIN_REL = 0.1  # 10 sigma below zero gain: a draw never inverts the transfer in practice
 
 
@@ -302,12 +305,15 @@ class ColumnADC:
 
         E(ENOB) = e_fixed + c_W 2^ENOB + k_th 4^ENOB,   ENOB = bits,
 
-    * ``e_fixed_j``: the resolution-independent part (comparator clocking, SAR logic,
-      reference) per conversion. Default 0: one measured converter does not split its energy
-      between a floor and a per-level part, and the survey's floor (the mean of its three
-      lowest P/f_snyq, the notebook's ``p_fs_min``) lives in its spreadsheet, not read here. A
-      preset sets it from its converter's power breakdown; a non-zero floor moves energy from
-      the 2^ENOB term to the constant one and leaves the fit point unchanged.
+    * ``e_fixed_j`` = 0.307 pJ: the resolution-independent part (comparator clocking, SAR logic,
+      reference) per conversion, the survey's horizontal asymptote as its energy notebook defines
+      it (``p_fs_min``, the mean of the three lowest P/f_snyq) over the survey's converters as
+      packaged in the Accelergy ADC plug-in (github.com/Accelergy-Project/accelergy-adc-plug-in,
+      ``adc_data/adc_list.csv``: the 215 converters of Murmann's survey with a reported area,
+      refreshed 2021-11-16): 0.19 pJ (65 nm, 200 kS/s, 56.4 dB), 0.312 pJ (90 nm, 600 kS/s,
+      58.7 dB) and 0.42 pJ (40 nm, 200 kS/s, 55.6 dB). A floor moves energy from the 2^ENOB term
+      to the constant one and leaves the fit point unchanged: 8 bits cost 1.24 pJ instead of
+      Walden's 1.10 pJ, 6 bits 0.54 pJ instead of 0.28 pJ, and E -> e_fixed + c_W at ENOB -> 0.
     * ``fom_schreier_db`` = 185 dB: the Schreier figure of merit FOM_S = SNDR + 10 log10(f_s /
       2 / P) of the survey's best converters (its FOM_S,hf envelope). With SNDR = 6.02 ENOB +
       1.76 dB and E = P / f_s, E = 10^((1.76 - FOM_S) / 10) / 2 * 4^ENOB, so k_th =
@@ -344,13 +350,28 @@ class ColumnADC:
     an 8-bit SAR then converts at 50 MS/s, below the ~100 MS/s corner under which SAR energy
     per conversion is roughly rate-independent in Murmann's survey (engineering choice).
 
-    Area. SAR: area_per_level * 2^bits, the binary-weighted capacitor DAC of 2^bits unit
-    capacitors dominating (McCreary & Gray 1975; the same 2^bits scaling as Accelergy's
-    ISAAC ADC model). ``area_per_level_m2`` = 1200 um^2 / 256: the 8-bit, 1.2 GS/s SAR ADC of
-    Kull et al. (ISSCC 2013, 32 nm SOI) that ISAAC budgets at 9600 um^2 for 8 ADCs (Shafiee
-    et al., "ISAAC: a convolutional neural network accelerator with in-situ analog arithmetic
-    in crossbars", ISCA 2016). That is a 32 nm area beside a 65 nm energy figure: an
-    optimistic area for 65 nm. Flash: (2^bits - 1) comparator areas.
+    Area. SAR: area_per_level * 2^bits * (node_m / area_node_m)^0.797, the binary-weighted
+    capacitor DAC of 2^bits unit capacitors dominating (McCreary & Gray 1975; the same 2^bits
+    scaling as Accelergy's ISAAC ADC model). ``area_per_level_m2`` = 1200 um^2 / 256 at
+    ``area_node_m`` = 32 nm: the 8-bit, 1.2 GS/s SAR ADC of Kull et al. (ISSCC 2013, 32 nm SOI)
+    that ISAAC budgets at 9600 um^2 for 8 ADCs (Shafiee et al., "ISAAC: a convolutional neural
+    network accelerator with in-situ analog arithmetic in crossbars", ISCA 2016). The node
+    exponent ``ADC_AREA_NODE_EXPONENT`` = 0.797 is the technology coefficient of the Accelergy ADC
+    plug-in's regression of log area on log node, log rate, bits and log energy over the survey's
+    converters (``adc_data/model.yaml``): at a given energy and rate the converters' area falls as
+    node^0.8, not node^2 -- the capacitor DAC, sized by matching and kT/C, does not shrink with
+    the logic. ``node_m`` = 65 nm: the converter's own node (imc's default, that of the energy
+    fit point); 8 bits then take 2110 um^2. Flash: (2^bits - 1) comparator areas.
+
+    Standby power (`leakage_power_w`): half the converter's transistor width off in any state
+    (one of the two networks of a CMOS gate is off, Weste & Harris, CMOS VLSI Design, 4th ed.,
+    sec. 5.3) at the off current per width of its process (the array's periphery, `imc.arrays.
+    drivers.off_current_per_width_a_m`), P = W / 2 I_off V_DD. SAR: the transistor count of
+    DNN+NeuroSim's SAR ADC (SarADC.cpp, CalculateUnitArea: 269 + 109 (bits - 1) nMOS and 209 +
+    73 (bits - 1) pMOS of minimum size; Peng et al., IEDM 2019) at the unit inverter's 2 L nMOS and
+    4 L pMOS widths (Weste & Harris sec. 4.2), L = ``node_m``: comparator, SAR logic and DAC
+    switches. Flash: 2^bits - 1 StrongARM comparators of 11 transistors at the unit inverter's mean
+    3 L (engineering assumption; encoder and ladder left out). 8-bit SAR at 65 nm and 1 V: 15 nW.
     """
 
     bits: int = 8
@@ -364,11 +385,13 @@ class ColumnADC:
     fom_j_per_step: float = 4.4e-15
     fom_enob: float = 8.75
     fom_schreier_db: float = 185.0
-    e_fixed_j: float = 0.0
+    e_fixed_j: float = 0.307e-12
     vdd_v: float = 1.0
     fom_vdd_v: float = 1.0
     f_clk_hz: float = 450e6
     area_per_level_m2: float = 1200e-12 / 256
+    area_node_m: float = 32e-9
+    node_m: float = 65e-9
     comparator: SenseAmp = field(default_factory=SenseAmp)
 
     def __post_init__(self) -> None:
@@ -393,6 +416,8 @@ class ColumnADC:
         non_negative("e_fixed_j", self.e_fixed_j)
         positive("vdd_v", self.vdd_v)
         positive("fom_vdd_v", self.fom_vdd_v)
+        for name in ("area_node_m", "node_m"):
+            in_range(name, getattr(self, name), 2e-9, 10e-6, "CMOS process nodes are 2 nm to 10 um")
         require("e_fixed_j", self.e_fixed_j, self.walden_coefficient_j > 0,
                 f"e_fixed_j + k_th 4^fom_enob must stay below fom_j_per_step 2^fom_enob = "
                 f"{self.fom_j_per_step * 2.0 ** self.fom_enob:g} J (the energy of the fit point)")
@@ -403,8 +428,8 @@ class ColumnADC:
         """Fields without effect in this design (field -> why), which a loaded config warns about."""
         if self.architecture == "sar":
             return {"comparator": "only a flash ADC is costed by its comparators"}
-        return dict.fromkeys(("fom_j_per_step", "fom_enob", "fom_schreier_db", "e_fixed_j", "vdd_v", "fom_vdd_v"),
-                             "a flash ADC is costed by its comparators")
+        return dict.fromkeys(("fom_j_per_step", "fom_enob", "fom_schreier_db", "e_fixed_j", "vdd_v", "fom_vdd_v",
+                              "area_per_level_m2", "area_node_m"), "a flash ADC is costed by its comparators")
 
     @property
     def levels(self) -> int:
@@ -543,10 +568,30 @@ class ColumnADC:
 
     @property
     def area_per_adc_m2(self) -> float:
-        """SAR: area_per_level * 2^bits; flash: (2^bits - 1) comparators (m^2)."""
+        """SAR: area_per_level * 2^bits * (node_m / area_node_m)^0.797; flash: (2^bits - 1) comparators (m^2)."""
         if self.architecture == "sar":
-            return self.area_per_level_m2 * self.levels
+            return self.area_per_level_m2 * self.levels * (self.node_m / self.area_node_m) ** ADC_AREA_NODE_EXPONENT
         return self.top_code * self.comparator.area_m2
+
+    @property
+    def transistor_width_m(self) -> float:
+        """Total gate width of one converter's transistors (m), L = node_m. SAR: (269 + 109 (bits - 1)) x 2 L
+        nMOS plus (209 + 73 (bits - 1)) x 4 L pMOS; flash: (2^bits - 1) x 11 x 3 L."""
+        if self.architecture == "sar":
+            nmos, pmos = SAR_TRANSISTORS["nmos"], SAR_TRANSISTORS["pmos"]
+            return (2 * (nmos[0] + nmos[1] * (self.bits - 1)) + 4 * (pmos[0] + pmos[1] * (self.bits - 1))) * self.node_m
+        return self.top_code * STRONGARM_TRANSISTORS * 3 * self.node_m
+
+    def leakage_power_w(self, i_off_a_per_m: float) -> float:
+        """Standby power of one converter (W) at an off current of ``i_off_a_per_m`` per metre of width:
+        transistor_width / 2 x I_off x V_DD (a SAR's ``vdd_v``, a flash converter's comparator supply)."""
+        non_negative("i_off_a_per_m", i_off_a_per_m)
+        supply_v = self.vdd_v if self.architecture == "sar" else self.comparator.vdd_v
+        return self.transistor_width_m / 2 * i_off_a_per_m * supply_v
+
+    def array_leakage_power_w(self, cols: int, i_off_a_per_m: float) -> float:
+        """Standby power of the converters of ``cols`` columns (W): n_adcs(cols) `leakage_power_w`."""
+        return self.n_adcs(cols) * self.leakage_power_w(i_off_a_per_m)
 
     def n_adcs(self, cols: int) -> int:
         """ADCs an array of ``cols`` columns needs: ceil(cols / columns_per_adc)."""

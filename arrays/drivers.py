@@ -31,12 +31,19 @@ EPSILON_OX_F_PER_M = 3.9 * 8.8541878128e-12  # SiO2-equivalent permittivity (eps
 T_OX_M = {
     # The NMOS electrical oxide thickness toxe of the PTM bulk cards (Zhao & Cao, "New generation of
     # predictive technology model for sub-45 nm early design exploration", IEEE TED 53(11), 2006;
-    # ptm.asu.edu): 130 nm 2.25 nm, 65 nm 1.85 nm, 45 nm HP (metal gate / high-k) 1.25 nm, 22 nm HP 1.05 nm.
-    "130nm": 2.25e-9, "65nm": 1.85e-9, "45nm": 1.25e-9, "22nm": 1.05e-9,
+    # ptm.asu.edu): 130 nm 2.25 nm, 65 nm 1.85 nm, 45 nm HP (metal gate / high-k) 1.25 nm, 22 nm HP 1.05 nm;
+    # 28 nm: the 1.15 nm of the PTM 32 nm HP card, the transistor of the 28 nm node (`imc.devices.sram.NODES`).
+    "130nm": 2.25e-9, "65nm": 1.85e-9, "45nm": 1.25e-9, "28nm": 1.15e-9, "22nm": 1.05e-9,
 }
 # Per node: the supply and gate length of that node's SRAM cell (`imc.devices.sram.NODES`) and its oxide
 NODES = {node: dict(vdd_v=CELL_NODES[node]["vdd_v"], t_ox_m=t_ox, l_gate_m=CELL_NODES[node]["l_read_m"])
          for node, t_ox in T_OX_M.items()}
+
+# Bulk standard-cell layout rules of DNN+NeuroSim (constant.h, used by CalculateGateArea in formula.cpp; Peng,
+# Huang, Luo, Sun & Yu, "DNN+NeuroSim", IEDM 2019), in units of the feature size F (the gate length):
+CELL_HEIGHT_F = 28.0                     # MAX_TRANSISTOR_HEIGHT: height of a gate's transistor region
+POLY_PITCH_F = 1.0 + 2.8                 # POLY_WIDTH + MIN_GAP_BET_GATE_POLY: the contacted gate pitch
+DIFFUSION_HEIGHT_F = CELL_HEIGHT_F - 3.5 - 2 * (1.0 + 1.6 / 2)  # less the p-n gap and the poly extensions: 20.9
 
 
 def off_current_per_width_a_m(node: str) -> float:
@@ -79,6 +86,14 @@ class RowDrivers:
       eps_ox L / t_ox). ``i_off_a_per_m`` = 9.36e-5 A/m (93.6 pA/um): the off current per width of
       the 65 nm `SRAM6T` storage transistor (`off_current_per_width_a_m`), the same device
       physics as the cells' leakage.
+    * Area: each gate laid out as a bulk standard cell of DNN+NeuroSim's rules (``CELL_HEIGHT_F``,
+      ``POLY_PITCH_F``, ``DIFFUSION_HEIGHT_F``; CalculateGateArea of its formula.cpp): a gate of total
+      width W (nMOS + pMOS) is folded into k = ceil(W / (20.9 F)) fingers and takes H x (k + 1) CPP,
+      H = 28 F, CPP = 3.8 F, F = ``l_gate_m`` (so areas scale as F^2 at widths in proportion to F). Per
+      row: one unit gate of the decoder and the stages of the word-line chain, widths C_WL / (f^k eps_ox
+      L / t_ox), k = 1, 2, ... down to the unit inverter (the series whose sum the energy and leakage
+      use). The input register's flip-flops and the predecoder are left out (a lower bound, as for the
+      leakage). 65 nm: 0.90 um^2 per unit gate.
 
     The periphery's delay overlaps the bit-line precharge and is not added to the latency.
     """
@@ -145,6 +160,33 @@ class RowDrivers:
         if c_wl_f is not None:
             energy["wl_driver"] = pulses * self.driver_energy_j(c_wl_f)
         return OpCost(energy, 0.0)
+
+    @property
+    def unit_width_m(self) -> float:
+        """Gate width of the unit inverter, nMOS plus pMOS (m): unit_width_l L."""
+        return self.unit_width_l * self.l_gate_m
+
+    def gate_area_m2(self, width_m: float) -> float:
+        """Layout area (m^2) of one gate of total width ``width_m``: H (1 + ceil(W / (20.9 F))) CPP, F = L."""
+        positive("width_m", width_m)
+        fingers = max(1, math.ceil(width_m / (DIFFUSION_HEIGHT_F * self.l_gate_m) - 1e-9))
+        return CELL_HEIGHT_F * self.l_gate_m * (1 + fingers) * POLY_PITCH_F * self.l_gate_m
+
+    def chain_widths_m(self, c_wl_f: float) -> list[float]:
+        """Gate widths (m) of the stages of one word-line buffer chain, the last first: C_WL / (f^k eps_ox L /
+        t_ox) for k = 1, 2, ... while at least the unit inverter's (the last stage always)."""
+        positive("c_wl_f", c_wl_f)
+        widths = [c_wl_f / (self.stage_effort * self.c_gate_per_width_f_m)]
+        while widths[-1] / self.stage_effort >= self.unit_width_m:
+            widths.append(widths[-1] / self.stage_effort)
+        return widths
+
+    def area_m2(self, rows: int, c_wl_f: float | None) -> float:
+        """Area of the row periphery of ``rows`` word lines (m^2): per row, one unit decoder gate plus the
+        stages of its chain (`chain_widths_m`; none when ``c_wl_f`` is None), each `gate_area_m2`."""
+        int_in_range("rows", rows, 1)
+        chain = [] if c_wl_f is None else self.chain_widths_m(c_wl_f)
+        return rows * sum(self.gate_area_m2(width) for width in [self.unit_width_m, *chain])
 
     def leakage_power_w(self, rows: int, c_wl_f: float | None) -> float:
         """Standby power of the row periphery of ``rows`` rows (W): rows (W_chain + W_unit) / 2 I_off V_DD,

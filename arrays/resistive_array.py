@@ -34,7 +34,7 @@ from imc.arrays.base import (ARRAYS, Array, ArrayGeometry, Conditions, OpCost, R
                              tile_operands)
 from imc.devices import Device
 from imc.devices.rram import RRAM
-from imc.errors import int_in_range, plausible, positive, require
+from imc.errors import in_range, int_in_range, plausible, positive, require
 
 SCHEMES = tuple(s.value for s in InputScheme if s is not InputScheme.BINARY)
 BLOCK_VALUES = 2 ** 17  # drive values per GEMM block (512 KiB of float32): small buffers, reused and cache-resident
@@ -72,8 +72,10 @@ class ResistiveArray(Array):
     cells), solved once per `matvec` call for every row (`imc.arrays.ir_drop.transfer_matrix`).
     ``c_wl_cell_f`` = 0.2 fF word-line capacitance per 1T1R cell (gate of the access transistor
     plus a 12F-wide wire segment at 65 nm: engineering assumption), ``t_read_s``: one evaluation
-    cycle (default the device's read pulse), ``cell_area_m2`` = 48 F^2 at F = 65 nm for a 1T1R
-    cell (12F x 4F, the NeuroSim 1T1R layout: Chen, Peng & Yu, IEEE TCAD 2018).
+    cycle (default the device's read pulse). Cell area ``cell_area_m2`` = ``cell_area_f2`` F^2 with F =
+    ``feature_m``, the array's node: 48 F^2 for a 1T1R cell (12F x 4F, the NeuroSim 1T1R layout: Chen,
+    Peng & Yu, IEEE TCAD 2018) at 65 nm by default; the ADCs and the row periphery take their node from
+    ``adc.node_m`` and ``digital.drivers`` (set them together).
     """
 
     rows: int = 128
@@ -85,7 +87,8 @@ class ResistiveArray(Array):
     wires: CrossbarWires | None = None
     ohmic: bool = False
     c_wl_cell_f: float = 0.2e-15
-    cell_area_m2: float = 48 * 65e-9 ** 2
+    cell_area_f2: float = 48.0
+    feature_m: float = 65e-9
     digital: DigitalCosts = field(default_factory=DigitalCosts)
 
     cell_kinds = ("rram", "skyrmion", "pcm", "fefet", "stt_mram")
@@ -100,7 +103,8 @@ class ResistiveArray(Array):
         require("input_scheme", self.input_scheme, self.input_scheme in SCHEMES, f"allowed: {SCHEMES}")
         int_in_range("input_bits", self.input_bits, 1, 16)
         positive("c_wl_cell_f", self.c_wl_cell_f)
-        positive("cell_area_m2", self.cell_area_m2)
+        positive("cell_area_f2", self.cell_area_f2)
+        in_range("feature_m", self.feature_m, 2e-9, 10e-6, "CMOS process nodes are 2 nm to 10 um")
         require("ohmic", self.ohmic, not self.ohmic or getattr(self.device, "level_spacing", "conductance") == "conductance",
                 "Ohm's-law cells (ohmic = true) need levels evenly spaced in conductance: set "
                 "device.level_spacing = 'conductance' (the device spaces them in its non-linear read current)")
@@ -118,6 +122,11 @@ class ResistiveArray(Array):
         """The device's nominal conductance of each stored state (S)."""
         levels = self.device.level_conductances_s
         return np.asarray(levels() if callable(levels) else levels, dtype=np.float64)
+
+    @property
+    def cell_area_m2(self) -> float:
+        """Area of one cell (m^2): cell_area_f2 x feature_m^2."""
+        return self.cell_area_f2 * self.feature_m ** 2
 
     @property
     def v_read_v(self) -> float:
@@ -458,7 +467,7 @@ class ResistiveArray(Array):
                         "amplitude": ((x * v_unit) ** 2).sum(1).mean() * self.t_read_s,
                         }.get(scheme, ones * self.v_read_v ** 2 * self.t_read_s)
         width = int(np.ceil(np.log2(self.full_scale_count(rows) * 2 ** bits + 1)))
-        shift_add = used_cols * width * self.digital.e_add_bit_j if scheme == "bit_serial" else None
+        shift_add = used_cols * width * self.digital.add_energy_per_bit_j if scheme == "bit_serial" else None
         drivers, t_inputs = input_cost(scheme, bits, rows, self.cols * self.c_wl_cell_f, self.v_read_v,
                                        self.t_read_s, p_one=float(ones / (rows * bits)), e_shift_add_j=shift_add)
         energy = {"cells": float((used_cols + 1) * mean_conductance_s * cell_time_v2),
@@ -467,11 +476,16 @@ class ResistiveArray(Array):
         return OpCost(energy, t_inputs + cycles * self.adc.array_conversion_time_s(used_cols + 1))
 
     def leakage_power_w(self) -> float:
-        """Standby power of the row periphery (`imc.arrays.drivers.RowDrivers.leakage_power_w`); the
-        non-volatile cells hold their state unpowered."""
-        return self.digital.drivers.leakage_power_w(self.rows, self.cols * self.c_wl_cell_f)
+        """Standby power of the row periphery (`imc.arrays.drivers.RowDrivers.leakage_power_w`) and of the
+        column ADCs, reference column's included (`ColumnADC.array_leakage_power_w` at the periphery's off
+        current per width); the non-volatile cells hold their state unpowered."""
+        drivers = self.digital.drivers
+        return (drivers.leakage_power_w(self.rows, self.cols * self.c_wl_cell_f)
+                + self.adc.array_leakage_power_w(self.cols + 1, drivers.i_off_a_per_m))
 
     def area_m2(self) -> float:
-        """Cells (with the reference column) plus column ADCs (m^2)."""
-        return self.rows * (self.cols + 1) * self.cell_area_m2 + self.adc.array_cost(self.cols + 1).area_m2
+        """Cells with the reference column (`cell_area_m2`), their column ADCs (`ColumnADC.area_per_adc_m2`
+        at the converter's node) and the row periphery (`imc.arrays.drivers.RowDrivers.area_m2`) (m^2)."""
+        return (self.rows * (self.cols + 1) * self.cell_area_m2 + self.adc.array_cost(self.cols + 1).area_m2
+                + self.digital.drivers.area_m2(self.rows, self.cols * self.c_wl_cell_f))
 

@@ -169,9 +169,10 @@ def sample_amplitude_instance(array: SRAMArray, n_arrays: int, rng: np.random.Ge
     Memory: N float32 copies of the array, 4 N rows cols bytes per array.
     """
     int_in_range("n_arrays", n_arrays, 1)
-    mismatch, adcs = array.sample_silicon(n_arrays, rng, variation)
-    codes = range(1, word_line_levels(array).steps.size)
-    cells = level_currents(array, mismatch, (n_arrays, array.rows, array.cols), codes)
+    silicon, adcs = array.sample_silicon(n_arrays, rng, variation)
+    shape = (n_arrays, array.rows, array.cols)
+    mismatch = None if silicon is None else silicon.instance(np.ones(shape, dtype=np.int8))
+    cells = level_currents(array, mismatch, shape, range(1, word_line_levels(array).steps.size))
     return AmplitudeInstance(np.ascontiguousarray(np.moveaxis(cells, 0, 1)), adcs)
 
 
@@ -253,8 +254,8 @@ def bit_serial_op_cost(array: SRAMArray, codes, states) -> OpCost:
     Cycle b raises the rows whose bit b is 1 to V_WL and converts every column, full scale r
     cells; the digital periphery shifts and adds the k partial sums (ISAAC: Shafiee et al., ISCA
     2016). Energy: the k binary `SRAMArray.read_cost`s by component, plus ``shift_add``, one add of
-    ceil(log2(r N + 1)) bits per column per cycle at ``digital.e_add_bit_j``. Latency: the k op
-    latencies plus the last add, 1 / ``digital.f_clk_hz`` (each earlier add overlaps the next cycle).
+    ceil(log2(r N + 1)) bits per column per cycle at `DigitalCosts.add_energy_per_bit_j`. Latency: the k op
+    latencies plus the last add, 1 / `DigitalCosts.clock_hz` (each earlier add overlaps the next cycle).
     """
     codes, states = _check_product(array, codes, states)
     binary = replace(array, input_bits=1)
@@ -268,8 +269,8 @@ def bit_serial_op_cost(array: SRAMArray, codes, states) -> OpCost:
             energy_j[name] = energy_j.get(name, 0.0) + value
         latency_s += cost.latency_s
     width = math.ceil(math.log2(rows * _top_code(array) + 1))
-    energy_j["shift_add"] = array.input_bits * cols * width * array.digital.e_add_bit_j
-    return OpCost(energy_j, latency_s + 1.0 / array.digital.f_clk_hz)
+    energy_j["shift_add"] = array.input_bits * cols * width * array.digital.add_energy_per_bit_j
+    return OpCost(energy_j, latency_s + 1.0 / array.digital.clock_hz)
 
 
 def _top_code(array: SRAMArray) -> int:

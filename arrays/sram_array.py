@@ -13,7 +13,7 @@ from imc.arrays.converters import (ADCInstance, ColumnADC, ColumnConversion, Col
 from imc.arrays.periphery import DigitalCosts
 from imc.devices import _kernels as device_kernels
 from imc.arrays.sram_amplitude import level_currents, word_line_levels
-from imc.devices.sram import SRAM6T, SRAMBitCell, SRAMInstance
+from imc.devices.sram import SRAM6T, SRAMBitCell, SRAMSilicon
 from imc.errors import ParameterError, int_in_range, plausible, positive, require
 
 SETTLE_TIME_CONSTANTS = 5.0
@@ -24,14 +24,30 @@ MAX_INPUT_BITS = 8
 
 @dataclass(frozen=True, eq=False)
 class ArrayInstance:
-    """Static state of the arrays of one chip: relative cell read currents (n_arrays, rows, cols),
-    float32, the column-ADC instance of each array, the input-referred offsets (V) of the
-    column sense amplifiers (n_arrays, cols) and the cells' threshold shifts (None: nominal)."""
+    """Static state of the arrays of one chip: the cells' threshold shifts (`SRAMSilicon`, drawn on
+    demand; None: nominal), the column-ADC instance of each array, the input-referred offsets (V)
+    of the column sense amplifiers (n_arrays, cols), the arrays' shape (n_arrays, logical rows,
+    cols) and their word-line voltage (V)."""
 
-    cells: np.ndarray
+    silicon: SRAMSilicon | None
     adcs: list[ADCInstance]
     sense_offsets_v: np.ndarray
-    mismatch: SRAMInstance | None = None
+    shape: tuple[int, int, int]
+    v_wl_v: float
+
+    def tile_cells(self, array_index: int, states: np.ndarray) -> np.ndarray:
+        """``states`` (logical rows x columns of array ``array_index``, from its first) times their
+        cells' read currents relative to nominal, float32 (`SRAMSilicon.relative_currents`, which
+        draws only these cells; nominal cells: 1)."""
+        if self.silicon is None:
+            return states.astype(np.float32)
+        return self.silicon.relative_currents(array_index, states, self.v_wl_v)
+
+    @cached_property
+    def cells(self) -> np.ndarray:
+        """Every cell's read current relative to nominal, (n_arrays, logical rows, cols) float32."""
+        ones = np.ones(self.shape[1:], dtype=np.int8)
+        return np.stack([self.tile_cells(index, ones) for index in range(self.shape[0])])
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,8 +156,7 @@ class SRAMArray(Array):
             conversion = self.column_conversion([chip.adcs[tile.array_index]], cols,
                                                 tile.adc_full_scales / tile.full_scale_count)
             amplitude = tile.sliced and tile.encoding.scheme == "amplitude"
-            cells = (self.level_cells(chip, tile) if amplitude
-                     else tile.states * chip.cells[tile.array_index, :rows, :cols])
+            cells = self.level_cells(chip, tile) if amplitude else chip.tile_cells(tile.array_index, tile.states)
             states.append(SRAMTileState(tile, tile_operands(tile, cells, conversion,
                                                             linear_readout=self._linear_readout(tile)),
                                         chip.sense_offsets_v[tile.array_index, :cols]))
@@ -166,9 +181,7 @@ class SRAMArray(Array):
         ``steps[c]`` times the cell's current relative to nominal there: `imc.arrays.sram_amplitude`),
         for the codes 1 .. 2^k - 1 of the tile's k-bit inputs."""
         rows, cols = tile.states.shape
-        window = (tile.array_index, slice(0, rows), slice(0, cols))
-        mismatch = None if chip.mismatch is None else SRAMInstance(
-            chip.mismatch.states[window], chip.mismatch.dvth_read[window], chip.mismatch.dvth_stack[window])
+        mismatch = None if chip.silicon is None else chip.silicon.window(tile.array_index, rows, cols)
         currents = level_currents(self, mismatch, (rows, cols), range(1, tile.encoding.steps + 1))
         return currents * tile.states.astype(np.float32)
 
@@ -201,9 +214,12 @@ class SRAMArray(Array):
     def leakage_power_w(self) -> float:
         """rows x cols x I_leak x V_DD: one off storage-gated path per cell at the nominal threshold
         (`SRAMBitCell.leakage_current_a`), a lower bound, plus the row periphery's standby power
-        (`imc.arrays.drivers.RowDrivers.leakage_power_w`)."""
+        (`imc.arrays.drivers.RowDrivers.leakage_power_w`, one chain per word line: ``logical_rows``) and
+        the column ADCs' (`ColumnADC.array_leakage_power_w` at the periphery's off current per width)."""
         cells_w = self.rows * self.cols * self.device.leakage_current_a(np.zeros(1))[0] * self.device.vdd_v
-        return float(cells_w + self.digital.drivers.leakage_power_w(self.rows, self.c_wl_f))
+        drivers = self.digital.drivers
+        return float(cells_w + drivers.leakage_power_w(self.logical_rows, self.c_wl_f)
+                     + self.adc.array_leakage_power_w(self.cols, drivers.i_off_a_per_m))
 
     def reliability(self) -> dict[str, float]:
         return {"read-disturb P(flip) per cell op at full scale": self.read_disturb_probability()}
@@ -248,9 +264,12 @@ class SRAMArray(Array):
         return self.cols * self.device.c_wl_cell_f
 
     def area_m2(self) -> float:
-        """Area of the cell matrix plus its column ADCs (m^2); drivers and digital logic are not
-        in the area model."""
-        return self.rows * self.cols * self.device.cell_area_m2 + self.adc.array_cost(self.cols).area_m2
+        """Area of the cell matrix (the device's ``cell_area_m2``, its node's published cell), its column
+        ADCs (`ColumnADC.area_per_adc_m2` at the converter's node) and its row periphery
+        (`imc.arrays.drivers.RowDrivers.area_m2`, one chain per word line) (m^2); the latches, word-line
+        DACs and digital logic are not in the area model."""
+        return (self.rows * self.cols * self.device.cell_area_m2 + self.adc.array_cost(self.cols).area_m2
+                + self.digital.drivers.area_m2(self.logical_rows, self.c_wl_f))
 
     def pulse_width_s(self, full_scale_count: int) -> float:
         """Word-line pulse (s) that swings a bit line by v_swing_v for ``full_scale_count`` cells."""
@@ -270,30 +289,23 @@ class SRAMArray(Array):
         return SETTLE_TIME_CONSTANTS * self.r_precharge_ohm * self.c_bl_f
 
     def sample_instance(self, n_arrays: int, rng: np.random.Generator, variation: bool = True) -> ArrayInstance:
-        """Static state of ``n_arrays`` arrays of one chip: cell currents relative to nominal
-        (all ones without variation) and each array's column ADCs (without variation their
-        random offset, gain and DNL are zero; the systematic INL stays)."""
-        mismatch, adcs = self.sample_silicon(n_arrays, rng, variation)
-        if mismatch is not None:
-            cells = self.device.relative_current_tabulated(mismatch, self.v_wl_v)
-            if self.device.ports > 1:  # (ports, n, rows, cols) -> logical rows port-interleaved
-                cells = np.ascontiguousarray(np.moveaxis(cells, 0, -2).reshape(n_arrays, self.logical_rows, self.cols))
-        else:
-            cells = np.ones((n_arrays, self.logical_rows, self.cols), dtype=np.float32)
+        """Static state of ``n_arrays`` arrays of one chip (`sample_silicon`, then the sense
+        amplifiers' offsets, zero without variation or latches); its cells are drawn on demand
+        (`ArrayInstance.tile_cells`, `ArrayInstance.cells`)."""
+        silicon, adcs = self.sample_silicon(n_arrays, rng, variation)
         offsets = (self.sense_amp.sample_instance(n_arrays * self.cols, rng).reshape(n_arrays, self.cols)
                    if variation and self.sensing == "sense_amp" else np.zeros((n_arrays, self.cols)))
-        return ArrayInstance(cells, adcs, offsets, mismatch)
+        return ArrayInstance(silicon, adcs, offsets, (n_arrays, self.logical_rows, self.cols), self.v_wl_v)
 
     def sample_silicon(self, n_arrays: int, rng: np.random.Generator,
-                       variation: bool = True) -> tuple[SRAMInstance | None, list[ADCInstance]]:
-        """The random draws every read mode of one chip shares, in a fixed order: the threshold
-        shifts of all cells (None without variation), then each array's column ADCs (nominal
-        without variation). Binary and amplitude reads of the same ``rng`` state see the same
-        silicon."""
-        mismatch = (self.device.sample_instance(np.ones((n_arrays, self.rows, self.cols), dtype=np.int8), rng)
-                    if variation else None)
+                       variation: bool = True) -> tuple[SRAMSilicon | None, list[ADCInstance]]:
+        """The random draws every read mode of one chip shares, in a fixed order: the keys of the
+        threshold shifts of all cells (`SRAMBitCell.sample_silicon`; None without variation), then
+        each array's column ADCs (nominal without variation). Binary and amplitude reads of the same
+        ``rng`` state see the same silicon."""
+        silicon = self.device.sample_silicon((n_arrays, self.rows, self.cols), rng) if variation else None
         adc = self.adc if variation else self.adc.nominal()
-        return mismatch, [adc.sample_instance(adc.n_adcs(self.cols), rng) for _ in range(n_arrays)]
+        return silicon, [adc.sample_instance(adc.n_adcs(self.cols), rng) for _ in range(n_arrays)]
 
     def column_sums(self, word_lines: np.ndarray, cells: np.ndarray) -> np.ndarray:
         """Column current sums in nominal-cell units, float32 (..., batch, c).

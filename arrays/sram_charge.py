@@ -23,8 +23,9 @@ from imc.arrays.base import ARRAYS, Array, ArrayGeometry, OpCost, ReadOperands, 
 from imc.arrays.converters import ADCInstance, ColumnADC, SenseAmp
 from imc.arrays.periphery import DigitalCosts
 from imc.arrays.sram_array import SENSING
-from imc.devices.sram_charge import SETTLE_TIME_CONSTANTS, SRAM10TCap
-from imc.errors import int_in_range, plausible, positive, require
+from imc.devices.sram import alpha_power_delay_ratio
+from imc.devices.sram_charge import SETTLE_TIME_CONSTANTS, SRAM10TCap, settle_time_constants
+from imc.errors import int_in_range, non_negative, plausible, positive, require
 
 OPERATIONS = ("xnor", "and")
 WEIGHT_ENCODINGS = ("offset", "differential", "twos_complement")
@@ -66,23 +67,31 @@ class ChargeSRAMArray(Array):
       per input -- the bit-parallel / bit-serial mode of Jia et al., IEEE JSSC 55(9), 2020, where
       multi-bit weights are sliced over columns of 1-bit cells and inputs are applied one bit per
       cycle; both sign encodings and the multi-bit weight encodings then apply.
-    * ``r_driver_ohm`` = 1 kOhm: the input-line drivers and the compute line's reset switch, a ~1 um
-      wide 65 nm device (as the current-domain array's precharge device); each settles in 5 R C.
+    * ``r_driver_ohm`` = 1 kOhm at the node's nominal supply (``device.vdd_ref_v``): the input-line
+      drivers and the compute line's reset switch, a ~1 um wide 65 nm device (as the current-domain
+      array's precharge device; engineering assumption), following the cell's supply as its switch
+      does (`SRAM10TCap.supply_delay_ratio`, the alpha-power law).
+    * ``datapath_area_m2`` = 0: the near-memory digital datapath beside the array (shift-and-add,
+      output stage), not modelled by default; a preset sets its paper's measured area.
     * ``sensing`` = "sense_amp" adds a 1-bit latch (`SenseAmp`) per column: a binary sign layer that
       fits one tile is read by comparing each line with the voltage of its threshold count less half
       a step, V > (t - 1/2) V_step + offset -- the line is linear in the count, so a nominal latch
       decides exactly; the other layers keep their ADCs.
 
-    One operation: reset the compute lines while the input lines settle and every cell drives its
-    capacitor (`SRAM10TCap.settle_time_s`), share the charge (another settle time), convert every
-    used column. The ADCs' full scale follows the tile's full-scale count (`full_scale_v`), or each
-    column's own calibrated range.
+    One operation (`phases_s`): clock the cycle's input bit plane into the input register (one period
+    of the periphery's clock at its supply, `DigitalCosts.clock_hz`), raise the input lines and let
+    every cell drive its plate, while the compute lines are reset; share the charge; convert every
+    used column. The analog nodes settle within half an LSB of the ADC, N = (bits + 1) ln 2 time
+    constants (`imc.devices.sram_charge.settle_time_constants`); the input lines, digital gate
+    signals, within 1 % (5 time constants). The ADCs' full scale follows the tile's full-scale count
+    (`full_scale_v`), or each column's own calibrated range.
     """
 
     rows: int = 256
     cols: int = 128
     operation: str = "xnor"
     r_driver_ohm: float = 1e3
+    datapath_area_m2: float = 0.0
     device: SRAM10TCap = field(default_factory=SRAM10TCap)
     adc: ColumnADC = field(default_factory=ColumnADC)
     digital: DigitalCosts = field(default_factory=DigitalCosts)
@@ -98,9 +107,11 @@ class ChargeSRAMArray(Array):
         require("operation", self.operation, self.operation in OPERATIONS,
                 f"allowed: {OPERATIONS} (XNOR of +-1 inputs in one row, or AND of 0/1 bits for sliced layers)")
         positive("r_driver_ohm", self.r_driver_ohm)
+        non_negative("datapath_area_m2", self.datapath_area_m2)
         require("sensing", self.sensing, self.sensing in SENSING, f"allowed: {SENSING}")
         require("device", type(self.device).__name__, isinstance(self.device, SRAM10TCap),
                 "must be a capacitor-coupled cell (SRAM10TCap)")
+        self.adc_delay_ratio  # noqa: B018 -- an ADC supply at or below the threshold fails at load
 
     def ignored_fields(self) -> dict[str, str]:
         """Fields without effect in this design (field -> why), which a loaded config warns about."""
@@ -232,8 +243,7 @@ class ChargeSRAMArray(Array):
         column. ``cells``: C_c V_DD^2 per driven capacitor (`SRAM10TCap.drive_energy_j`; sharing and
         the reset to ground draw nothing from the supply); ``wordline``: C_WL V_DD^2 per raised input
         line (Rabaey et al., ch. 5); ``adc``: one conversion per used column (``sense_amp``: one latch
-        decision instead). Latency: the line reset (5 R_driver C_total) alongside the input lines
-        (5 R_driver C_WL) and the plate drive, then the charge sharing, then the conversions.
+        decision instead). Latency: `latency_s` of the `phases_s`.
         """
         driven_cells = np.asarray(driven_cells, dtype=np.float64)
         c_wl_f = self.cols * self.device.c_wl_cell_f
@@ -241,25 +251,73 @@ class ChargeSRAMArray(Array):
                   "wordline": float(active_rows * c_wl_f * self.device.vdd_v ** 2)}
         if sense_amp:
             energy["sense_amp"] = float(driven_cells.size * self.sense_amp.energy_per_decision_j)
-            conversion_s = self.sense_amp.latency_s
         else:
             energy["adc"] = float(driven_cells.size * self.adc.energy_per_conversion_j)
-            conversion_s = self.adc.array_conversion_time_s(driven_cells.size)
-        settle = self.device.settle_time_s
-        reset_s = SETTLE_TIME_CONSTANTS * self.r_driver_ohm * self.c_total_f
-        inputs_s = SETTLE_TIME_CONSTANTS * self.r_driver_ohm * c_wl_f + settle
-        return OpCost(energy, max(reset_s, inputs_s) + settle + conversion_s)
+        return OpCost(energy, self.latency_s(driven_cells.size, sense_amp))
+
+    @property
+    def reset_resistance_ohm(self) -> float:
+        """The input-line drivers' and reset switch's resistance at the cell's supply (Ohm):
+        r_driver_ohm x `SRAM10TCap.supply_delay_ratio`."""
+        return self.r_driver_ohm * self.device.supply_delay_ratio()
+
+    @property
+    def adc_delay_ratio(self) -> float:
+        """The SAR's clock period at its supply ``adc.vdd_v`` over that at its reference ``adc.fom_vdd_v``
+        (`alpha_power_delay_ratio` with the node's transistor, ``device.vth0_v`` and ``device.alpha``):
+        ``adc.f_clk_hz`` is taken as the clock at the converter's reference supply (assumption: the
+        converter names no supply for its clock)."""
+        return alpha_power_delay_ratio(self.adc.vdd_v, self.adc.fom_vdd_v, self.device.vth0_v, self.device.alpha,
+                                       ("adc.vdd_v", "adc.fom_vdd_v"))
+
+    def phases_s(self, columns: int, sense_amp: bool = False) -> dict[str, float]:
+        """Duration (s) of each phase of one operation converting ``columns`` columns.
+
+        * ``load``: the input register takes the cycle's bit plane, one period of `DigitalCosts.clock_hz`;
+        * ``inputs``: the input lines, 5 R_drv C_WL (R_drv = `reset_resistance_ohm`, C_WL = cols C_WL,cell);
+        * ``plates``: every cell drives its plate, `SRAM10TCap.settle_time_s` (N R_on C_c);
+        * ``reset``: the compute line to ground through its reset switch, N R_drv C_total;
+        * ``share``: the charge sharing, `SRAM10TCap.settle_time_s` (the star's slowest mode, R_on C_c);
+        * ``convert``: the column ADCs, (bits + 1) SAR cycles per converter's columns
+          (`ColumnADC.array_conversion_time_s`) x `adc_delay_ratio` -- or one latch decision
+          (`SenseAmp.latency_s`) with ``sense_amp``.
+
+        N = ln(2^(bits + 1)) of ``adc.bits`` (a latch resolves the same counts).
+        """
+        int_in_range("columns", columns, 1)
+        settle = self.device.settle_time_s(self.adc.bits)
+        c_wl_f = self.cols * self.device.c_wl_cell_f
+        convert = (self.sense_amp.latency_s if sense_amp
+                   else self.adc.array_conversion_time_s(columns) * self.adc_delay_ratio)
+        return {"load": 1.0 / self.digital.clock_hz,
+                "inputs": SETTLE_TIME_CONSTANTS * self.reset_resistance_ohm * c_wl_f,
+                "plates": settle,
+                "reset": settle_time_constants(self.adc.bits) * self.reset_resistance_ohm * self.c_total_f,
+                "share": settle,
+                "convert": convert}
+
+    def latency_s(self, columns: int, sense_amp: bool = False) -> float:
+        """One operation (s): the reset alongside the load, input lines and plates, then the sharing,
+        then the conversion, max(reset, load + inputs + plates) + share + convert (`phases_s`)."""
+        t = self.phases_s(columns, sense_amp)
+        return max(t["reset"], t["load"] + t["inputs"] + t["plates"]) + t["share"] + t["convert"]
 
     def area_m2(self) -> float:
-        """Cells (their capacitors above them) plus column ADCs (m^2); drivers are not modelled."""
-        return self.rows * self.cols * self.device.cell_area_m2 + self.adc.array_cost(self.cols).area_m2
+        """Cells (their capacitors above them), column ADCs and the near-memory datapath
+        (``datapath_area_m2``) (m^2); drivers are not modelled apart from the cells (a measured
+        bit-cell area per bit may include them)."""
+        return (self.rows * self.cols * self.device.cell_area_m2 + self.adc.array_cost(self.cols).area_m2
+                + self.datapath_area_m2)
 
     def leakage_power_w(self) -> float:
         """rows x cols x I_leak x V_DD of the cells' 6T cores (`SRAMBitCell.leakage_current_a` at the
         nominal threshold; the compute transistors' leakage is left out: a lower bound), plus the row
-        periphery's standby power (`imc.arrays.drivers.RowDrivers.leakage_power_w`)."""
+        periphery's standby power (`imc.arrays.drivers.RowDrivers.leakage_power_w`) and the column
+        ADCs' (`ColumnADC.array_leakage_power_w` at the periphery's off current per width)."""
+        drivers = self.digital.drivers
         cells_w = self.rows * self.cols * self.device.leakage_current_a(np.zeros(1))[0] * self.device.vdd_v
-        return float(cells_w + self.digital.drivers.leakage_power_w(self.rows, self.cols * self.device.c_wl_cell_f))
+        return float(cells_w + drivers.leakage_power_w(self.rows, self.cols * self.device.c_wl_cell_f)
+                     + self.adc.array_leakage_power_w(self.cols, drivers.i_off_a_per_m))
 
     def design_summary(self) -> str:
         attenuation = self.rows * self.device.c_c_f / self.c_total_f

@@ -10,6 +10,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from imc.devices._kernels_random import normal_at
+
 NEWTON_ITERATIONS = 40
 
 
@@ -141,6 +143,17 @@ def stack_read_current_reference(dvth_read, dvth_stack, v_wl_v, vdd_v, vth0_v, a
     return np.where(conducting, current, 0.0)
 
 
+@njit(cache=True, inline="always")
+def _bilinear(u, v, table):
+    """``table`` interpolated at fractional indices (u, v) inside its grid."""
+    nx, ny = table.shape
+    i = min(int(u), nx - 2)
+    j = min(int(v), ny - 2)
+    fu, fv = u - i, v - j
+    return ((1 - fu) * ((1 - fv) * table[i, j] + fv * table[i, j + 1])
+            + fu * ((1 - fv) * table[i + 1, j] + fv * table[i + 1, j + 1]))
+
+
 @njit(cache=True, nogil=True)
 def bilinear_lookup(x, y, x0, dx, y0, dy, table, out):
     """Bilinear interpolation of ``table`` (nx, ny) on the grid x0 + i dx, y0 + j dy, into ``out``.
@@ -150,17 +163,14 @@ def bilinear_lookup(x, y, x0, dx, y0, dy, table, out):
     """
     nx, ny = table.shape
     flat_x, flat_y, flat_out = x.ravel(), y.ravel(), out.ravel()
+    per_dx, per_dy = 1.0 / dx, 1.0 / dy
     for k in range(flat_x.size):
-        u = (flat_x[k] - x0) / dx
-        v = (flat_y[k] - y0) / dy
+        u = (flat_x[k] - x0) * per_dx
+        v = (flat_y[k] - y0) * per_dy
         if not (0.0 <= u <= nx - 1 and 0.0 <= v <= ny - 1):
             flat_out[k] = np.nan
             continue
-        i = min(int(u), nx - 2)
-        j = min(int(v), ny - 2)
-        fu, fv = u - i, v - j
-        flat_out[k] = ((1 - fu) * ((1 - fv) * table[i, j] + fv * table[i, j + 1])
-                       + fu * ((1 - fv) * table[i + 1, j] + fv * table[i + 1, j + 1]))
+        flat_out[k] = _bilinear(u, v, table)
     return out
 
 
@@ -176,3 +186,39 @@ def bilinear_lookup_reference(x, y, x0, dx, y0, dy, table):
     value = ((1 - fu) * ((1 - fv) * table[i, j] + fv * table[i, j + 1])
              + fu * ((1 - fv) * table[i + 1, j] + fv * table[i + 1, j + 1]))
     return np.where(inside, value, np.nan)
+
+
+@njit(cache=True, nogil=True)
+def mismatch_currents(key_read, key_stack, sigma_read_v, sigma_stack_v, ports, arrays, array_index, rows, cols,
+                      states, x0, dx, y0, dy, table, out):
+    """Relative read currents of one array's conducting cells, drawn and tabulated in one pass.
+
+    Logical row l of array ``array_index`` is physical row l // ports, port l % ports of a block of
+    (ports, arrays, rows, cols) cells; cell (l, c) with ``states[l, c] != 0`` gets the threshold shifts
+    float32(sigma) * float32(normal_at(key, index)) of its C-order index in that block (the values of
+    `imc.devices._kernels_random.standard_normal` over the whole block) and ``out[l, c]`` = the
+    `bilinear_lookup` of ``table`` at them (NaN outside the grid); cells storing 0 get 0.
+    Serial and free of the GIL: chips are programmed in parallel threads.
+    """
+    nx, ny = table.shape
+    sigma_read = np.float32(sigma_read_v)
+    sigma_stack = np.float32(sigma_stack_v)
+    per_dx, per_dy = 1.0 / dx, 1.0 / dy
+    conducting = np.empty(states.shape[1], dtype=np.intp)  # one row's cells storing 1, then their grid points
+    u = np.empty(states.shape[1])
+    v = np.empty(states.shape[1])
+    for row in range(states.shape[0]):
+        base = (((row % ports) * arrays + array_index) * rows + row // ports) * cols
+        n = 0
+        for col in range(states.shape[1]):  # branch-free compaction: stored bits are random
+            out[row, col] = 0.0
+            conducting[n] = col
+            n += states[row, col] != 0
+        for k in range(n):
+            index = base + conducting[k]
+            u[k] = (np.float32(normal_at(key_read, index)) * sigma_read - x0) * per_dx
+            v[k] = (np.float32(normal_at(key_stack, index)) * sigma_stack - y0) * per_dy
+        for k in range(n):
+            inside = 0.0 <= u[k] <= nx - 1 and 0.0 <= v[k] <= ny - 1
+            out[row, conducting[k]] = _bilinear(u[k], v[k], table) if inside else np.nan
+    return out

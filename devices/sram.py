@@ -21,8 +21,9 @@ from scipy.optimize import brentq
 from scipy.stats import norm
 
 from imc.devices import _kernels
+from imc.devices._kernels_random import draw_key, standard_normal
 from imc.devices.base import CellCost, Device, check_states, register
-from imc.errors import in_range, int_in_range, non_negative, plausible, positive, require
+from imc.errors import finite, in_range, int_in_range, non_negative, plausible, positive, require
 
 BOLTZMANN_J_PER_K = 1.380649e-23
 ELECTRON_CHARGE_C = 1.602176634e-19
@@ -53,6 +54,18 @@ NODES = {
     "45nm": dict(vdd_v=1.0, vth0_v=0.469, a_vt_v_m=2.0e-9, w_read_m=70e-9, l_read_m=45e-9,
                  w_stack_m=140e-9, l_stack_m=45e-9, i_read_a=24.5e-6, c_bl_cell_f=0.78e-15,
                  c_wl_cell_f=0.19e-15, cell_area_m2=0.346e-12),
+    # 28 nm high-k metal gate: no PTM card is published at 28 nm, so the transistor is the nearest one
+    # above it, the PTM 32 nm HP metal-gate / high-k card (nominal V_DD = 0.9 V, NMOS vth0 = 0.49396 V,
+    # toxe = 1.15 nm; ptm.asu.edu, Zhao & Cao 2006), at a drawn gate length of 28 nm; A_VT scaled with
+    # oxide thickness from 65 nm (Pelgrom, Tuinhout & Vertregt, IEDM 1998), 3.0 * 1.15 / 1.85 =
+    # 1.86 mV*um; 0.120 um^2 high-density cell of Arnaud et al., "Competitive and cost effective
+    # high-k based 28nm CMOS technology for low power applications", IEDM 2009. Sizes scaled from
+    # 65 nm with the gate length (28 / 65), read current with the access width (0.35 mA/um, as at
+    # 65 and 45 nm) and capacitances with the cell pitch sqrt(0.120 / 0.57) = 0.46 (engineering
+    # assumption, as for 45 and 22 nm).
+    "28nm": dict(vdd_v=0.9, vth0_v=0.49396, a_vt_v_m=1.86e-9, w_read_m=43e-9, l_read_m=28e-9,
+                 w_stack_m=86e-9, l_stack_m=28e-9, i_read_a=15e-6, c_bl_cell_f=0.46e-15,
+                 c_wl_cell_f=0.115e-15, cell_area_m2=0.120e-12),
     # 22 nm high-k metal gate: V_DD = 0.8 V and vth0 = 0.503 V of the PTM 22 nm HP card
     # (toxe = 1.05 nm); A_VT scaled with oxide thickness from 65 nm (A_VT ~ t_ox: Pelgrom,
     # Tuinhout & Vertregt, IEDM 1998), 3.0 * 1.05 / 1.85 = 1.7 mV*um; 0.092 um^2 high-density
@@ -63,6 +76,30 @@ NODES = {
                  w_stack_m=90e-9, l_stack_m=22e-9, i_read_a=15e-6, c_bl_cell_f=0.4e-15,
                  c_wl_cell_f=0.1e-15, cell_area_m2=0.092e-12),
 }
+
+
+def alpha_power_delay_ratio(vdd_v: float, vdd_ref_v: float, vth_v: float, alpha: float,
+                            fields: tuple[str, str] = ("vdd_v", "vdd_ref_v")) -> float:
+    """t_d(V_DD) / t_d(V_ref) of a CMOS gate or switch at supply ``vdd_v`` against ``vdd_ref_v``.
+
+    The alpha-power law's saturation current I_D0 ~ (V_DD - V_th)^alpha makes a gate's delay
+    t_d ~ C_L V_DD / I_D0 ~ C_L V_DD / (V_DD - V_th)^alpha (Sakurai & Newton, "Alpha-power law
+    MOSFET model and its applications to CMOS inverter delay and other formulas", IEEE JSSC 25(2),
+    1990, their inverter delay formula), and a switch's on-resistance V_DD / I_D0 the same, so
+
+        ratio = [V_DD / (V_DD - V_th)^alpha] / [V_ref / (V_ref - V_th)^alpha].
+
+    It grows without bound as V_DD falls to V_th, where the law no longer holds (sub-threshold
+    conduction takes over): a supply at or below ``vth_v`` is refused, naming its field (``fields``:
+    the names of the supply and of the reference in the caller's parameters).
+    """
+    for name, value in zip(fields, (vdd_v, vdd_ref_v)):
+        require(name, value, finite(value) and finite(vth_v) and value > vth_v,
+                f"must be above the transistor threshold V_th = {vth_v} V: the alpha-power gate delay "
+                "C V_DD / (V_DD - V_th)^alpha grows without bound as V_DD falls to V_th")
+    require("alpha", alpha, finite(alpha) and 1.0 <= alpha <= 2.0,
+            "must be in [1, 2] (1: fully velocity-saturated, 2: long-channel square law)")
+    return (vdd_v / (vdd_v - vth_v) ** alpha) / (vdd_ref_v / (vdd_ref_v - vth_v) ** alpha)
 
 
 @dataclass(frozen=True)
@@ -76,6 +113,72 @@ class SRAMInstance:
     states: np.ndarray
     dvth_read: np.ndarray
     dvth_stack: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class SRAMSilicon:
+    """The threshold shifts of a block of ``shape`` cells (a leading axis of ``ports`` for the XNOR
+    cell), drawn on demand: shift = sigma x `imc.devices._kernels_random.standard_normal` under
+    ``key_read`` / ``key_stack`` at the cell's C-order index in the block. Any window of cells is
+    drawn alone (`relative_currents`) with the values it has in the whole block (`instance`), so a
+    chip draws only the cells its tiles use and stays the same chip whatever it maps."""
+
+    cell: "SRAMBitCell"
+    shape: tuple[int, ...]
+    key_read: np.uint64
+    key_stack: np.uint64
+
+    @property
+    def block(self) -> tuple[int, ...]:
+        """Shape of the threshold-shift arrays: ``shape``, behind the port axis of a 2-port cell."""
+        return self.shape if self.cell.ports == 1 else (self.cell.ports, *self.shape)
+
+    def instance(self, states: np.ndarray) -> SRAMInstance:
+        """Every cell of the block, storing ``states`` (shaped ``shape``)."""
+        return SRAMInstance(states, self._shifts(self.key_read, self.cell.sigma_vth_v),
+                            self._shifts(self.key_stack, self.cell.sigma_vth_stack_v))
+
+    def window(self, array_index: int, rows: int, cols: int) -> SRAMInstance:
+        """The logical rows (row r x ports + port) 0 .. rows - 1 and columns 0 .. cols - 1 of array
+        ``array_index`` (``shape`` = (arrays, rows, cols)), storing 1s."""
+        arrays, array_rows, array_cols = self.shape
+        ports = self.cell.ports
+
+        def shifts(key, sigma_v):
+            blocks = [standard_normal(key, (array_rows, array_cols), first=(port * arrays + array_index) *
+                                      array_rows * array_cols) for port in range(ports)]
+            logical = np.stack(blocks, axis=1).reshape(ports * array_rows, array_cols)
+            return np.ascontiguousarray(logical[:rows, :cols]) * np.float32(sigma_v)
+
+        return SRAMInstance(np.ones((rows, cols), dtype=np.int8), shifts(self.key_read, self.cell.sigma_vth_v),
+                            shifts(self.key_stack, self.cell.sigma_vth_stack_v))
+
+    def _shifts(self, key: np.uint64, sigma_v: float) -> np.ndarray:
+        return standard_normal(key, self.block) * np.float32(sigma_v)
+
+    def relative_currents(self, array_index: int, states: np.ndarray, v_wl_v: float) -> np.ndarray:
+        """Read current relative to nominal (float32, like ``states``) of the cells of array
+        ``array_index`` (``shape`` = (arrays, rows, cols)) in its logical rows (row r x ports + port)
+        0 .. and columns 0 .. of ``states`` that store a 1, 0 for those storing 0, by
+        `SRAMBitCell.relative_current_tabulated`'s table at ``v_wl_v``: drawn and looked up in one
+        pass (`imc.devices._kernels.mismatch_currents`)."""
+        arrays, rows, cols = self.shape
+        table = self.cell.current_table(v_wl_v)
+        out = np.empty(states.shape, dtype=np.float32)
+        _kernels.mismatch_currents(self.key_read, self.key_stack, self.cell.sigma_vth_v, self.cell.sigma_vth_stack_v,
+                                   self.cell.ports, arrays, array_index, rows, cols, np.ascontiguousarray(states),
+                                   table.read_start_v, table.read_step_v, table.stack_start_v, table.stack_step_v,
+                                   table.values, out)
+        outside = np.isnan(out)
+        if outside.any():
+            logical, col = np.nonzero(outside)
+            ports = self.cell.ports
+            index = (((logical % ports) * arrays + array_index) * rows + logical // ports) * cols + col
+            shifts = [np.array([standard_normal(key, (), first=int(k)) for k in index]) * np.float32(sigma)
+                      for key, sigma in ((self.key_read, self.cell.sigma_vth_v),
+                                         (self.key_stack, self.cell.sigma_vth_stack_v))]
+            out[outside] = self.cell.exact_relative_current(*shifts, v_wl_v)
+        return out
 
 
 @dataclass(frozen=True)
@@ -267,10 +370,12 @@ class SRAMBitCell(Device):
         Independent Gaussian mismatch, sigma from Pelgrom's law per transistor. float32.
         """
         states = check_states(states, self.levels)
-        shape = states.shape if self._ports == 1 else (self._ports, *states.shape)
-        read = rng.standard_normal(size=shape, dtype=np.float32) * np.float32(self.sigma_vth_v)
-        stack = rng.standard_normal(size=shape, dtype=np.float32) * np.float32(self.sigma_vth_stack_v)
-        return SRAMInstance(states, read, stack)
+        return self.sample_silicon(states.shape, rng).instance(states)
+
+    def sample_silicon(self, shape: tuple[int, ...], rng: np.random.Generator) -> SRAMSilicon:
+        """The threshold shifts of ``shape`` cells as counter-based draws (`SRAMSilicon`): two keys
+        from ``rng``, for the read and the storage-gated transistors."""
+        return SRAMSilicon(self, tuple(shape), draw_key(rng), draw_key(rng))
 
     def read(self, instance: SRAMInstance, rng: np.random.Generator | None = None,
              v_wl_v: float | None = None) -> np.ndarray:
@@ -319,10 +424,14 @@ class SRAMBitCell(Device):
                                  table.stack_start_v, table.stack_step_v, table.values, out)
         outside = np.isnan(out)
         if outside.any():
-            with _EXACT_SOLVER_LOCK:  # its kernel is parallel; one caller at a time across chip threads
-                out[outside] = self.relative_current(
-                    SRAMInstance(instance.states, dvth_read[outside], dvth_stack[outside]), v_wl_v)
+            out[outside] = self.exact_relative_current(dvth_read[outside], dvth_stack[outside], v_wl_v)
         return out
+
+    def exact_relative_current(self, dvth_read: np.ndarray, dvth_stack: np.ndarray, v_wl_v: float) -> np.ndarray:
+        """`relative_current` of cells outside `current_table` (threshold shifts in V), by the exact solver."""
+        with _EXACT_SOLVER_LOCK:  # its kernel is parallel; one caller at a time across chip threads
+            return self.relative_current(SRAMInstance(np.ones(dvth_read.shape, np.int8), dvth_read, dvth_stack),
+                                         v_wl_v)
 
     def bitline_discharge_v(self, swing_v: np.ndarray, v_wl_v: float) -> np.ndarray:
         """Bit-line voltage drop (V) for a linear swing ``swing_v = sum(I) * t / C_BL`` (V).

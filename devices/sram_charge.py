@@ -27,23 +27,36 @@ mismatch does.
 * Energy: a capacitor whose plate is driven from 0 to V_DD draws C V_DD^2 from the supply
   (half stored, half dissipated in the driver; Rabaey, Chandrakasan & Nikolic, Digital
   Integrated Circuits, 2nd ed., ch. 5); resetting the line and plates to ground draws nothing.
+* Timing: an analog node settled through a resistance R onto a capacitance C has an error
+  e^(-t / RC) of its step; converted by a b-bit ADC it must be within half an LSB of a full-scale
+  step, e^(-N) < 2^-(b+1), so it takes N = ln(2^(b+1)) = (b + 1) ln 2 time constants
+  (`settle_time_constants`: 6.2 for 8 bits). A switch's on-resistance follows the supply as the
+  alpha-power law's gate delay does (`alpha_power_delay_ratio`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
 
 from imc.devices.base import CellCost, check_states, register
-from imc.devices.sram import BOLTZMANN_J_PER_K, SRAMBitCell
-from imc.errors import non_negative, positive, require
+from imc.devices.sram import BOLTZMANN_J_PER_K, NODES, SRAMBitCell, alpha_power_delay_ratio
+from imc.errors import finite, int_in_range, non_negative, positive, require
 
 MIN_C_C_F, MAX_C_C_F = 1e-17, 1e-13  # 10 aF to 100 fF: what fits over one bit-cell, with margin
 MAX_SIGMA_C_REL = 0.1  # 10 sigma below zero capacitance: a draw never goes non-positive in practice
-SETTLE_TIME_CONSTANTS = 5.0  # exp(-5) < 1 %: a node settled to within 1 % of its final value
+SETTLE_TIME_CONSTANTS = 5.0  # exp(-5) < 1 %: a digital node settled to within 1 % of its final value
+
+
+def settle_time_constants(bits: int) -> float:
+    """Time constants N for an RC node to settle within half an LSB of a ``bits``-bit converter:
+    e^(-N) = 2^-(bits+1), N = (bits + 1) ln 2 (module docstring)."""
+    int_in_range("bits", bits, 1, 16)
+    return (bits + 1) * math.log(2.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,12 +86,21 @@ class SRAM10TCap(SRAMBitCell):
     * ``c_line_cell_f`` = 0.2 fF: compute-line parasitic per cell (one ~1 um cell pitch of
       intermediate-level wire at ~0.2 fF/um plus the line's switch junctions; engineering
       assumption), so a 256-row column shares its charge with C_par = 51 fF.
-    * ``r_switch_ohm`` = 10 kOhm: on-resistance of the cell's plate driver and sharing switch,
-      V_DD / I_on of a minimum-width 65 nm device (~0.1 mA; engineering assumption); it sets the
-      drive and share settling times, 5 R C_c each.
-    * ``cell_area_m2``: ``area_vs_6t`` = 1.8 times the node's 6T cell: the four compute
-      transistors beside the 6T core (the capacitor sits above it in metal); Valavi et al. 2019
-      report their multiplying bit-cell about 1.8x a 6T cell (engineering reading of that figure).
+    * ``vdd_ref_v`` = 1.1 V: the node's nominal supply (``NODES``; ``at_node`` sets it), at which
+      the transistor drives of the node are calibrated (``i_read_a``: ~0.5 mA/um at the nominal
+      supply). The cell's ``vdd_v`` may differ (an operating point of a paper); its switch then
+      follows the alpha-power law from there (`switch_resistance_ohm`).
+    * Compute switch: the transistors that drive a plate and share its charge are taken of the
+      core's storage-gated (pull-down) size, ``w_stack_m`` x ``l_stack_m`` (engineering
+      assumption; a transmission gate's parallel PMOS would lower the resistance). Its
+      on-resistance is V_ref / I_D0 at the nominal supply, I_D0 the saturation drive of that
+      transistor at V_GS = V_DS = V_ref of the calibrated alpha-power model (`SRAMBitCell`;
+      13.2 kOhm at 65 nm), scaled to ``vdd_v`` by `alpha_power_delay_ratio`.
+    * ``cell_area_m2``: ``area_vs_6t`` = 1.8 times the node's 6T cell (1.03 um^2 at 65 nm): the
+      compute transistors beside the 6T core, the capacitor above it in metal; Valavi et al. 2019
+      report their multiplying bit-cell at about 1.8x a 6T cell (recalled, not in the stored
+      material: an assumption). A measured bit-cell area replaces it (the Jia et al. 2020 preset
+      sets its CIMA's area per bit, Fig. 11).
 
     Reads never touch the storage nodes (the compute transistors are gated by them), so there is
     no read disturb. `read` returns charge (C).
@@ -93,8 +115,8 @@ class SRAM10TCap(SRAMBitCell):
     sigma_c_ref_rel: float = 0.01
     c_ref_f: float = 1e-15
     c_line_cell_f: float = 0.2e-15
-    r_switch_ohm: float = 10e3
-    cell_area_m2: float = area_vs_6t * 0.57e-12
+    vdd_ref_v: float = NODES["65nm"]["vdd_v"]
+    cell_area_m2: float = area_vs_6t * NODES["65nm"]["cell_area_m2"]
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -109,7 +131,15 @@ class SRAM10TCap(SRAMBitCell):
                 f"must be <= {limit:.3g}: the spread at c_c_f, sigma_c_ref_rel sqrt(c_ref_f / c_c_f), at most "
                 f"{MAX_SIGMA_C_REL} (a larger spread could draw a non-positive capacitance)")
         non_negative("c_line_cell_f", self.c_line_cell_f)
-        positive("r_switch_ohm", self.r_switch_ohm)
+        require("vdd_ref_v", self.vdd_ref_v, finite(self.vdd_ref_v) and self.vth0_v < self.vdd_ref_v < 10.0,
+                f"must be above vth0_v = {self.vth0_v} V (and below 10 V): the nominal supply of the node")
+
+    @classmethod
+    def at_node(cls, node: str, **overrides) -> SRAM10TCap:
+        """The cell of technology node ``node`` (`SRAMBitCell.at_node`), its ``vdd_ref_v`` the node's
+        nominal supply."""
+        nominal = {"vdd_ref_v": NODES[node]["vdd_v"]} if node in NODES else {}
+        return super().at_node(node, **{**nominal, **overrides})
 
     def ignored_fields(self) -> dict[str, str]:
         """Fields without effect in this design (field -> why), which a loaded config warns about."""
@@ -160,15 +190,36 @@ class SRAM10TCap(SRAMBitCell):
         """Supply energy (J) of driving ``charged_cells`` capacitor plates from 0 to V_DD: n C_c V_DD^2."""
         return np.asarray(charged_cells, dtype=np.float64) * self.c_c_f * self.vdd_v ** 2
 
-    @property
-    def settle_time_s(self) -> float:
-        """Time (s) to drive a plate, or to share its charge, through the cell's switch: 5 R C_c."""
-        return SETTLE_TIME_CONSTANTS * self.r_switch_ohm * self.c_c_f
+    def supply_delay_ratio(self) -> float:
+        """`alpha_power_delay_ratio` of a transistor of this node at the cell's ``vdd_v`` against the
+        nominal ``vdd_ref_v``, with the node's ``vth0_v`` and ``alpha``."""
+        return alpha_power_delay_ratio(self.vdd_v, self.vdd_ref_v, self.vth0_v, self.alpha)
+
+    @cached_property
+    def switch_resistance_ohm(self) -> float:
+        """On-resistance (Ohm) of the cell's compute switch at its supply: V_ref / I_D0(V_ref) of the
+        storage-gated-size transistor at the nominal supply (the calibrated drive), times
+        `supply_delay_ratio` (class docstring)."""
+        nominal = self if self.vdd_v == self.vdd_ref_v else replace(self, vdd_v=self.vdd_ref_v)
+        return self.vdd_ref_v / nominal._drives_a[1] * self.supply_delay_ratio()
+
+    def settle_time_s(self, bits: int) -> float:
+        """Time (s) to drive a plate, or to share its charge, within half an LSB of a ``bits``-bit
+        conversion: N R_on C_c, N = `settle_time_constants` (bits).
+
+        Sharing: every capacitor joins the compute line through its own switch, a star of n branches
+        R_on - C_c around the line's C_par. Its modes are the capacitors' differences, each decaying
+        with R_on C_c while the line holds, and the line against their mean, with R_on C_c C_par /
+        (n C_c + C_par) < R_on C_c (the node equations of the star): the slowest is R_on C_c, whatever
+        the column's length (the line's own wire resistance is left out)."""
+        return settle_time_constants(bits) * self.switch_resistance_ohm * self.c_c_f
 
     def cost(self, rows: int = 256, swing_v: float = 0.1) -> CellCost:
         """One compute read (the cell's capacitor driven to V_DD, C_c V_DD^2, plus its share of the
-        input line, C_WL,cell V_DD^2, in one `settle_time_s`) and one write (the 6T core's, `SRAMBitCell.cost`)."""
+        input line, C_WL,cell V_DD^2, in one `settle_time_s` to half a count of a ``rows``-cell column,
+        ceil(log2(rows + 1)) bits) and one write (the 6T core's, `SRAMBitCell.cost`)."""
         write = super().cost(rows, swing_v)
+        bits = min(max(math.ceil(math.log2(rows + 1)), 1), 16)
         return CellCost(read_energy_j=float(self.drive_energy_j(1)) + self.c_wl_cell_f * self.vdd_v ** 2,
-                        read_latency_s=self.settle_time_s, write_energy_j=write.write_energy_j,
+                        read_latency_s=self.settle_time_s(bits), write_energy_j=write.write_energy_j,
                         write_latency_s=write.write_latency_s)

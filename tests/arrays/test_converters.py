@@ -207,8 +207,23 @@ def test_sar_energy_is_the_fixed_part_at_low_bits_and_slopes_4x_per_bit_at_high_
     assert adc.sar_energy_j(1) == pytest.approx(0.5e-12, rel=0.02)
     ratio = adc.sar_energy_j(24) / adc.sar_energy_j(23)
     assert ratio == pytest.approx(4.0, rel=2e-3)
-    walden = ColumnADC(fom_schreier_db=200.0)   # thermal term 30 dB lower: Walden's doubling in between
+    walden = ColumnADC(fom_schreier_db=200.0, e_fixed_j=0.0)   # no floor, thermal term 30 dB lower: Walden's doubling
     assert walden.sar_energy_j(9) / walden.sar_energy_j(8) == pytest.approx(2.0, rel=2e-3)
+
+
+def test_default_floor_is_the_survey_asymptote_and_low_resolution_energy_tends_to_it():
+    """p_fs_min of Murmann's energy notebook (mean of the three lowest P/f_snyq) over the Accelergy plug-in's
+    survey list: 0.19, 0.312 and 0.42 pJ; E(ENOB -> 0) = e_fixed + c_W, within a few fJ of the floor."""
+    adc = ColumnADC()
+    assert adc.e_fixed_j == pytest.approx((0.19 + 0.3117 + 0.42) / 3 * 1e-12, rel=1e-3)
+    assert adc.sar_energy_j(0.0) == pytest.approx(adc.e_fixed_j + adc.walden_coefficient_j + adc.thermal_coefficient_j)
+    assert adc.sar_energy_j(0.0) == pytest.approx(adc.e_fixed_j, rel=0.02)
+    assert adc.sar_energy_j(8.75) == pytest.approx(4.4e-15 * 2 ** 8.75, rel=1e-12)   # the fit point is kept
+    floorless = ColumnADC(e_fixed_j=0.0)
+    for bits in (1, 4, 6, 8):   # the floor moves energy to low resolutions: more below the fit point
+        assert ColumnADC(bits=bits).energy_per_conversion_j > ColumnADC(bits=bits, e_fixed_j=0.0).energy_per_conversion_j
+    assert ColumnADC(bits=10).energy_per_conversion_j < ColumnADC(bits=10, e_fixed_j=0.0).energy_per_conversion_j
+    assert floorless.sar_energy_j(1) / floorless.sar_energy_j(0) == pytest.approx(2.0, rel=1e-3)
 
 
 def test_sar_energy_terms_add_up():
@@ -230,7 +245,35 @@ def test_flash_energy_and_area_count_its_comparators():
         adc = ColumnADC(bits=bits, architecture="flash")
         assert adc.energy_per_conversion_j == pytest.approx((2 ** bits - 1) * comparator.energy_per_decision_j)
         assert adc.area_per_adc_m2 == pytest.approx((2 ** bits - 1) * comparator.area_m2)
-    assert ColumnADC(bits=8, architecture="sar").area_per_adc_m2 == pytest.approx(1200e-12)
+    assert ColumnADC(bits=8, architecture="sar", node_m=32e-9).area_per_adc_m2 == pytest.approx(1200e-12)
+
+
+def test_sar_area_follows_its_node_from_the_calibration_node():
+    """area_per_level 2^bits (node / area_node)^0.797: Kull et al.'s 1200 um^2 at 32 nm; 2110 um^2 at 65 nm."""
+    assert ColumnADC(bits=8).area_per_adc_m2 == pytest.approx(1200e-12 * (65 / 32) ** 0.797, rel=1e-12)
+    assert ColumnADC(bits=8).area_per_adc_m2 == pytest.approx(2111e-12, rel=1e-3)
+    for small, large in ((22e-9, 65e-9), (65e-9, 130e-9)):
+        ratio = ColumnADC(bits=6, node_m=large).area_per_adc_m2 / ColumnADC(bits=6, node_m=small).area_per_adc_m2
+        assert ratio == pytest.approx((large / small) ** 0.797, rel=1e-12)
+        assert 1.0 < ratio < (large / small) ** 2   # slower than the logic's F^2: the capacitor DAC does not shrink
+    same = ColumnADC(bits=6, node_m=130e-9, area_node_m=130e-9, area_per_level_m2=1270e-12 / 64)
+    assert same.area_per_adc_m2 == pytest.approx(1270e-12, rel=1e-12)
+
+
+def test_adc_leakage_is_half_its_transistor_width_at_the_off_current():
+    """SAR: (269 + 109 (N - 1)) 2 L + (209 + 73 (N - 1)) 4 L of width (DNN+NeuroSim's SAR count), half off."""
+    adc = ColumnADC(bits=8)
+    width = (2 * (269 + 109 * 7) + 4 * (209 + 73 * 7)) * 65e-9
+    assert adc.transistor_width_m == pytest.approx(width, rel=1e-12)
+    assert adc.leakage_power_w(9.36e-5) == pytest.approx(width / 2 * 9.36e-5 * 1.0, rel=1e-12)
+    assert adc.leakage_power_w(9.36e-5) == pytest.approx(15.04e-9, rel=1e-3)
+    assert ColumnADC(bits=8, vdd_v=0.5).leakage_power_w(1e-4) == pytest.approx(0.5 * adc.leakage_power_w(1e-4))
+    assert ColumnADC(bits=8, node_m=130e-9).leakage_power_w(1e-4) == pytest.approx(2 * adc.leakage_power_w(1e-4))
+    assert ColumnADC(bits=9).leakage_power_w(1e-4) > adc.leakage_power_w(1e-4)
+    assert ColumnADC(columns_per_adc=4).array_leakage_power_w(128, 1e-4) == pytest.approx(32 * adc.leakage_power_w(1e-4))
+    flash = ColumnADC(bits=4, architecture="flash")
+    assert flash.leakage_power_w(1e-4) == pytest.approx(15 * 11 * 3 * 65e-9 / 2 * 1e-4 * flash.comparator.vdd_v)
+    assert adc.leakage_power_w(0.0) == 0.0
 
 
 @pytest.mark.parametrize("bits", [1, 6, 8, 12])
@@ -354,6 +397,9 @@ def test_periphery_costs_add_as_consecutive_stages():
     (lambda: ColumnADC(fom_enob=0.5), "fom_enob"),
     (lambda: ColumnADC(fom_schreier_db=250.0), "fom_schreier_db"),
     (lambda: ColumnADC(f_clk_hz=-1.0), "f_clk_hz"),
+    (lambda: ColumnADC(node_m=65.0), "node_m"),
+    (lambda: ColumnADC(area_node_m=0.0), "area_node_m"),
+    (lambda: ColumnADC().leakage_power_w(-1.0), "i_off_a_per_m"),
     (lambda: SenseAmp(w_in_m=0.0), "w_in_m"),
     (lambda: SenseAmp(v_resolve_v=0.6), "v_resolve_v"),
     (lambda: WordLineDAC(bits=0), "bits"),

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from imc.arrays import ChargeSRAMArray, DigitalCosts, DRAMBitwiseArray, ResistiveArray, SRAMArray
-from imc.arrays.drivers import EPSILON_OX_F_PER_M, NODES, RowDrivers, off_current_per_width_a_m
+from imc.arrays.drivers import (CELL_HEIGHT_F, DIFFUSION_HEIGHT_F, EPSILON_OX_F_PER_M, NODES, POLY_PITCH_F, RowDrivers,
+                                off_current_per_width_a_m)
 from imc.devices import ParameterError
 from imc.devices.sram import SRAM6T
 from imc.mapping import LayerSpec, map_layers
@@ -74,6 +75,49 @@ def test_nodes_scale_the_periphery(node):
         assert RowDrivers.at_node(other).decode_energy_j(256) < drivers.decode_energy_j(256)
 
 
+def test_28nm_periphery_is_the_ptm_32nm_hp_transistor_at_28nm():
+    drivers = RowDrivers.at_node("28nm")
+    assert (drivers.vdd_v, drivers.t_ox_m, drivers.l_gate_m) == pytest.approx((0.9, 1.15e-9, 28e-9))
+    assert drivers.c_inv_f == pytest.approx(EPSILON_OX_F_PER_M / 1.15e-9 * 28e-9 * 6 * 28e-9, rel=1e-12)
+    assert drivers.i_off_a_per_m == pytest.approx(off_current_per_width_a_m("28nm"))
+    assert 0 < drivers.leakage_power_w(256, 32e-15) and 0 < drivers.area_m2(256, 32e-15)
+
+
+def test_gate_area_is_the_neurosim_standard_cell_closed_form():
+    """H (1 + ceil(W / 20.9 F)) CPP with H = 28 F, CPP = 3.8 F: the unit gate at 65 nm is 28 x 3.8 x 2 F^2."""
+    assert (CELL_HEIGHT_F, POLY_PITCH_F, DIFFUSION_HEIGHT_F) == pytest.approx((28.0, 3.8, 20.9))
+    drivers = RowDrivers()
+    f = 65e-9
+    assert drivers.gate_area_m2(drivers.unit_width_m) == pytest.approx(28 * 3.8 * 2 * f ** 2, rel=1e-12)
+    assert drivers.gate_area_m2(20.9 * f) == pytest.approx(28 * 3.8 * 2 * f ** 2, rel=1e-12)        # one finger
+    assert drivers.gate_area_m2(20.91 * f) == pytest.approx(28 * 3.8 * 3 * f ** 2, rel=1e-12)       # folded in two
+    assert drivers.gate_area_m2(100 * f) == pytest.approx(28 * 3.8 * 6 * f ** 2, rel=1e-12)         # five fingers
+
+
+def test_chain_stages_are_the_geometric_widths_down_to_the_unit_inverter():
+    drivers = RowDrivers()
+    c_wl = 32e-15
+    widths = drivers.chain_widths_m(c_wl)
+    first = c_wl / (4.0 * drivers.c_gate_per_width_f_m)
+    assert widths == pytest.approx([first / 4.0 ** k for k in range(len(widths))], rel=1e-12)
+    assert widths[-1] >= drivers.unit_width_m > widths[-1] / 4.0
+    assert sum(widths) == pytest.approx(c_wl / (3.0 * drivers.c_gate_per_width_f_m), rel=0.02)   # the energy's series
+    assert len(drivers.chain_widths_m(1e-18)) == 1   # the last stage always
+    per_row = sum(drivers.gate_area_m2(w) for w in [drivers.unit_width_m, *widths])
+    assert drivers.area_m2(256, c_wl) == pytest.approx(256 * per_row, rel=1e-12)
+    assert drivers.area_m2(256, None) == pytest.approx(256 * drivers.gate_area_m2(drivers.unit_width_m))
+
+
+def test_periphery_area_scales_as_f_squared_between_nodes():
+    """Same sizes in units of F (W/L, C_WL in units of C_inv): the area goes as F^2."""
+    small = RowDrivers(l_gate_m=65e-9, t_ox_m=1.85e-9)
+    large = RowDrivers(l_gate_m=130e-9, t_ox_m=3.7e-9)   # t_ox doubled too: C per width and C_inv double
+    assert large.c_inv_f == pytest.approx(2 * small.c_inv_f, rel=1e-12)
+    c_wl = 40 * small.c_inv_f
+    assert large.area_m2(128, 2 * c_wl) == pytest.approx(4 * small.area_m2(128, c_wl), rel=1e-12)
+    assert RowDrivers.at_node("130nm").area_m2(256, 50e-15) > RowDrivers.at_node("22nm").area_m2(256, 50e-15)
+
+
 def _binary_tile(array, n_in=64, n_out=16, seed=0):
     weights = np.where(np.random.default_rng(seed).random((n_in, n_out)) < 0.5, -1, 1).astype(np.int8)
     layer = LayerSpec("d", weights, scale=np.ones(n_out), offset=np.zeros(n_out))
@@ -113,12 +157,39 @@ def test_array_leakage_includes_the_row_periphery(array):
     assert without >= 0.0
 
 
+@pytest.mark.parametrize("array", [SRAMArray(rows=64, cols=32), ResistiveArray(rows=128, cols=32)],
+                         ids=["sram", "resistive"])
+def test_array_area_includes_the_row_periphery_and_leakage_the_adcs(array):
+    """area = cells + ADCs + RowDrivers.area_m2; leakage = cells + RowDrivers.leakage_power_w + the ADCs' at
+    the periphery's off current (resistive cells: none)."""
+    drivers = array.digital.drivers
+    if isinstance(array, SRAMArray):
+        rows, c_wl, adc_cols = array.logical_rows, array.c_wl_f, array.cols
+        cells_m2 = array.rows * array.cols * array.device.cell_area_m2
+    else:
+        rows, c_wl, adc_cols = array.rows, array.cols * array.c_wl_cell_f, array.cols + 1
+        cells_m2 = array.rows * (array.cols + 1) * array.cell_area_m2
+    assert array.area_m2() == pytest.approx(cells_m2 + array.adc.array_cost(adc_cols).area_m2
+                                            + drivers.area_m2(rows, c_wl), rel=1e-12)
+    assert drivers.area_m2(rows, c_wl) > 0
+    silent = type(array)(**{**array.__dict__, "digital": DigitalCosts(drivers=RowDrivers(i_off_a_per_m=0.0))})
+    adc_w = array.adc.array_leakage_power_w(adc_cols, drivers.i_off_a_per_m)
+    assert adc_w > 0
+    assert array.leakage_power_w() == pytest.approx(silent.leakage_power_w() + adc_w
+                                                    + drivers.leakage_power_w(rows, c_wl), rel=1e-9)
+    if isinstance(array, ResistiveArray):
+        assert silent.leakage_power_w() == 0.0
+
+
 @pytest.mark.parametrize("make, field", [
     (lambda: RowDrivers(stage_effort=1.0), "stage_effort"),
     (lambda: RowDrivers(t_ox_m=0.0), "t_ox_m"),
     (lambda: RowDrivers(i_off_a_per_m=-1.0), "i_off_a_per_m"),
     (lambda: RowDrivers(i_off_a_per_m=1e9), "i_off_a_per_m"),
     (lambda: RowDrivers.at_node("7nm"), "node"),
+    (lambda: RowDrivers().area_m2(0, 1e-15), "rows"),
+    (lambda: RowDrivers().gate_area_m2(0.0), "width_m"),
+    (lambda: RowDrivers().chain_widths_m(-1e-15), "c_wl_f"),
     (lambda: RowDrivers().decode_energy_j(0), "rows"),
     (lambda: DigitalCosts(drivers=1.0), "drivers"),
 ])

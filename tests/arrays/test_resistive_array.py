@@ -222,9 +222,24 @@ def test_bad_inputs_name_the_problem(x, message):
         array.matvec(chip, x)
 
 
+def test_cell_area_is_its_f_squared_count_at_the_array_node():
+    """cell_area_f2 F^2: 48 F^2 at 65 nm by default; the cell matrix scales as F^2 between two nodes."""
+    assert ResistiveArray().cell_area_m2 == pytest.approx(48 * 65e-9 ** 2, rel=1e-12)
+    small, large = ResistiveArray(rows=64, cols=16), ResistiveArray(rows=64, cols=16, feature_m=130e-9)
+    assert large.cell_area_m2 / small.cell_area_m2 == pytest.approx(4.0, rel=1e-12)
+    periphery = small.area_m2() - 64 * 17 * small.cell_area_m2
+    assert large.area_m2() - small.area_m2() == pytest.approx(64 * 17 * 3 * small.cell_area_m2, rel=1e-9)
+    assert periphery > 0   # the ADCs and drivers follow their own nodes (adc.node_m, digital.drivers)
+    assert ResistiveArray(cell_area_f2=125.74, feature_m=130e-9).cell_area_m2 == pytest.approx(2.125e-12, rel=1e-3)
+
+
 def test_bad_configuration_is_rejected():
     with pytest.raises(ParameterError, match="input_scheme"):
         ResistiveArray(input_scheme="analog")
+    for bad in ({"feature_m": 0.065}, {"feature_m": 0.0}, {"cell_area_f2": 0.0}):
+        with pytest.raises(ParameterError) as error:
+            ResistiveArray(**bad)
+        assert error.value.field == next(iter(bad))
     with pytest.raises(ParameterError, match="states"):
         ResistiveArray(rows=4, cols=4).sample_instance(np.zeros((5, 4), int), np.random.default_rng(0))
     pulses = ResistiveArray(rows=4, cols=4, input_scheme="pulse_width", wires=CrossbarWires.ideal(), device=PASSIVE)

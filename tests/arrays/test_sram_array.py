@@ -106,6 +106,31 @@ def test_shared_adcs_lengthen_the_op():
     assert shared.area_m2() < alone.area_m2()
 
 
+def test_area_takes_the_adcs_at_their_node_and_the_drivers_of_every_word_line():
+    from imc.arrays import DigitalCosts
+    from imc.arrays.drivers import RowDrivers
+    from imc.devices import XNORSRAM
+    default, at_32nm = SRAMArray(), SRAMArray(adc=ColumnADC(node_m=32e-9))
+    assert default.area_m2() - at_32nm.area_m2() == pytest.approx(
+        128 * (ColumnADC().area_per_adc_m2 - ColumnADC(node_m=32e-9).area_per_adc_m2), rel=1e-9)
+    assert at_32nm.adc.array_cost(128).area_m2 == pytest.approx(128 * 1200e-12)
+    xnor = SRAMArray(device=XNORSRAM())   # two word lines per row, each with its chain
+    drivers = xnor.digital.drivers
+    assert xnor.area_m2() == pytest.approx(256 * 128 * xnor.device.cell_area_m2 + xnor.adc.array_cost(128).area_m2
+                                           + drivers.area_m2(512, xnor.c_wl_f), rel=1e-12)
+    node = SRAMArray(device=SRAM6T.at_node("22nm"), adc=ColumnADC(node_m=22e-9),
+                     digital=DigitalCosts(drivers=RowDrivers.at_node("22nm")))
+    assert node.area_m2() < default.area_m2()
+
+
+def test_leakage_adds_the_adcs_at_the_periphery_off_current():
+    array = SRAMArray(rows=64, cols=32)
+    i_off = array.digital.drivers.i_off_a_per_m
+    without = SRAMArray(rows=64, cols=32, adc=ColumnADC(columns_per_adc=32))
+    assert array.leakage_power_w() - without.leakage_power_w() == pytest.approx(
+        31 * array.adc.leakage_power_w(i_off), rel=1e-9)
+
+
 def test_zero_variation_instance_is_exactly_nominal():
     array = SRAMArray(device=dataclasses.replace(SRAMArray().device, a_vt_v_m=0.0))
     assert np.all(array.sample_instance(2, np.random.default_rng(0)).cells == 1.0)

@@ -10,7 +10,7 @@ import pytest
 
 import imc
 from imc import engine
-from imc.arrays import ARRAYS, ChargeSRAMArray, ColumnADC, Conditions, OpCost
+from imc.arrays import ARRAYS, ChargeSRAMArray, ColumnADC, Conditions, DigitalCosts, OpCost
 from imc.devices import SRAM6T, ParameterError, SRAM10TCap
 from imc.devices.sram import BOLTZMANN_J_PER_K
 from imc.mapping import LayerSpec, map_layers
@@ -116,10 +116,76 @@ def test_op_cost_is_the_switched_capacitance_closed_form():
     assert cost.energy_j["cells"] == pytest.approx((layer.weights > 0).sum() * cell.c_c_f * vdd ** 2)
     assert cost.energy_j["wordline"] == pytest.approx(100 * c_wl * vdd ** 2)
     assert cost.energy_j["adc"] == pytest.approx(30 * array.adc.energy_per_conversion_j)
-    settle = 5 * cell.r_switch_ohm * cell.c_c_f
-    expected = max(5 * 1e3 * array.c_total_f, 5 * 1e3 * c_wl + settle) + settle + array.adc.array_conversion_time_s(30)
+    n = 9 * math.log(2)  # the 8-bit ADC's half LSB
+    settle = n * cell.switch_resistance_ohm * cell.c_c_f
+    expected = (max(n * 1e3 * array.c_total_f, 1e-9 + 5 * 1e3 * c_wl + settle) + settle
+                + array.adc.array_conversion_time_s(30))
     assert cost.latency_s == pytest.approx(expected)
     assert isinstance(cost, OpCost) and array.area_m2() > 128 * 32 * cell.cell_area_m2
+
+
+def test_line_reset_settles_to_half_an_lsb_of_the_adc():
+    """The compute line resets through one switch onto the column's whole capacitance: (bits + 1) ln 2
+    R_drv C_total, so each ADC bit adds ln 2 R_drv C_total."""
+    resets = {bits: ChargeSRAMArray(rows=1024, adc=ColumnADC(bits=bits)).phases_s(128)["reset"] for bits in (4, 8, 12)}
+    array = ChargeSRAMArray(rows=1024)
+    assert resets[8] == pytest.approx(9 * math.log(2) * 1e3 * array.c_total_f, rel=1e-12)
+    assert resets[12] - resets[8] == pytest.approx(4 * math.log(2) * 1e3 * array.c_total_f, rel=1e-9)
+    assert resets[4] < resets[8] < resets[12]
+
+
+def test_charge_sharing_s_slowest_mode_is_one_switch_on_one_capacitor():
+    """The star of N switches R onto capacitors C around a line of C_par: the eigenvalues of its
+    node equations are 1 / (R C) (N - 1 times: the capacitors' differences) and (1 / R)(1 / C + N /
+    C_par) (the line against their mean), so the slowest time constant, the one `settle_time_s`
+    uses, is R C whatever C_par and N."""
+    r, c = 13e3, 1.2e-15
+    for n, c_par in ((8, 1e-15), (64, 50e-15), (256, 2e-12)):
+        g = np.zeros((n + 1, n + 1))  # node 0: the line; nodes 1..n: the capacitors
+        g[0, 0] = n / r
+        g[0, 1:] = g[1:, 0] = -1 / r
+        g[1:, 1:] = np.eye(n) / r
+        caps = np.r_[c_par, np.full(n, c)]
+        rates = np.sort(np.linalg.eigvals(g / caps[:, None]).real)
+        assert rates[0] == pytest.approx(0.0, abs=1e-6 / (r * c))  # charge is conserved
+        assert 1 / rates[1] == pytest.approx(r * c, rel=1e-9)
+        assert rates[-1] == pytest.approx((1 / c + n / c_par) / r, rel=1e-9)
+
+
+def test_every_phase_follows_its_supply_by_the_alpha_power_law():
+    """Cell at 0.85 V against its nominal 1.1 V: switch, drivers and reset slow by the alpha-power
+    delay ratio; the ADC at 0.85 V against its 1 V reference and the periphery clock at 0.85 V against
+    0.9 V each by theirs (V_th = 0.429 V, alpha = 1.3 of the 65 nm node)."""
+    def ratio(v, v_ref):
+        return (v / (v - 0.429) ** 1.3) / (v_ref / (v_ref - 0.429) ** 1.3)
+
+    nominal = ChargeSRAMArray(rows=512)
+    low = ChargeSRAMArray(rows=512, device=SRAM10TCap.at_node("65nm", vdd_v=0.85), adc=ColumnADC(vdd_v=0.85),
+                          digital=DigitalCosts(vdd_v=0.85))
+    fast, slow = nominal.phases_s(128), low.phases_s(128)
+    for phase in ("inputs", "plates", "reset", "share"):
+        assert slow[phase] / fast[phase] == pytest.approx(ratio(0.85, 1.1), rel=1e-9), phase
+    assert slow["convert"] / fast["convert"] == pytest.approx(ratio(0.85, 1.0), rel=1e-9)
+    assert fast["convert"] == pytest.approx(9 / 450e6)
+    assert slow["load"] / fast["load"] == pytest.approx(ratio(0.85, 0.9), rel=1e-9)
+    assert low.latency_s(128) > nominal.latency_s(128)
+
+
+def test_a_cell_near_its_threshold_makes_the_op_arbitrarily_slow():
+    nominal = ChargeSRAMArray()
+    near = ChargeSRAMArray(device=SRAM10TCap(vdd_v=0.431))
+    assert near.phases_s(128)["share"] > 100 * nominal.phases_s(128)["share"]
+    assert near.latency_s(128) > 10 * nominal.latency_s(128)
+
+
+def test_area_is_cells_adcs_and_the_near_memory_datapath():
+    """A measured bit-cell area (Jia et al. 2020, Fig. 11: 2.91 mm2 over 2304 x 256 bits) and a
+    datapath beside the array add as they are."""
+    cell = SRAM10TCap(cell_area_m2=2.91e-6 / (2304 * 256))
+    bare = ChargeSRAMArray(rows=2304, cols=256, device=cell)
+    assert bare.area_m2() == pytest.approx(2.91e-6 + bare.adc.array_cost(256).area_m2, rel=1e-12)
+    with_datapath = ChargeSRAMArray(rows=2304, cols=256, device=cell, datapath_area_m2=0.497e-6)
+    assert with_datapath.area_m2() - bare.area_m2() == pytest.approx(0.497e-6, rel=1e-9)
 
 
 def test_multi_bit_zoo_model_is_exact_on_bit_sliced_and_cells():
@@ -188,7 +254,8 @@ def test_latch_decisions_compare_the_line_with_the_threshold_reference_plus_the_
 @pytest.mark.parametrize("kwargs, field", [
     ({"operation": "or"}, "operation"), ({"device": SRAM6T()}, "device"),
     ({"r_driver_ohm": float("nan")}, "r_driver_ohm"), ({"rows": 1}, "rows"), ({"cols": 0}, "cols"),
-    ({"sensing": "popcount"}, "sensing"),
+    ({"sensing": "popcount"}, "sensing"), ({"datapath_area_m2": -1e-9}, "datapath_area_m2"),
+    ({"adc": ColumnADC(vdd_v=0.4)}, "adc.vdd_v"), ({"adc": ColumnADC(fom_vdd_v=0.3)}, "adc.fom_vdd_v"),
 ])
 def test_bad_parameters_are_refused(kwargs, field):
     with pytest.raises(ParameterError, match=field):

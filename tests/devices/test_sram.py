@@ -278,3 +278,40 @@ def test_lookup_kernel_matches_numpy_reference():
 def test_cells_at_a_node_keep_their_area_relative_to_the_6t_cell(cls, factor, node):
     assert cls.at_node(node).cell_area_m2 == pytest.approx(factor * SRAM6T.at_node(node).cell_area_m2)
     assert cls.at_node("65nm").cell_area_m2 == pytest.approx(cls().cell_area_m2)
+
+
+def logical_rows(block: np.ndarray) -> np.ndarray:
+    """(ports, arrays, rows, cols) per-port values -> (arrays, rows x ports, cols), row r x ports + port."""
+    ports, arrays, rows, cols = block.shape
+    return np.moveaxis(block, 0, 2).reshape(arrays, rows * ports, cols)
+
+
+@pytest.mark.parametrize("cell", [SRAM6T(), XNORSRAM()], ids=["6T", "XNOR two-port"])
+def test_a_tile_s_cells_drawn_alone_equal_those_cells_of_the_whole_block(cell):
+    silicon = cell.sample_silicon((3, 16, 8), np.random.default_rng(6))
+    block = cell.relative_current_tabulated(silicon.instance(ones((3, 16, 8))), 0.8)
+    block = logical_rows(block if cell.ports > 1 else block[None])
+    states = (np.random.default_rng(7).random((16 * cell.ports - 3, 5)) > 0.5).astype(np.int8)
+    alone = silicon.relative_currents(1, states, 0.8)
+    np.testing.assert_array_equal(alone, states * block[1, :states.shape[0], :5])
+    assert alone.dtype == np.float32 and np.all(alone[states == 0] == 0)
+
+
+def test_a_window_s_threshold_shifts_are_those_of_the_whole_block():
+    cell = SRAM6T()
+    silicon = cell.sample_silicon((2, 16, 8), np.random.default_rng(1))
+    whole, window = silicon.instance(ones((2, 16, 8))), silicon.window(1, 10, 6)
+    np.testing.assert_array_equal(window.dvth_read, whole.dvth_read[1, :10, :6])
+    np.testing.assert_array_equal(window.dvth_stack, whole.dvth_stack[1, :10, :6])
+
+
+def test_cells_drawn_outside_the_current_table_are_solved_exactly(monkeypatch):
+    from imc.devices import sram
+
+    monkeypatch.setattr(sram, "TABLE_SPAN_SIGMAS", 0.5)  # most cells fall outside a +-0.5 sigma table
+    cell = dataclasses.replace(SRAM6T(), a_vt_v_m=3.1e-9)  # a cell whose table is not cached yet
+    silicon = cell.sample_silicon((1, 32, 16), np.random.default_rng(2))
+    alone = silicon.relative_currents(0, ones((32, 16)), 0.8)
+    exact = cell.relative_current(silicon.instance(ones((1, 32, 16))), 0.8)[0]
+    np.testing.assert_allclose(alone, exact, rtol=1e-6)
+    sram._current_table.cache_clear()

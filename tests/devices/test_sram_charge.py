@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from imc.devices import DEVICES, ParameterError, SRAM10TCap
-from imc.devices.sram import BOLTZMANN_J_PER_K, NODES
+from imc.devices.sram import BOLTZMANN_J_PER_K, NODES, alpha_power_delay_ratio
+from imc.devices.sram_charge import settle_time_constants
 
 
 def test_registered_with_its_node_parameters():
@@ -87,11 +88,74 @@ def test_kt_over_c_noise_closed_form():
 
 
 def test_drive_energy_and_cost_closed_forms():
+    """A read settles the plate to half a count of a 256-row column (9 bits): 10 ln 2 R_on C_c."""
     cell = SRAM10TCap()
     assert cell.drive_energy_j(10) == pytest.approx(10 * 1.2e-15 * 1.1 ** 2)
     cost = cell.cost()
     assert cost.read_energy_j == pytest.approx(1.2e-15 * 1.1 ** 2 + cell.c_wl_cell_f * 1.1 ** 2)
-    assert cost.read_latency_s == pytest.approx(5 * cell.r_switch_ohm * cell.c_c_f)
+    assert cost.read_latency_s == pytest.approx(10 * math.log(2) * cell.switch_resistance_ohm * cell.c_c_f)
+
+
+@pytest.mark.parametrize("bits", [1, 4, 8, 12, 16])
+def test_settling_to_half_an_lsb_takes_bits_plus_one_ln2_time_constants(bits):
+    """e^-N of a full-scale step is half an LSB, 2^-(bits+1): N = (bits + 1) ln 2 (6.24 for 8 bits)."""
+    n = settle_time_constants(bits)
+    assert n == pytest.approx((bits + 1) * math.log(2))
+    assert math.exp(-n) == pytest.approx(0.5 / 2 ** bits)
+    assert settle_time_constants(8) == pytest.approx(6.238, abs=1e-3)
+
+
+@pytest.mark.parametrize("bits", [0, 17, 2.5])
+def test_settling_of_an_impossible_resolution_is_refused(bits):
+    with pytest.raises(ParameterError, match="bits"):
+        settle_time_constants(bits)
+
+
+def test_delay_ratio_is_the_alpha_power_expression():
+    """t_d(V) / t_d(V_ref) = [V / (V - V_th)^a] / [V_ref / (V_ref - V_th)^a], written out here."""
+    for v, v_ref, vth, alpha in [(0.85, 1.2, 0.429, 1.3), (0.6, 1.0, 0.3, 2.0), (1.5, 0.9, 0.45, 1.0)]:
+        expected = (v / (v - vth) ** alpha) / (v_ref / (v_ref - vth) ** alpha)
+        assert alpha_power_delay_ratio(v, v_ref, vth, alpha) == pytest.approx(expected, rel=1e-12)
+    assert alpha_power_delay_ratio(0.9, 0.9, 0.429, 1.3) == 1.0
+    ratios = [alpha_power_delay_ratio(v, 1.1, 0.429, 1.3) for v in (0.5, 0.7, 0.9, 1.1, 1.3)]
+    assert all(a > b for a, b in itertools.pairwise(ratios))  # a lower supply is slower
+
+
+def test_delay_grows_without_bound_as_the_supply_falls_to_the_threshold_and_is_refused_at_it():
+    near = [alpha_power_delay_ratio(0.429 + dv, 1.1, 0.429, 1.3) for dv in (1e-1, 1e-2, 1e-3, 1e-4)]
+    assert all(b > 10 * a for a, b in itertools.pairwise(near)) and near[-1] > 1e4
+    for v in (0.429, 0.3, float("nan")):
+        with pytest.raises(ParameterError, match="vdd_v") as info:
+            alpha_power_delay_ratio(v, 1.1, 0.429, 1.3)
+        assert "grows without bound" in str(info.value)
+    with pytest.raises(ParameterError, match="vdd_ref_v"):
+        alpha_power_delay_ratio(1.0, 0.4, 0.429, 1.3)
+    with pytest.raises(ParameterError, match="alpha"):
+        alpha_power_delay_ratio(1.0, 1.1, 0.429, 2.5)
+
+
+def test_switch_resistance_is_the_nominal_drive_scaled_by_the_alpha_power_law():
+    """At the node's nominal supply R_on = V_DD / I_D0 of the storage-gated transistor (13.2 kOhm at
+    65 nm); an under-volted cell keeps that transistor and its resistance grows by the delay ratio."""
+    nominal = SRAM10TCap()
+    assert nominal.vdd_ref_v == nominal.vdd_v == 1.1
+    assert nominal.switch_resistance_ohm == pytest.approx(1.1 / nominal._drives_a[1], rel=1e-12)
+    assert nominal.switch_resistance_ohm == pytest.approx(13.2e3, rel=0.01)
+    low = SRAM10TCap.at_node("65nm", vdd_v=0.85)
+    assert low.vdd_ref_v == 1.1
+    ratio = (0.85 / (0.85 - 0.429) ** 1.3) / (1.1 / (1.1 - 0.429) ** 1.3)
+    assert low.switch_resistance_ohm == pytest.approx(nominal.switch_resistance_ohm * ratio, rel=1e-9)
+    assert low.settle_time_s(8) / nominal.settle_time_s(8) == pytest.approx(ratio, rel=1e-9)
+    near = SRAM10TCap(vdd_v=0.43)
+    assert near.switch_resistance_ohm > 1e3 * nominal.switch_resistance_ohm
+
+
+def test_at_node_takes_the_node_s_nominal_supply_as_the_reference():
+    for node in ("130nm", "45nm", "22nm"):
+        assert SRAM10TCap.at_node(node).vdd_ref_v == NODES[node]["vdd_v"]
+    assert SRAM10TCap.at_node("45nm", vdd_ref_v=1.05).vdd_ref_v == 1.05
+    with pytest.raises(ParameterError, match="node"):
+        SRAM10TCap.at_node("7nm")
 
 
 @pytest.mark.parametrize("field, value, message", [
@@ -99,7 +163,7 @@ def test_drive_energy_and_cost_closed_forms():
     ("c_c_f", 1e-6, "1 nF"),
     ("sigma_c_ref_rel", -0.01, ">= 0"), ("sigma_c_ref_rel", 0.2, "non-positive capacitance"),
     ("sigma_c_ref_rel", float("nan"), ""), ("c_ref_f", 0.0, "> 0"), ("c_line_cell_f", -1e-16, ">= 0"),
-    ("r_switch_ohm", 0.0, "> 0"),
+    ("vdd_ref_v", 0.4, "above vth0_v"), ("vdd_ref_v", float("nan"), "finite"),
 ])
 def test_bad_parameters_are_refused_with_the_field_and_the_range(field, value, message):
     with pytest.raises(ParameterError, match=field) as info:

@@ -9,7 +9,8 @@ from imc.devices.sram import NODES, SRAM6T, SRAM8T, XNORSRAM
 
 
 @pytest.mark.parametrize("node, vdd, vth0, area", [("130nm", 1.3, 0.3782, 2.09e-12), ("65nm", 1.1, 0.429, 0.57e-12),
-                                                    ("45nm", 1.0, 0.469, 0.346e-12), ("22nm", 0.8, 0.503, 0.092e-12)])
+                                                    ("45nm", 1.0, 0.469, 0.346e-12), ("28nm", 0.9, 0.49396, 0.120e-12),
+                                                    ("22nm", 0.8, 0.503, 0.092e-12)])
 def test_nodes_carry_their_ptm_supply_threshold_and_published_cell_area(node, vdd, vth0, area):
     cell = SRAM6T.at_node(node)
     assert (cell.vdd_v, cell.vth0_v, cell.cell_area_m2) == pytest.approx((vdd, vth0, area))
@@ -19,7 +20,7 @@ def test_nodes_carry_their_ptm_supply_threshold_and_published_cell_area(node, vd
 
 
 def test_node_a_vt_scales_with_oxide_thickness():
-    toxe_nm = {"130nm": 2.25, "65nm": 1.85, "45nm": 1.25, "22nm": 1.05}   # PTM NMOS cards
+    toxe_nm = {"130nm": 2.25, "65nm": 1.85, "45nm": 1.25, "28nm": 1.15, "22nm": 1.05}   # PTM NMOS cards (28: 32 nm HP)
     for node, toxe in toxe_nm.items():
         assert NODES[node]["a_vt_v_m"] == pytest.approx(3.0e-9 * toxe / 1.85, rel=0.02)
 
@@ -48,3 +49,23 @@ def test_bad_drive_per_square_names_the_field():
     with pytest.raises(ParameterError) as error:
         SRAM6T(drive_a_per_square=5.0)
     assert error.value.field == "drive_a_per_square"
+
+
+def test_28nm_node_sits_between_45_and_22nm_and_shrinks_the_transistors_with_the_gate_length():
+    node = NODES["28nm"]
+    assert node["l_read_m"] == node["l_stack_m"] == 28e-9
+    assert node["w_read_m"] == pytest.approx(100e-9 * 28 / 65, rel=0.01)
+    assert node["w_stack_m"] == pytest.approx(2 * node["w_read_m"])
+    for key in ("cell_area_m2", "c_bl_cell_f", "c_wl_cell_f", "vdd_v"):
+        assert NODES["22nm"][key] <= node[key] < NODES["45nm"][key], key
+    pitch = math.sqrt(0.120 / 0.57)
+    assert node["c_bl_cell_f"] == pytest.approx(1.0e-15 * pitch, rel=0.01)
+    cell = SRAM6T.at_node("28nm")
+    assert cell.sigma_vth_v == pytest.approx(1.86e-9 / math.sqrt(43e-9 * 28e-9), rel=1e-9)
+
+
+def test_unknown_node_lists_the_known_ones():
+    with pytest.raises(ParameterError) as error:
+        SRAM6T.at_node("32nm")
+    assert error.value.field == "node"
+    assert all(node in str(error.value) for node in NODES)

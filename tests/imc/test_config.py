@@ -61,7 +61,7 @@ def test_toml_file_loads_into_the_same_dataclasses(tmp_path):
     ({"dataset": "mnist", "dataset_path": "/no/such/dir"}, "dataset_path", "existing"),
     ({"dataset_path": "/tmp"}, "dataset_path", "digits is built in"),
     ({"array": {"device": {"kind": 6}}}, "array.device.kind", "must be of type str"),
-    ({"array": {"device": {"node": "28nm"}}}, "array.device.node", "['130nm', '22nm', '45nm', '65nm']"),
+    ({"array": {"device": {"node": "14nm"}}}, "array.device.node", "['130nm', '22nm', '28nm', '45nm', '65nm']"),
     ({"array": {"device": {"kind": "sram_xnor", "node": 22}}}, "array.device.node", "must be of type str"),
     ({"array": {"device": {"kind": "sram8t", "v_write_trip_v": 0.3}}}, "array.device.v_write_trip_v",
      "unknown key; allowed keys for SRAM8T"),

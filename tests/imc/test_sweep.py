@@ -335,7 +335,7 @@ def test_cli_bad_grid_key_exits_2_without_traceback(tmp_path):
         "imc: error: array.adc.bitz = 4: unknown key; allowed keys for ColumnADC: ['bits', 'architecture', "
         "'full_scale', 'sigma_offset_lsb', 'sigma_gain_rel', 'inl_lsb', 'sigma_dnl_lsb', 'columns_per_adc', "
         "'fom_j_per_step', 'fom_enob', 'fom_schreier_db', 'e_fixed_j', 'vdd_v', 'fom_vdd_v', 'f_clk_hz', "
-        "'area_per_level_m2', 'comparator'] (design point {'array.adc.bitz': 4})"]
+        "'area_per_level_m2', 'area_node_m', 'node_m', 'comparator'] (design point {'array.adc.bitz': 4})"]
 
 
 def test_load_sweep_reads_base_sample_and_adaptive(tmp_path):

@@ -35,13 +35,16 @@ def test_data_sizes_of_the_digits_mlp(sram):
     assert stages[0].slice_bits == (128,) * 4 and stages[0].partial_sum_bits == (128 * 9,) * 4
 
 
-def test_array_leakage_is_its_cells_model_plus_its_row_periphery(sram, digits):
+def test_array_leakage_is_its_cells_model_plus_its_row_periphery_and_adcs(sram, digits):
     array, _, _ = sram
-    cell = array.device
-    periphery_w = array.digital.drivers.leakage_power_w(256, array.c_wl_f)
+    cell, drivers = array.device, array.digital.drivers
+    periphery_w = drivers.leakage_power_w(256, array.c_wl_f)
+    adcs_w = array.adc.array_leakage_power_w(128, drivers.i_off_a_per_m)
     assert array.leakage_power_w() == pytest.approx(
-        256 * 128 * float(cell.leakage_current_a(np.zeros(1))[0]) * cell.vdd_v + periphery_w)
-    assert 0 < periphery_w < 0.5 * array.leakage_power_w()
+        256 * 128 * float(cell.leakage_current_a(np.zeros(1))[0]) * cell.vdd_v + periphery_w + adcs_w)
+    assert 0 < periphery_w < 0.5 * array.leakage_power_w() and adcs_w > 0
     resistive = ResistiveArray()   # non-volatile cells: only the CMOS periphery leaks
+    drivers = resistive.digital.drivers
     assert resistive.leakage_power_w() == pytest.approx(
-        resistive.digital.drivers.leakage_power_w(128, 128 * resistive.c_wl_cell_f))
+        drivers.leakage_power_w(128, 128 * resistive.c_wl_cell_f)
+        + resistive.adc.array_leakage_power_w(129, drivers.i_off_a_per_m))

@@ -166,7 +166,9 @@ def test_energy_is_events_plus_leakage_and_power_integrates_to_it(sram):
     result = run_chip(plan, array, x, ChipConfig(pes=2), 25)
     cell = array.device
     cells_w = array.rows * array.cols * float(cell.leakage_current_a(np.zeros(1))[0]) * cell.vdd_v
-    periphery_w = array.digital.drivers.leakage_power_w(array.rows, array.c_wl_f)
+    drivers = array.digital.drivers
+    periphery_w = (drivers.leakage_power_w(array.rows, array.c_wl_f)
+                   + array.adc.array_leakage_power_w(array.cols, drivers.i_off_a_per_m))
     assert result.leakage_w["arrays"] == pytest.approx(2 * 8 * (cells_w + periphery_w))
     assert result.leakage_w["buffers"] == pytest.approx((524288 + 2 * (16384 + 2048)) * 2.06e-11)
     assert result.energy_per_inference_j == pytest.approx(
@@ -180,7 +182,9 @@ def test_non_volatile_arrays_leak_only_their_periphery_unless_told(digits):
     model, x = digits
     array = ResistiveArray()
     plan = map_layers(model.ops, array.geometry(), "xnor")
-    periphery_w = array.digital.drivers.leakage_power_w(array.rows, array.cols * array.c_wl_cell_f)
+    drivers = array.digital.drivers
+    periphery_w = (drivers.leakage_power_w(array.rows, array.cols * array.c_wl_cell_f)
+                   + array.adc.array_leakage_power_w(array.cols + 1, drivers.i_off_a_per_m))
     result = run_chip(plan, array, x, IDEAL, 2)
     assert result.leakage_w["arrays"] == pytest.approx(3 * 8 * periphery_w)
     assert result.leakage_energy_j == pytest.approx(sum(result.leakage_w.values()) * result.makespan_s)
