@@ -188,7 +188,7 @@ class DRAMBitwiseArray(Array):
       round-robin; banks work in parallel, the subarrays of one bank one after the other (one
       open row per bank, no subarray-level parallelism). The tFAW/tRRD limits on activations
       across banks are not modelled.
-    * ``digital``: popcount and partial-sum adders, ``e_add_bit_j`` per full adder and one
+    * ``digital``: popcount and partial-sum adders, `DigitalCosts.add_energy_per_bit_j` per full adder and one
       adder-tree level per clock (`DigitalCosts`, Horowitz ISSCC 2014).
     * ``refresh_interval_s`` = 64 ms: every row is refreshed within 64 ms (JEDEC JESD79-3, tREFW at
       normal temperature), so a weight cell has leaked for ``time_s`` mod 64 ms when it is read; 0
@@ -277,7 +277,8 @@ class DRAMBitwiseArray(Array):
         per ACTIVATE (`imc.arrays.drivers.RowDrivers.op_cost` over the data and designated rows: two
         per AAP and one per AP of each weight row's XNOR, one per input row written). The word-line
         drivers and an input register are not modelled for DRAM (no sourced word-line capacitance; the
-        inputs arrive through the column I/O)."""
+        inputs arrive through the column I/O). With the device's ``energy_model = "power_model"`` the
+        row decode is also inside IDD0, so this record counts it twice (about 1e-5 of the XNOR energy)."""
         n, n_out = tile.weights.shape
         layout = self.layout(n, n_out)
         activations_per_xnor = sum(2 if written else 1 for _, written in PROGRAMS["xnor"])
@@ -414,27 +415,30 @@ class DRAMBitwiseArray(Array):
 
     def popcount_depth_s(self) -> float:
         """Pipeline depth of the popcount unit (s): a tree over one burst, ceil(log2 burst_bits)
-        levels, plus the partial-sum accumulator, one level per clock (`DigitalCosts.f_clk_hz`).
+        levels, plus the partial-sum accumulator, one level per clock (`DigitalCosts.clock_hz`).
         It counts a burst per clock, faster than bursts arrive, so only its depth adds latency."""
-        return (math.ceil(math.log2(self.burst_bits)) + 1) / self.digital.f_clk_hz
+        return (math.ceil(math.log2(self.burst_bits)) + 1) / self.digital.clock_hz
 
     def dot_cost(self, batch: int, n: int, n_out: int) -> OpCost:
         """Energy (J) by component and latency (s) of ``batch`` binary dot products of an (n_out, n) layer.
 
-        Energy components:
+        Energy components (the device's ``energy_model`` prices the commands, `DRAM1T1C.step_energy_j`):
 
-        * ``xnor``: one Ambit XNOR per weight row and input on all ``cols`` bit lines,
-          `DRAM1T1C.op_cost("xnor")` per bit line;
-        * ``input_write``: per input and subarray, ``segments`` input rows written: each bit line
-          that carries input bits a cell write (`DRAM1T1C.cost().write_energy_j`), the rest of
-          the row one activation (`DRAM1T1C.activation_energy_j(1)`);
-        * ``popcount``: one full adder (``e_add_bit_j``) per counted bit -- a carry-save counter
+        * ``xnor``: one Ambit XNOR per weight row and input, `DRAM1T1C.op_cost("xnor")` per bit
+          line (its AAPs and APs: every ACTIVATE, triple-row ones at their own price, every
+          PRECHARGE, the RowClone copies) times the ``cols`` bit lines each command opens;
+        * ``input_write``: per input and subarray, ``segments`` input rows written through the
+          column I/O, `DRAM1T1C.row_write_energy_j` of a row of ``cols`` bit lines with its written
+          bits in ceil(bits / ``burst_bits``) bursts of ``t_ccd_s`` each;
+        * ``popcount``: one full adder (`DigitalCosts.add_energy_per_bit_j`) per counted bit -- a carry-save counter
           tree turns three bits into two per full adder, so it counts w bits with fewer than w
           of them (Wallace, "A suggestion for a fast multiplier", IEEE Trans. Electronic Computers
           EC-13(1), 1964) -- plus a bit_length(n)-bit add per extra segment of a vector.
 
         The energy of moving the result rows over the on-die column I/O to the popcount unit is
-        not modelled (no sourced per-bit figure), so the total is a lower bound.
+        not modelled: the datasheet's read-burst current IDD4R also drives the data path to the
+        pins, which results bound for the popcount beside the bank do not take, so it is no measure
+        of it; the total is a lower bound.
 
         Latency: per input, each subarray writes its input rows, then runs XNOR + readout for
         each weight row; subarrays of one bank in sequence, banks in parallel (class docstring);
@@ -445,13 +449,13 @@ class DRAMBitwiseArray(Array):
         device = self.device
         written = (layout.slots_per_row - 1) * layout.segment_bits + layout.segment_lengths()  # per input row
         xnor = device.op_cost("xnor")
-        input_rows_j = np.sum(written * device.cost().write_energy_j
-                              + (self.cols - written) * device.activation_energy_j(1))
+        input_rows_j = sum(device.row_write_energy_j(self.cols, int(bits), float(bursts) * self.t_ccd_s)
+                           for bits, bursts in zip(written, self._accesses(written)))
         partial_adds = (layout.segments - 1) * int(n).bit_length()
         energy = {
             "xnor": batch * layout.weight_rows * self.cols * xnor.read_energy_j,
             "input_write": batch * layout.subarrays * input_rows_j,
-            "popcount": batch * n_out * (n + partial_adds) * self.digital.e_add_bit_j,
+            "popcount": batch * n_out * (n + partial_adds) * self.digital.add_energy_per_bit_j,
         }
         row_s = xnor.read_latency_s + self.readout_latency_s(layout.row_columns())
         input_rows_s = np.sum(self.row_write_latency_s(written))

@@ -30,7 +30,7 @@ from scipy.special import ndtr
 
 from imc.devices import _kernels_dram
 from imc.devices.base import CellCost, Device, check_states, register
-from imc.errors import ParameterError, non_negative, plausible, positive, require
+from imc.errors import ParameterError, in_range, int_in_range, non_negative, plausible, positive, require
 
 BOLTZMANN_J_K = 1.380649e-23
 
@@ -67,6 +67,10 @@ whose result is written into DCC0 and read back through its n-wordline as in Amb
 6 AAP + 2 AP in all."""
 
 N_OPERANDS = {"read": 1, "not": 1, "and": 2, "or": 2, "xnor": 2, "maj3": 3}
+
+ENERGY_MODELS = ("power_model", "bit_line")
+"""How `DRAM1T1C` prices its commands (``energy_model``): per command from datasheet currents, or
+the bit-line charge upper bound."""
 
 
 def ideal_result(op: str, bits: tuple[int, ...]) -> int:
@@ -163,6 +167,29 @@ class DRAM1T1C(Device):
       RowClone-FPM copy (Seshadri et al., "RowClone", MICRO 2013) that Seshadri et al., "Fast
       Bulk Bitwise AND and OR in DRAM", IEEE CAL 2015, cost at 340 ns for four copies; their
       aggressive variant with a separate small decoder reaches about 50 ns per copy.
+
+    Energy of the DRAM commands (`op_cost`, `cost`, `row_write_energy_j`); the accuracy model above
+    does not depend on it:
+
+    * ``energy_model`` = "power_model": how commands are priced (`ENERGY_MODELS`). "power_model":
+      per command from the datasheet currents below, as a DRAM power model does it (`act_energy_j`,
+      `pre_energy_j`, `write_burst_energy_j`); "bit_line": the bit-line charge upper bound of
+      `bit_line_energy_j`, which misses the row decode, word-line, sense-amplifier control and
+      data-path energy that the datasheet currents contain.
+    * ``idd0_a`` = 55 mA (IDD0, one bank ACTIVATE-PRECHARGE at tRC), ``idd2n_a`` = 32 mA (IDD2N,
+      precharge standby), ``idd3n_a`` = 38 mA (IDD3N, active standby), ``idd4w_a`` = 125 mA (IDD4W,
+      burst write), all at VDD = 1.5 V: Micron's 4 Gb x8 DDR3-1600 MT41J512M8 (die rev. E, J), as
+      transcribed in gem5's ``DDR3_1600_8x8`` (gem5/gem5, src/python/gem5/components/memory/
+      dram_interfaces/ddr3.py: "Current values from datasheet Die Rev E,J"; the datasheet itself is
+      not in the stored material). Its DDR3-1600 11-11-11 timings are this class's ``t_ras_s`` =
+      35 ns and ``t_rp_s`` = 13.75 ns, at which IDD0 is specified (tRC = tRAS + tRP).
+    * ``page_bits`` = 8192: the row (page) one ACTIVATE opens in that part, 1 K columns x 8 bits
+      (gem5 ``device_rowbuffer_size = "1KiB"``); a command's energy is spread evenly over its bit
+      lines (`activate_energy_j`). The standby currents themselves (IDD2N VDD, IDD3N VDD: 48 and 57 mW
+      a chip) are the chip's background power, not a command's, and are not counted, nor is refresh.
+    * ``tra_energy_ratio`` = 1.22: a triple-row activation costs 22 % more than a regular ACTIVATE
+      (Ambit Sec. 7, from the Rambus DRAM power model; recalled, not found in the stored material).
+      Limited to [1, 3]: three word lines cost at least one and at most three activations.
     """
 
     response_unit: ClassVar[str] = "V"
@@ -189,9 +216,28 @@ class DRAM1T1C(Device):
     t_rp_s: float = 13.75e-9
     t_wr_s: float = 15e-9
     t_second_activate_s: float = 35e-9
+    energy_model: str = "power_model"
+    idd0_a: float = 55e-3
+    idd2n_a: float = 32e-3
+    idd3n_a: float = 38e-3
+    idd4w_a: float = 125e-3
+    page_bits: int = 8192
+    tra_energy_ratio: float = 1.22
 
     def __post_init__(self) -> None:
         plausible(self)
+        require("energy_model", self.energy_model, self.energy_model in ENERGY_MODELS,
+                f"allowed: {list(ENERGY_MODELS)}")
+        for name in ("idd0_a", "idd2n_a", "idd3n_a", "idd4w_a"):
+            positive(name, getattr(self, name))
+        require("idd0_a", self.idd0_a, self.idd0_a > max(self.idd3n_a, self.idd2n_a),
+                f"must exceed idd3n_a = {self.idd3n_a:g} A and idd2n_a = {self.idd2n_a:g} A: the "
+                "ACTIVATE-PRECHARGE current contains the standby currents")
+        require("idd4w_a", self.idd4w_a, self.idd4w_a > self.idd3n_a,
+                f"must exceed idd3n_a = {self.idd3n_a:g} A: the burst-write current contains the active standby")
+        int_in_range("page_bits", self.page_bits, 1)
+        in_range("tra_energy_ratio", self.tra_energy_ratio, 1.0, 3.0,
+                 "three word lines cost at least one and at most three single activations")
         for name in ("vdd_v", "c_s_f", "c_bl_f", "temperature_k", "retention_median_s", "t_rcd_s",
                      "t_ras_s", "t_rp_s", "t_wr_s", "t_second_activate_s"):
             positive(name, getattr(self, name))
@@ -458,8 +504,56 @@ class DRAM1T1C(Device):
 
     # ----------------------------------------------------------------- costs
 
-    def activation_energy_j(self, activated: int, written: int = 0) -> float:
-        """Energy (J) per bit line of one activation of ``activated`` cells writing ``written`` more.
+    @property
+    def act_energy_j(self) -> float:
+        """Energy (J) of one ACTIVATE of a page over the background: (IDD0 - IDD3N) tRAS VDD.
+
+        The activate half of the datasheet ACTIVATE-PRECHARGE energy as DRAMPower splits it
+        (tukl-msd/DRAMPower, src/MemoryPowerModel.cc, ``engy_act``): during tRAS of the IDD0 loop the
+        bank would draw IDD3N in active standby anyway. 892.5 pJ with the defaults.
+        """
+        return (self.idd0_a - self.idd3n_a) * self.t_ras_s * self.vdd_v
+
+    @property
+    def pre_energy_j(self) -> float:
+        """Energy (J) of one PRECHARGE of a page over the background: (IDD0 - IDD2N) (tRC - tRAS) VDD,
+        tRC - tRAS = tRP (DRAMPower ``engy_pre``, as `act_energy_j`). 474.4 pJ with the defaults."""
+        return (self.idd0_a - self.idd2n_a) * self.t_rp_s * self.vdd_v
+
+    @property
+    def row_cycle_energy_j(self) -> float:
+        """Energy (J) of one ACTIVATE-PRECHARGE of a page, `act_energy_j` + `pre_energy_j`.
+
+        E_ACT = (IDD0 tRC - (IDD3N tRAS + IDD2N (tRC - tRAS))) VDD, tRC = tRAS + tRP: Micron TN-41-01,
+        "Calculating Memory System Power for DDR3", its activate power P(ACT) = (IDD0 - (IDD3N tRAS +
+        IDD2N (tRC - tRAS)) / tRC) VDD times tRC (the note's equation is recalled: the stored copies
+        hold its introduction only; gaomy3832/energydram, energydram/voltage_domain.py
+        ``activate_energy``, implements it and its test reproduces Micron's DDR3 power calculator,
+        76.2 mW for a 2 Gb x8 DDR3-1600 part). 1.367 nJ per 1 KB page with the defaults.
+        """
+        return self.act_energy_j + self.pre_energy_j
+
+    def activate_energy_j(self, rows: int = 1) -> float:
+        """Energy (J) per bit line of one ACTIVATE raising ``rows`` word lines at once (power model).
+
+        `act_energy_j` / ``page_bits`` (a page's energy spread evenly over its bit lines, so a
+        narrower row costs in proportion; its row-decode share does not shrink in fact), times
+        1 + (tra_energy_ratio - 1)(rows - 1) / 2: 1 for a single row, ``tra_energy_ratio`` for a TRA
+        (Ambit Sec. 7); the double-row activations that write T0 with DCC0 (Ambit's B8-B11
+        addresses) are interpolated linearly in the word lines (an assumption).
+        """
+        int_in_range("rows", rows, 1, 3)
+        return self.act_energy_j / self.page_bits * (1.0 + (self.tra_energy_ratio - 1.0) * (rows - 1) / 2)
+
+    def write_burst_energy_j(self, duration_s: float) -> float:
+        """Energy (J) of writing column bursts for ``duration_s`` over the active standby:
+        (IDD4W - IDD3N) VDD duration (DRAMPower ``engy_write_cmd``; TN-41-01's write power, recalled)."""
+        non_negative("duration_s", duration_s)
+        return (self.idd4w_a - self.idd3n_a) * self.vdd_v * duration_s
+
+    def bit_line_energy_j(self, activated: int, written: int = 0) -> float:
+        """Energy (J) per bit line of one activation of ``activated`` cells writing ``written`` more,
+        the ``energy_model = "bit_line"`` price.
 
         With V_DD/2 precharge one line of each bit-line pair swings from V_DD/2 to V_DD, drawing
         C V_DD (V_DD/2) from the supply, and precharge by equalisation draws none (the m C_D
@@ -470,6 +564,33 @@ class DRAM1T1C(Device):
         """
         return ((self.c_bl_f + activated * self.c_s_f) * self.vdd_v * self.v_pre_v
                 + written * self.c_s_f * self.vdd_v ** 2)
+
+    def step_energy_j(self, activated: int, written: int = 0) -> float:
+        """Energy (J) per bit line of one AAP (``written`` > 0 rows written by its second ACTIVATE)
+        or AP of ``activated`` rows, in the device's ``energy_model``.
+
+        "power_model": the commands the step issues, `activate_energy_j` (activated) +
+        `activate_energy_j` (written) for an AAP + one PRECHARGE (`pre_energy_j` / ``page_bits``);
+        the RowClone copy of an AAP (Seshadri et al., MICRO 2013) is its second ACTIVATE, priced as
+        one. "bit_line": `bit_line_energy_j`.
+        """
+        if self.energy_model == "bit_line":
+            return self.bit_line_energy_j(activated, written)
+        second = self.activate_energy_j(written) if written else 0.0
+        return self.activate_energy_j(activated) + second + self.pre_energy_j / self.page_bits
+
+    def row_write_energy_j(self, bit_lines: int, written: int, burst_time_s: float) -> float:
+        """Energy (J) of writing ``written`` of the ``bit_lines`` bit lines of a row (ACTIVATE, column
+        write bursts lasting ``burst_time_s``, PRECHARGE).
+
+        "power_model": ``bit_lines`` x `step_energy_j` (1) + `write_burst_energy_j` (burst_time_s).
+        "bit_line": every bit line `bit_line_energy_j` (1), and each written one driven with its cell
+        across the full swing, (C_BL + C_s) V_DD^2 (upper bound: the cell is flipped); the bursts'
+        data path is not priced there.
+        """
+        if self.energy_model == "bit_line":
+            return bit_lines * self.bit_line_energy_j(1) + written * (self.c_bl_f + self.c_s_f) * self.vdd_v ** 2
+        return bit_lines * self.step_energy_j(1) + self.write_burst_energy_j(burst_time_s)
 
     @property
     def t_ap_s(self) -> float:
@@ -484,22 +605,22 @@ class DRAM1T1C(Device):
     def op_cost(self, op: str) -> CellCost:
         """Energy per bit line (J) and latency (s) of Ambit operation ``op`` (`PROGRAMS`).
 
-        Each step is an AAP if it writes rows, else an AP; energies from `activation_energy_j`.
-        The cost sits in the read fields; the write fields are zero (the result row is
-        written by the last AAP, already counted).
+        Each step is an AAP if it writes rows, else an AP; energies from `step_energy_j`. The cost
+        sits in the read fields; the write fields are zero (the result row is written by the last
+        AAP, already counted).
         """
         program = self._program(op, tuple(range(N_OPERANDS[op])))
-        energy = sum(self.activation_energy_j(len(activated), len(written)) for activated, written in program)
+        energy = sum(self.step_energy_j(len(activated), len(written)) for activated, written in program)
         latency = sum(self.t_aap_s if written else self.t_ap_s for _, written in program)
         return CellCost(read_energy_j=energy, read_latency_s=latency, write_energy_j=0.0, write_latency_s=0.0)
 
     def cost(self) -> CellCost:
         """Per bit line: a single-row read (AP) and a write (ACTIVATE, write, PRECHARGE).
 
-        Read: `activation_energy_j` (1 cell), tRAS + tRP. Write: activation plus driving the
-        bit line and the cell across the full swing, (C_BL + C_s) V_DD^2 (upper bound: the
-        cell is flipped); latency tRCD + tWR + tRP (JEDEC JESD79-3).
+        Read: `step_energy_j` (1), tRAS + tRP. Write: `row_write_energy_j` of one written bit line
+        without column bursts (in the power model those are priced per burst,
+        `write_burst_energy_j`); latency tRCD + tWR + tRP (JEDEC JESD79-3).
         """
-        return CellCost(read_energy_j=self.activation_energy_j(1), read_latency_s=self.t_ap_s,
-                        write_energy_j=self.activation_energy_j(1) + (self.c_bl_f + self.c_s_f) * self.vdd_v ** 2,
+        return CellCost(read_energy_j=self.step_energy_j(1), read_latency_s=self.t_ap_s,
+                        write_energy_j=self.row_write_energy_j(1, 1, 0.0),
                         write_latency_s=self.t_rcd_s + self.t_wr_s + self.t_rp_s)

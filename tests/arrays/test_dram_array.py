@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+import imc
 from imc.arrays import DigitalCosts
 from imc.arrays import dram_array
 from imc.arrays.dram_array import DRAMBitwiseArray
@@ -124,7 +125,10 @@ def test_costs_of_a_packed_layer_equal_the_closed_form():
     d, batch = array.device, 10
     cost = array.dot_cost(batch, 256, 256)  # 8 weight rows of 32 vectors, one input row of 32 copies
     assert cost.energy_j["xnor"] == pytest.approx(batch * 8 * 8192 * d.op_cost("xnor").read_energy_j, rel=1e-12)
-    assert cost.energy_j["input_write"] == pytest.approx(batch * 8192 * d.cost().write_energy_j, rel=1e-12)
+    # the input row: one ACTIVATE-PRECHARGE of the 1 KB page (1366.875 pJ, TN-41-01) and 8192 bits in
+    # 128 write bursts of 5 ns at (IDD4W - IDD3N) VDD = 87 mA x 1.5 V
+    input_row_j = 1366.875e-12 + 128 * 87e-3 * 1.5 * 5e-9
+    assert cost.energy_j["input_write"] == pytest.approx(batch * input_row_j, rel=1e-12)
     assert cost.energy_j["popcount"] == pytest.approx(batch * 256 * 256 * 3.1e-15, rel=1e-12)
     t_xnor = 6 * d.t_aap_s + 2 * d.t_ap_s
     t_write = d.t_rcd_s + d.t_wr_s + d.t_rp_s
@@ -133,15 +137,20 @@ def test_costs_of_a_packed_layer_equal_the_closed_form():
     assert cost.total_energy_j == pytest.approx(sum(cost.energy_j.values()), rel=1e-12)
 
 
-@pytest.mark.parametrize("banks", [1, 2, 3])
-def test_costs_of_a_split_layer_over_banks_equal_the_closed_form(banks):
-    array = DRAMBitwiseArray(rows=8, cols=16, burst_bits=8, banks=banks,
+@pytest.mark.parametrize("banks, energy_model", [(1, "power_model"), (2, "power_model"), (3, "bit_line")])
+def test_costs_of_a_split_layer_over_banks_equal_the_closed_form(banks, energy_model):
+    array = DRAMBitwiseArray(rows=8, cols=16, burst_bits=8, banks=banks, device=DRAM1T1C(energy_model=energy_model),
                              digital=DigitalCosts(f_clk_hz=2e9))
     d, batch = array.device, 3
     cost = array.dot_cost(batch, 37, 5)  # segments of 16, 16, 5 bits; 3 subarrays of 5 weight rows
-    e_xnor, e_write, e_act = d.op_cost("xnor").read_energy_j, d.cost().write_energy_j, d.activation_energy_j(1)
+    e_xnor = d.op_cost("xnor").read_energy_j
     assert cost.energy_j["xnor"] == pytest.approx(batch * 15 * 16 * e_xnor, rel=1e-12)
-    input_rows_j = sum(bits * e_write + (16 - bits) * e_act for bits in (16, 16, 5))
+    if energy_model == "power_model":  # 16 bit lines of a row cycle, plus 2, 2, 1 write bursts of 5 ns
+        input_rows_j = sum(16 * d.row_cycle_energy_j / 8192 + bursts * d.write_burst_energy_j(5e-9)
+                           for bursts in (2, 2, 1))
+    else:  # every bit line activated, the written ones driven across the full swing with their cell
+        input_rows_j = sum(16 * d.bit_line_energy_j(1) + bits * (d.c_bl_f + d.c_s_f) * d.vdd_v ** 2
+                           for bits in (16, 16, 5))
     assert cost.energy_j["input_write"] == pytest.approx(batch * 3 * input_rows_j, rel=1e-12)
     assert cost.energy_j["popcount"] == pytest.approx(batch * 5 * (37 + 2 * 6) * 3.1e-15, rel=1e-12)
     t_xnor, t_write, t_ccd = d.op_cost("xnor").read_latency_s, d.cost().write_latency_s, 5e-9
@@ -150,6 +159,29 @@ def test_costs_of_a_split_layer_over_banks_equal_the_closed_form(banks):
     subarray = [3 * t_write + 5 * t_ccd + 5 * t_xnor + bursts * t_ccd for bursts in readout]
     per_input = max(sum(subarray[bank::banks]) for bank in range(banks))
     assert cost.latency_s == pytest.approx(batch * per_input + (3 + 1) / 2e9, rel=1e-12)
+
+
+@pytest.mark.parametrize("cols", [1024, 4096, 8192])
+def test_xnor_energy_scales_with_the_row_width_and_the_rows_activated(cols):
+    d = DRAM1T1C()
+    for rows in (1, 3):  # 1024-bit vectors packed cols / 1024 a row: ``rows`` weight rows, each one XNOR an input
+        cost = DRAMBitwiseArray(cols=cols, device=d).dot_cost(2, 1024, rows * cols // 1024)
+        assert cost.energy_j["xnor"] == pytest.approx(2 * rows * cols * d.op_cost("xnor").read_energy_j, rel=1e-12)
+    per_kb = DRAMBitwiseArray(cols=cols, device=d).dot_cost(1, 1024, cols // 1024).energy_j["xnor"] * 8192 / cols
+    assert per_kb == pytest.approx(17.17e-9, rel=1e-3)   # one XNOR of a 1 KB row, whatever the row width
+
+
+def test_power_model_and_bit_line_model_share_the_latency_and_differ_in_energy():
+    power, bit_line = DRAMBitwiseArray(), DRAMBitwiseArray(device=DRAM1T1C(energy_model="bit_line"))
+    a, b = power.dot_cost(4, 256, 256), bit_line.dot_cost(4, 256, 256)
+    assert a.latency_s == b.latency_s and a.energy_j["popcount"] == b.energy_j["popcount"]
+    assert a.energy_j["xnor"] / b.energy_j["xnor"] == pytest.approx(17.1736 / 22.1184, rel=1e-4)
+
+
+def test_a_bad_energy_model_in_a_design_names_the_field():
+    with pytest.raises(ParameterError) as info:
+        imc.load_config({"array": {"kind": "dram", "device": {"kind": "dram", "energy_model": "rambus"}}})
+    assert info.value.field == "array.device.energy_model" and "power_model" in str(info.value)
 
 
 def test_latency_is_parallel_over_banks_and_serial_over_inputs():

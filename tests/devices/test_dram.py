@@ -8,7 +8,7 @@ from scipy import stats
 
 from imc.devices import DEVICES, ParameterError
 from imc.devices import _kernels_dram
-from imc.devices.dram import DRAM1T1C, N_OPERANDS, ideal_result
+from imc.devices.dram import DRAM1T1C, N_OPERANDS, PROGRAMS, ideal_result
 
 IDEAL = dataclasses.replace(DRAM1T1C(), sigma_c_s_rel=0.0, sigma_sa_offset_v=0.0)
 NOISY = dataclasses.replace(DRAM1T1C(), sigma_c_s_rel=0.08, sigma_sa_offset_v=0.05)
@@ -212,11 +212,122 @@ def test_costs_follow_jedec_timings_and_command_counts():
     assert d.op_cost("not").read_latency_s == pytest.approx(2 * d.t_aap_s, rel=1e-12)
     assert d.op_cost("xnor").read_latency_s == pytest.approx(6 * d.t_aap_s + 2 * d.t_ap_s, rel=1e-12)
     read = d.cost()
-    assert read.read_energy_j == pytest.approx((d.c_bl_f + d.c_s_f) * d.vdd_v ** 2 / 2, rel=1e-12)
     assert read.read_latency_s == d.t_ap_s
     assert read.write_latency_s == pytest.approx(13.75e-9 + 15e-9 + 13.75e-9, rel=1e-12)
-    assert d.activation_energy_j(3, 1) == pytest.approx(
+
+
+def test_bit_line_energy_model_prices_the_charge_upper_bound():
+    d = DRAM1T1C(energy_model="bit_line")
+    assert d.cost().read_energy_j == pytest.approx((d.c_bl_f + d.c_s_f) * d.vdd_v ** 2 / 2, rel=1e-12)
+    assert d.cost().write_energy_j == pytest.approx(
+        (d.c_bl_f + d.c_s_f) * d.vdd_v ** 2 / 2 + (d.c_bl_f + d.c_s_f) * d.vdd_v ** 2, rel=1e-12)
+    assert d.bit_line_energy_j(3, 1) == pytest.approx(
         (d.c_bl_f + 3 * d.c_s_f) * d.vdd_v ** 2 / 2 + d.c_s_f * d.vdd_v ** 2, rel=1e-12)
+    xnor = sum(d.bit_line_energy_j(len(a), len(w)) for a, w in PROGRAMS["xnor"])
+    assert d.op_cost("xnor").read_energy_j == pytest.approx(xnor, rel=1e-12)
+    assert d.op_cost("xnor").read_energy_j * 8192 == pytest.approx(22.1184e-9, rel=1e-6)  # the former 22.1 nJ/KB
+    assert d.row_write_energy_j(16, 5, 1e-6) == pytest.approx(
+        16 * d.bit_line_energy_j(1) + 5 * (d.c_bl_f + d.c_s_f) * d.vdd_v ** 2, rel=1e-12)  # no burst term
+
+
+# ---- power model: per-command energy from datasheet currents (Micron TN-41-01) -------------------
+
+def test_activate_precharge_energy_is_the_tn_41_01_closed_form():
+    d = DRAM1T1C()  # MT41J512M8: IDD0 55, IDD2N 32, IDD3N 38 mA, tRAS 35 ns, tRP 13.75 ns, 1.5 V
+    t_rc_ns = 35 + 13.75
+    by_hand_pj = (55 * t_rc_ns - (38 * 35 + 32 * (t_rc_ns - 35))) * 1.5  # mA ns V = pJ
+    assert by_hand_pj == pytest.approx(1366.875)
+    assert d.row_cycle_energy_j == pytest.approx(by_hand_pj * 1e-12, rel=1e-12)
+    assert d.act_energy_j == pytest.approx((55 - 38) * 35 * 1.5e-12, rel=1e-12)       # 892.5 pJ
+    assert d.pre_energy_j == pytest.approx((55 - 32) * 13.75 * 1.5e-12, rel=1e-12)    # 474.4 pJ
+    assert d.cost().read_energy_j == pytest.approx(d.row_cycle_energy_j / 8192, rel=1e-12)
+
+
+def test_activate_power_reproduces_micron_ddr3_power_calculator():
+    # energydram's check against Micron's DDR3_Power_Calc.xlsm: 2 Gb x8 DDR3-1600 (-125E), IDD0 95,
+    # IDD2N 42, IDD3N 45 mA, tRAS 35 ns, tRC 47.5 ns: P(ACT) = E_ACT / tRC = 76.2 mW.
+    d = DRAM1T1C(idd0_a=95e-3, idd2n_a=42e-3, idd3n_a=45e-3, t_ras_s=35e-9, t_rp_s=12.5e-9)
+    assert d.row_cycle_energy_j / 47.5e-9 == pytest.approx(76.2e-3, abs=0.1e-3)
+
+
+def test_triple_row_activation_costs_the_published_ratio_of_a_regular_one():
+    d = DRAM1T1C()
+    single = d.activate_energy_j(1)
+    assert single == pytest.approx(d.act_energy_j / 8192, rel=1e-12)
+    assert d.activate_energy_j(3) / single == pytest.approx(1.22, rel=1e-12)   # Ambit Sec. 7
+    assert d.activate_energy_j(2) / single == pytest.approx(1.11, rel=1e-12)   # interpolated
+    flat = DRAM1T1C(tra_energy_ratio=1.0)
+    assert flat.activate_energy_j(3) == pytest.approx(flat.activate_energy_j(1), rel=1e-12)
+
+
+# (single-row, double-row, triple-row ACTIVATEs, PRECHARGEs) of each command sequence, counted by hand
+COMMANDS = {"read": (1, 0, 0, 1), "not": (4, 0, 0, 2), "and": (7, 0, 1, 4), "or": (7, 0, 1, 4),
+            "maj3": (7, 0, 1, 4), "xnor": (8, 3, 3, 8)}
+
+
+@pytest.mark.parametrize("op", sorted(COMMANDS))
+def test_op_energy_is_the_sum_of_its_commands(op):
+    d = DRAM1T1C()
+    singles, doubles, triples, precharges = COMMANDS[op]
+    page_j = (singles + 1.11 * doubles + 1.22 * triples) * d.act_energy_j + precharges * d.pre_energy_j
+    assert d.op_cost(op).read_energy_j == pytest.approx(page_j / 8192, rel=1e-12)
+    assert sum(1 + bool(w) for _, w in PROGRAMS[op]) == singles + doubles + triples  # ACTIVATEs
+    assert len(PROGRAMS[op]) == precharges
+
+
+def test_ambit_xnor_energy_per_kilobyte_by_hand():
+    # 6 AAP + 2 AP: 8 single, 3 double and 3 triple-row ACTIVATEs at 892.5 pJ x (1, 1.11, 1.22), 8 PRECHARGEs
+    by_hand_j = ((8 + 3 * 1.11 + 3 * 1.22) * 892.5 + 8 * 474.375) * 1e-12
+    assert DRAM1T1C().op_cost("xnor").read_energy_j * 8192 == pytest.approx(by_hand_j, rel=1e-12)
+    assert by_hand_j == pytest.approx(17.17e-9, rel=1e-3)
+
+
+def test_command_energy_is_per_page_whatever_its_width():
+    wide, narrow = DRAM1T1C(), DRAM1T1C(page_bits=2048)
+    for op in COMMANDS:
+        assert narrow.op_cost(op).read_energy_j * 2048 == pytest.approx(wide.op_cost(op).read_energy_j * 8192)
+    assert narrow.activate_energy_j(1) == pytest.approx(4 * wide.activate_energy_j(1), rel=1e-12)
+
+
+def test_power_model_is_linear_in_the_supply_and_the_currents():
+    d = DRAM1T1C()
+    assert DRAM1T1C(vdd_v=1.2).row_cycle_energy_j == pytest.approx(0.8 * d.row_cycle_energy_j, rel=1e-12)
+    doubled = DRAM1T1C(idd0_a=0.110, idd2n_a=0.064, idd3n_a=0.076, idd4w_a=0.250)
+    assert doubled.op_cost("xnor").read_energy_j == pytest.approx(2 * d.op_cost("xnor").read_energy_j, rel=1e-12)
+    assert d.write_burst_energy_j(0.0) == 0.0
+    assert d.write_burst_energy_j(5e-9) == pytest.approx((125 - 38) * 1.5 * 5 * 1e-12, rel=1e-12)  # 652.5 pJ
+
+
+def test_row_write_prices_the_row_cycle_and_its_write_bursts():
+    d = DRAM1T1C()
+    assert d.row_write_energy_j(8192, 8192, 128 * 5e-9) == pytest.approx(
+        d.row_cycle_energy_j + 128 * d.write_burst_energy_j(5e-9), rel=1e-12)
+    assert d.row_write_energy_j(16, 5, 0.0) == pytest.approx(16 * d.cost().read_energy_j, rel=1e-12)
+    assert d.cost().write_energy_j == d.cost().read_energy_j   # bursts are priced per burst
+
+
+@pytest.mark.parametrize("field, value, allowed", [
+    ("energy_model", "rambus", "['power_model', 'bit_line']"), ("energy_model", None, "allowed"),
+    ("idd0_a", 0.03, "must exceed idd3n_a"), ("idd2n_a", 0.06, "must exceed idd3n_a"),
+    ("idd4w_a", 0.02, "must exceed idd3n_a"), ("idd3n_a", -0.01, "> 0"), ("idd0_a", math.nan, "finite"),
+    ("page_bits", 0, "integer"), ("page_bits", 1024.5, "integer"),
+    ("tra_energy_ratio", 0.9, "[1, 3]"), ("tra_energy_ratio", 3.5, "[1, 3]"),
+])
+def test_bad_energy_parameters_raise_naming_the_field(field, value, allowed):
+    with pytest.raises(ParameterError) as info:
+        DRAM1T1C(**{field: value})
+    expected = "idd0_a" if field == "idd2n_a" else field   # IDD2N above IDD0 is IDD0's error
+    assert info.value.field == expected and allowed in str(info.value)
+
+
+def test_bad_energy_arguments_are_rejected():
+    d = DRAM1T1C()
+    with pytest.raises(ParameterError) as info:
+        d.activate_energy_j(4)
+    assert info.value.field == "rows"
+    with pytest.raises(ParameterError) as info:
+        d.write_burst_energy_j(-1e-9)
+    assert info.value.field == "duration_s"
 
 
 @pytest.mark.parametrize("field, value", [
