@@ -10,9 +10,10 @@ An array kind is a frozen dataclass of its parameters (SI units in the names) th
   drawn here, once per chip, in tile order from the chip's generator;
 * `Array.age(states, elapsed_s, rng)`: the same chip ``elapsed_s`` after programming (drift,
   retention, thermal loss); arrays without time effects return the states unchanged;
-* `Array.accumulate(state, x, out, rng)`: one tile's decoded partial sums for a batch of
+* `Array.accumulate(state, x, out, rng, planes)`: one tile's decoded partial sums for a batch of
   input codes, added into the layer's integer pre-activations; ``rng`` draws the dynamic read
-  noise of every read (None: noiseless reads);
+  noise of every read (None: noiseless reads); ``planes``: the tile encoding's input planes of x
+  when the caller has them (`Array.input_planes`: tiles reading the same inputs share them);
 * `Array.op_cost(tile, x)` -> `OpCost`: the mean cost of one tile operation over inputs x;
   `Array.area_m2`: one array with its periphery.
 
@@ -282,10 +283,14 @@ class Array(ABC):
         non_negative("elapsed_s", elapsed_s)
         return states
 
+    input_planes: ClassVar[bool] = True  # accumulate reads x through its tile encoding's planes
+
     @abstractmethod
-    def accumulate(self, state, x: np.ndarray, out: np.ndarray, rng: np.random.Generator | None = None) -> None:
+    def accumulate(self, state, x: np.ndarray, out: np.ndarray, rng: np.random.Generator | None = None,
+                   planes: list | None = None) -> None:
         """Add one tile's decoded partial sums for input codes ``x`` (batch, tile inputs) into
-        ``out[:, tile.outputs]`` (out: C-contiguous int32 (batch, layer outputs)); ``rng``: read noise."""
+        ``out[:, tile.outputs]`` (out: C-contiguous int32 (batch, layer outputs)); ``rng``: read noise;
+        ``planes``: ``tile.encoding.planes(x)`` if the caller has them (None: computed here)."""
 
     @abstractmethod
     def op_cost(self, tile, x: np.ndarray) -> OpCost:

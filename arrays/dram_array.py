@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 import numpy as np
 
@@ -261,8 +262,10 @@ class DRAMBitwiseArray(Array):
             return states
         return [DRAMTileState(state.tile, self.age_instance(state.instance, leaked_s)) for state in states]
 
+    input_planes: ClassVar[bool] = False  # the popcount reads the input bits themselves
+
     def accumulate(self, state: DRAMTileState, x: np.ndarray, out: np.ndarray,
-                   rng: np.random.Generator | None = None) -> None:
+                   rng: np.random.Generator | None = None, planes: list | None = None) -> None:
         """The popcount unit's dot products (`dot`) added into the layer's outputs: the table path
         without read noise, every XNOR through the device with kT/C noise when ``rng`` is given
         (`simulate_dot`, about a microsecond per bit line: use it on small test sets)."""

@@ -233,7 +233,7 @@ class ResistiveArray(Array):
         return (self.device.current_a(conductance + step, volts) - self.device.current_a(conductance - step, volts)) / (2 * step)
 
     def accumulate(self, state: ResistiveTileState, x: np.ndarray, out: np.ndarray,
-                   rng: np.random.Generator | None = None) -> None:
+                   rng: np.random.Generator | None = None, planes: list | None = None) -> None:
         """One GEMM of the drives with the folded cells; with ``rng``, each read's noise: every input
         is its own read, and a column's noise, a sum of independent per-cell Gaussians, is drawn as one
         Gaussian of the summed variance (a second GEMM) -- exact in distribution for Gaussian cell
@@ -250,7 +250,7 @@ class ResistiveArray(Array):
         if not noisy and all(read.linear for read in state.reads):
             linear_partial_sums(state.reads, tile, x, out)
             return
-        for plane, significance in tile.encoding.planes(x):  # cycle by cycle: each signal stays in cache
+        for plane, significance in tile.encoding.planes(x) if planes is None else planes:  # each signal in cache
             for read in state.reads:
                 drive = read.drive(plane)
                 signal = drive @ read.weights

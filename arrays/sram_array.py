@@ -186,7 +186,7 @@ class SRAMArray(Array):
         return currents * tile.states.astype(np.float32)
 
     def accumulate(self, state: SRAMTileState, x: np.ndarray, out: np.ndarray,
-                   rng: np.random.Generator | None = None) -> None:
+                   rng: np.random.Generator | None = None, planes: list | None = None) -> None:
         """Per array cycle (the encoding's input planes) and read (row group): one GEMM of the drive with
         the folded cells of every column group, then the fused sensing kernel (bit-line discharge, ADC,
         decoding with the plane's significance, accumulation: `accumulate_counts`); or, for a latched
@@ -196,7 +196,7 @@ class SRAMArray(Array):
         if all(read.linear for read in state.reads):  # nominal cells, transparent ADCs: one product
             linear_partial_sums(state.reads, tile, x, out)
             return
-        for drive, significance in tile.encoding.planes(x):  # cycle by cycle: each signal stays in cache
+        for drive, significance in tile.encoding.planes(x) if planes is None else planes:  # each signal in cache
             for read in state.reads:
                 cell_sum = np.matmul(read.drive(drive), read.weights)
                 if tile.latch is not None:

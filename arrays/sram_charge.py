@@ -195,13 +195,13 @@ class ChargeSRAMArray(Array):
         return steps, self.device.line_noise_v(column_total) / self.step_v
 
     def accumulate(self, state: ChargeTileState, x: np.ndarray, out: np.ndarray,
-                   rng: np.random.Generator | None = None) -> None:
+                   rng: np.random.Generator | None = None, planes: list | None = None) -> None:
         """Per array cycle (the encoding's input planes) and read: one GEMM of the drive with the folded
         cells of every column group, with ``rng`` each column's kT/C noise, then one fused kernel converts
         the line voltages, decodes with the plane's significance and accumulates (`ColumnADC.accumulate`);
         a latched tile's lines go to its latches instead (`latch_decisions`)."""
         tile = state.tile
-        for plane, significance in tile.encoding.planes(x):  # cycle by cycle: each signal stays in cache
+        for plane, significance in tile.encoding.planes(x) if planes is None else planes:  # each signal in cache
             for read in state.reads:
                 signal = read.drive(plane) @ read.weights
                 if rng is not None:

@@ -194,3 +194,21 @@ def test_fused_engine_agrees_with_the_plain_word_line_path_under_variation(setup
     assert np.mean(differ) < 1e-3 and np.all(np.abs(engine_z - z)[differ] <= one_count)
     exact = signs.astype(np.int64) @ layer.weights.astype(np.int64)
     assert np.mean(z != exact) > 0.05  # the variation is visible, so the agreement is not trivial
+
+
+def test_tiles_reading_the_same_inputs_share_one_computation_of_their_input_planes(setup, monkeypatch):
+    model, data, x = setup
+    array = SRAMArray()
+    plan = map_layers(model.ops, array.geometry(), "xnor")
+    chip = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), True)[0]
+    expected = engine.hardware_logits(plan, array, x, [chip])
+    encodings = {id(tile.encoding): tile.encoding for tile in plan.tiles}
+    calls = []
+    for encoding in encodings.values():
+        planes = encoding.planes
+        monkeypatch.setattr(encoding, "planes", lambda codes, planes=planes: calls.append(1) or planes(codes),
+                            raising=False)
+    assert np.array_equal(engine.hardware_logits(plan, array, x, [chip]), expected)
+    rows_of_tiles = {(layer, tile.inputs.start) for layer, placement in enumerate(plan.layers)
+                     for tile in placement.tiles}
+    assert len(calls) == len(rows_of_tiles) < len(plan.tiles)
