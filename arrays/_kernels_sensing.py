@@ -43,9 +43,10 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
     + column_offset[starts[g] + j]; z is a C-contiguous int32 (chips, m, >= z_start + outputs) array.
     Returns the number of rows holding a column sum that is not finite.
 
-    Per row and group, the counts of the linear drop and ideal thresholds come first, in a loop that
-    vectorises; a group with a column past the knee (or a threshold table, or a sum that is not finite)
-    is then converted again with the exact `discharge_v` and its thresholds.
+    Per row, the counts of the linear drop and ideal thresholds come first, in one loop over the row's
+    columns that vectorises whatever the widths of the groups; a group with a column past the knee (or a
+    threshold table, or a sum that is not finite) is then converted again with the exact `discharge_v`
+    and its thresholds; then each group is decoded.
     Serial (it runs per tile next to a BLAS GEMM) and without the GIL, so chips run in parallel threads.
     """
     chips, m, cols = cell_sum.shape
@@ -56,47 +57,44 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
     intercept = np.empty(cols)
     knee_sum = np.empty(cols)  # sums above which the swing passes the knee (finite: +-inf sums fail the test)
     counts = np.empty(cols)
-    row_finite = np.empty(m, dtype=np.bool_)
     for c in range(chips):
         base, inv, offset, thresholds = column_base[c], inv_lsb[c], offset_lsb[c], thresholds_lsb[c]
         for j in range(cols):
             slope[j] = unit_v * inv[j]
             intercept[j] = base[j] * unit_v * inv[j] + offset[j] + 0.5
             knee_sum[j] = min(linear_limit / unit_v - base[j], FINITE_MAX)
-        row_finite[:] = True
-        for g in range(starts.shape[0]):
-            # 0-based views of the group's columns, made once per group: the loops over them vectorise
-            span = slice(starts[g], stops[g])
-            count, slope_g, intercept_g = counts[span], slope[span], intercept[span]
-            scale_g, knee_g = scale[span], knee_sum[span]
-            base_g, inv_g, offset_g, thresholds_g = base[span], inv[span], offset[span], thresholds[span]
-            offsets_g = column_offset[span]
-            n = count.shape[0]
-            n_out = n - (reference_gains[g] != 0)
-            gain = significance * gains[g]
-            for i in range(m):
-                sums, out = cell_sum[c, i, span], z[c, i, z_start:]
-                outside = 0  # columns past the knee, or not finite: the group takes the exact path
-                for j in range(n):  # the linear counts
-                    value = np.float64(sums[j])
-                    count[j] = np.rint(min(max(np.floor(value * slope_g[j] + intercept_g[j]), 0.0), top) * scale_g[j])
-                    outside += np.int32(not (-FINITE_MAX <= value <= knee_g[j]))
-                exact = use_table or outside > 0
-                if exact:
-                    for j in range(n):
-                        row_finite[i] &= abs(sums[j]) < np.inf
-                        count[j] = _count((sums[j] + base_g[j]) * unit_v, True, v_pre_v, v_knee_v, inv_g[j],
-                                          offset_g[j], thresholds_g, j, use_table, top, scale_g[j])
-                reference = 0.0
-                if n_out < n:
-                    reference = count[n_out] if exact else _count(
-                        (sums[n_out] + base_g[n_out]) * unit_v, False, v_pre_v, v_knee_v, inv_g[n_out], offset_g[n_out],
-                        thresholds_g, n_out, use_table, top, scale_g[n_out])
-                constant = significance * reference_gains[g] * reference
-                for j in range(n_out):
-                    out[j] += np.int32(gain * count[j] + offsets_g[j] + constant)
         for i in range(m):
-            not_finite += not row_finite[i]
+            sums, out = cell_sum[c, i], z[c, i, z_start:]
+            row_outside = 0
+            for j in range(cols):  # the linear counts of the whole row: vectorises whatever the groups' widths
+                value = np.float64(sums[j])
+                counts[j] = np.rint(min(max(np.floor(value * slope[j] + intercept[j]), 0.0), top) * scale[j])
+                row_outside += 1 - (np.int32(value >= -FINITE_MAX) & np.int32(value <= knee_sum[j]))  # NaN: outside
+            row_finite = True
+            for g in range(starts.shape[0]):
+                first, stop = starts[g], stops[g]
+                n_out = stop - first - (reference_gains[g] != 0)
+                exact = use_table
+                if row_outside > 0 and not exact:  # rare: is one of them in this group?
+                    for j in range(first, stop):
+                        exact |= not (-FINITE_MAX <= np.float64(sums[j]) <= knee_sum[j])
+                if exact:
+                    for j in range(first, stop):
+                        row_finite &= abs(sums[j]) < np.inf
+                        counts[j] = _count((sums[j] + base[j]) * unit_v, True, v_pre_v, v_knee_v, inv[j], offset[j],
+                                           thresholds, j, use_table, top, scale[j])
+                reference = 0.0
+                if n_out < stop - first:
+                    ref = stop - 1
+                    reference = counts[ref] if exact else _count(
+                        (sums[ref] + base[ref]) * unit_v, False, v_pre_v, v_knee_v, inv[ref], offset[ref],
+                        thresholds, ref, use_table, top, scale[ref])
+                constant = significance * reference_gains[g] * reference
+                gain = significance * gains[g]
+                counts_g, offsets_g = counts[first:stop], column_offset[first:stop]  # 0-based: the loop vectorises
+                for j in range(n_out):
+                    out[j] += np.int32(gain * counts_g[j] + offsets_g[j] + constant)
+            not_finite += not row_finite
     return not_finite
 
 
