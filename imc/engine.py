@@ -81,16 +81,13 @@ def hardware_logits(plan: MappingPlan, array: Array, x: np.ndarray, chips: list[
     """Network outputs computed by the arrays of each chip, (chips, batch, n_out).
 
     x: (batch, ...) first-op input codes; block: inputs per pass through the network (default: as
-    many as keep a layer's pre-activations, and the column signals of each of its tiles, within
-    BLOCK_BYTES, so that a chip's working set stays in cache: a convolution's tiles hold more
-    physical columns than the layer has output channels). Read noise is drawn in (block, layer, tile) order from the chip's read stream, so a
+    many as keep a layer's pre-activations within BLOCK_BYTES, so that a chip's working set stays
+    in cache). Read noise is drawn in (block, layer, tile) order from the chip's read stream, so a
     given design and seed always see the same noise. ``stop``: an event that, once set, abandons the
     work between tiles.
     """
     starts = np.cumsum([0] + [placement.n_arrays for placement in plan.layers])
-    widest = max(placement.spec.output_positions * max(placement.spec.columns,
-                                                       *(tile.states.shape[1] for tile in placement.tiles))
-                 for placement in plan.layers)
+    widest = max(placement.spec.columns * placement.spec.output_positions for placement in plan.layers)
     block = block or max(1, BLOCK_BYTES // (4 * widest))
 
     def outputs_of(chip: Chip) -> np.ndarray:
