@@ -11,10 +11,10 @@ of it, so results do not depend on how chips are chunked or on how many workers 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import queue
 import threading
-import tracemalloc
 import weakref
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
@@ -32,7 +32,6 @@ TIME_STREAM, READ_STREAM = 1, 2  # child streams of a chip's seed sequence
 BLOCK_BYTES = 2 ** 20  # one layer's int32 pre-activations of one input block on one chip
 MEMORY_FRACTION = 0.5  # of the machine's available memory, for the chips in flight
 _MEASURED = weakref.WeakKeyDictionary()  # plan -> (array, variation, chip_bytes): measured once per design
-_TRACING = threading.Lock()  # one tracemalloc measurement at a time (sweep threads measure concurrently)
 
 
 def chip_seeds(seed: int, chips: int) -> list[np.random.SeedSequence]:
@@ -126,33 +125,39 @@ def accumulate_layer(array: Array, states: list, x: np.ndarray, rng: np.random.G
 
 
 def chip_bytes(array: Array, plan: MappingPlan, variation: bool, sample: int = 8) -> int:
-    """Estimated peak memory (bytes) of one chip: the peak of programming the plan's first tile and
-    its first ``sample`` tiles (the arrays' static state, e.g. ADC threshold tables, and the tiles'
-    states), measured, extrapolated linearly to all of the plan's tiles. Measured once per plan and
-    array: a sweep's chip ranges of one design pay for it once."""
+    """Estimated memory (bytes) of one chip: the arrays held by the states of the plan's first tile and
+    of its first ``sample`` tiles (the arrays' static state, e.g. ADC threshold tables, and the tiles'
+    folded cells), programmed and counted (`state_bytes`), extrapolated linearly to all of the plan's
+    tiles. Counted, not traced: `tracemalloc` started and stopped while other threads allocate
+    without the GIL (chips of another sweep point being programmed) crashes CPython 3.11. Measured
+    once per plan and array: a sweep's chip ranges of one design pay for it once."""
     cached = _MEASURED.get(plan)
     if cached is not None and cached[0] is array and cached[1] == variation:
         return cached[2]
     n = min(sample, len(plan.tiles))
-    with _TRACING:
-        one, some = (_program_peak(array, plan.tiles[:k], variation) for k in (1, n))
+    one, some = (state_bytes(array.program(plan.tiles[:k], np.random.default_rng(0), variation)) for k in (1, n))
     per_tile = (some - one) / (n - 1) if n > 1 else one
     _MEASURED[plan] = (array, variation, int(max(one, one + per_tile * (len(plan.tiles) - 1))))
     return _MEASURED[plan][2]
 
 
-def _program_peak(array: Array, tiles: list, variation: bool) -> int:
-    """Peak memory (bytes, traced by `tracemalloc`) of programming ``tiles`` on one chip."""
-    tracing = tracemalloc.is_tracing()
-    if not tracing:
-        tracemalloc.start()
-    tracemalloc.reset_peak()
-    before = tracemalloc.get_traced_memory()[0]
-    array.program(tiles, np.random.default_rng(0), variation)
-    peak = tracemalloc.get_traced_memory()[1] - before
-    if not tracing:
-        tracemalloc.stop()
-    return peak
+def state_bytes(value, seen: set | None = None) -> int:
+    """Bytes of the distinct NumPy arrays (a view counts its base once) reachable from ``value``
+    through dataclass fields, lists, tuples and dicts."""
+    seen = set() if seen is None else seen
+    if isinstance(value, np.ndarray):
+        base = value if value.base is None or not isinstance(value.base, np.ndarray) else value.base
+        if id(base) in seen:
+            return 0
+        seen.add(id(base))
+        return base.nbytes
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = [getattr(value, f.name) for f in dataclasses.fields(value)]
+    elif isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(state_bytes(item, seen) for item in value)
+    return 0
 
 
 def available_bytes() -> int:
