@@ -314,9 +314,12 @@ class Array(ABC):
         return {}
 
     def under(self, conditions: Conditions):
-        """This array as the conditions have it: device faults removed when ``faults`` is off;
-        subclasses with wires switch IR drop."""
+        """This array as the conditions have it: device faults removed when ``faults`` is off, the
+        device's read-noise scales when ``read_noise`` is off (the engines then draw no read noise,
+        and programming folds no variances for it); subclasses with wires switch IR drop."""
         require("conditions.ir_drop", conditions.ir_drop, not conditions.ir_drop or self.has_wires,
                 f"the {self.key!r} array has no wire-resistance model; allowed: false "
                 f"(IR drop is modelled for: {sorted(k for k, a in ARRAYS.items() if a.has_wires)})")
-        return self if conditions.faults else replace(self, device=self.device.without_faults())
+        device = self.device if conditions.faults else self.device.without_faults()
+        device = device if conditions.read_noise else device.without_read_noise()
+        return self if device == self.device else replace(self, device=device)

@@ -664,8 +664,10 @@ class ColumnADC:
         require("conversion", conversion.inv_lsb.shape, conversion.inv_lsb.shape == (chips, cols),
                 f"must cover {chips} chips x {cols} columns")
         column_base = np.zeros((chips, cols)) if column_base is None else column_base
-        counts_per_code = np.ascontiguousarray(np.broadcast_to(np.asarray(full_scale_count, np.float64) / self.top_code,
-                                                               (cols,)))
+        counts_per_code = np.asarray(full_scale_count, np.float64) / self.top_code  # per column (broadcast_to: ~10 us)
+        counts_per_code = np.full(cols, counts_per_code) if counts_per_code.ndim == 0 else counts_per_code
+        require("full_scale_count", counts_per_code.shape, counts_per_code.shape == (cols,),
+                f"must be one count or one per column ({cols},)")
         not_finite = _kernels_sensing.sense_accumulate(
             signal, column_base, unit, v_pre_v, v_knee_v, conversion.inv_lsb, conversion.offset_lsb,
             conversion.thresholds_lsb, float(self.top_code), counts_per_code, float(significance), groups.starts,

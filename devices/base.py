@@ -42,6 +42,7 @@ class Device(ABC):
     response_unit: ClassVar[str]  # unit of what `read` returns: "A", "S", "V", "skyrmions", ...
     variation_fields: ClassVar[tuple[str, ...]] = ()  # parameters of random variation, faults and noise
     fault_fields: ClassVar[tuple[str, ...]] = ()      # the fault probabilities among them
+    read_noise_fields: ClassVar[tuple[str, ...]] = ()  # the scales of the dynamic noise `read` draws among them
 
     @property
     @abstractmethod
@@ -77,6 +78,11 @@ class Device(ABC):
     def without_faults(self):
         """The same device with its fault probabilities (``fault_fields``) set to 0."""
         return replace(self, **dict.fromkeys(self.fault_fields, 0.0))
+
+    def without_read_noise(self):
+        """The same device with its read-noise scales (``read_noise_fields``) set to 0: noiseless reads,
+        so that `read_std` of its instances is None (or 0) and nothing is folded for a noise never drawn."""
+        return replace(self, **dict.fromkeys(self.read_noise_fields, 0.0))
 
     def describe(self) -> dict:
         """Parameter name -> value (SI units are in the names)."""

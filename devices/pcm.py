@@ -123,6 +123,7 @@ class PCM(Device):
 
     response_unit = "S"
     variation_fields = ("prog_noise_scale", "read_noise_scale", "drift_sigma_scale")
+    read_noise_fields = ("read_noise_scale",)
 
     g_max_s: float = 25e-6
     g_min_s: float = 0.0

@@ -124,6 +124,7 @@ class RRAM(Device):
     variation_fields = ("sigma_d2d_rel", "sigma_read_rel", "sigma_pulse_rel",
                         "nu_sigma", "p_stuck_hrs", "p_stuck_lrs")
     fault_fields = ("p_stuck_hrs", "p_stuck_lrs")
+    read_noise_fields = ("sigma_read_rel",)
 
     g_on_s: float = 10e-6
     g_off_s: float = 1e-6

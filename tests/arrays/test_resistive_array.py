@@ -179,6 +179,32 @@ def test_read_noise_is_dynamic_and_variation_static():
     assert not np.array_equal(noisy[0], noisy[1])                  # read noise drawn per read
 
 
+def test_noiseless_conditions_program_the_same_cells_without_folding_a_read_noise_variance():
+    """Read noise off: the array under those conditions holds a noiseless device, so programming folds no
+    variance (on the 1T1R cell each costs two I-V solves per cell) and the chip it programs from the same
+    generator has the same cells and gives the same products as one whose noise is simply not drawn."""
+    from imc.arrays.base import Conditions
+    from imc.mapping import LayerSpec, map_layers
+    rng = np.random.default_rng(5)
+    spec = LayerSpec("q", rng.integers(-7, 8, (64, 12)), weight_bits=4, input_bits=2, scale=np.ones(12),
+                     offset=np.zeros(12))
+    array = ResistiveArray(rows=64, cols=32, input_bits=2, adc=ColumnADC(bits=10))
+    quiet = array.under(Conditions(read_noise=False))
+    assert quiet.device.sigma_read_rel == 0 and array.device.sigma_read_rel > 0
+    assert array.under(Conditions()) == array
+    plan = map_layers([spec], array.geometry(), inputs="bit_serial")
+    noisy_state, quiet_state = (a.program(plan.tiles, np.random.default_rng(3))[0] for a in (array, quiet))
+    assert noisy_state.reads[0].variance is not None and quiet_state.reads[0].variance is None
+    assert np.array_equal(noisy_state.reads[0].weights, quiet_state.reads[0].weights)
+    x = rng.integers(0, 4, (50, 64))
+    outputs = []
+    for a, state in ((array, noisy_state), (quiet, quiet_state)):
+        out = np.zeros((50, 12), np.int32)
+        a.accumulate(state, x, out)
+        outputs.append(out)
+    assert np.array_equal(*outputs)
+
+
 def test_drift_lowers_the_products_over_time():
     rng = np.random.default_rng(5)
     states, x = problem(rng, 64, 16, 2)
