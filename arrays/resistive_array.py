@@ -224,13 +224,12 @@ class ResistiveArray(Array):
         return step_v, [code * step_v for code in range(1, tile.encoding.steps + 1)]
 
     def _current_slope(self, conductance: np.ndarray, volts: float) -> np.ndarray:
-        """dI/dG (A/S = V) of every cell at ``volts``: the voltage for Ohmic cells, else a central
-        difference of the device's I-V (the first-order response of the current to a conductance
-        fluctuation)."""
+        """dI/dG (A/S = V) of every cell at ``volts``: the voltage for Ohmic cells, else the device's
+        closed form (`imc.devices.RRAM.current_slope_v`: the first-order response of the current to a
+        conductance fluctuation)."""
         if self.linear_cells:
             return np.full(conductance.shape, volts)
-        step = 1e-4 * conductance
-        return (self.device.current_a(conductance + step, volts) - self.device.current_a(conductance - step, volts)) / (2 * step)
+        return self.device.current_slope_v(conductance, volts)
 
     def accumulate(self, state: ResistiveTileState, x: np.ndarray, out: np.ndarray,
                    rng: np.random.Generator | None = None, planes: list | None = None) -> None:

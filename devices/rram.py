@@ -314,6 +314,18 @@ class RRAM(Device):
                                out.ravel())
         return out
 
+    def current_slope_v(self, conductance_s: np.ndarray, v_v: float) -> np.ndarray:
+        """dI/dG (A/S = V) of cells of conductance ``conductance_s`` at cell voltage ``v_v``: the first-order
+        response of `current_a` to a conductance fluctuation (what read noise in G does to the current).
+
+        Implicit differentiation of I = G V0 sinh(x), x = (|V| - I R)/V0, at the solved current:
+        dI/dG = V0 sinh(x) / (1 + G R cosh(x)), odd in V; V0 sinh(V/V0) for the passive cell and
+        V / (1 + G R)^2 in the Ohmic limit |V| << V0.
+        """
+        conductance = np.asarray(conductance_s, dtype=np.float64)
+        x = (abs(v_v) - self.current_a(conductance, abs(v_v)) * self.r_access_ohm) / self.v0_v
+        return math.copysign(1.0, v_v) * self.v0_v * np.sinh(x) / (1.0 + conductance * self.r_access_ohm * np.cosh(x))
+
     def read_current_a(self, instance: RRAMInstance, rng: np.random.Generator | None = None,
                        v_v: float | None = None) -> np.ndarray:
         """Current (A) of every cell of ``instance`` in one read at ``v_v`` (default ``v_read_v``).

@@ -125,6 +125,22 @@ def test_1t1r_current_solves_the_series_equation():
         assert np.all(np.sign(i) == np.sign(v)) and np.all(np.abs(i) < abs(v) / d.r_access_ohm)
 
 
+@pytest.mark.parametrize("r_access_ohm", [15e3, 0.0])
+def test_current_slope_is_the_derivative_of_the_iv_in_g(r_access_ohm):
+    """dI/dG in closed form against a central difference of the solved current (error O(h^2) ~ 1e-8),
+    odd in V, with its limits: V0 sinh(V/V0) for the passive cell, V / (1 + G R)^2 at small V."""
+    d = RRAM(r_access_ohm=r_access_ohm)
+    g = np.logspace(-7, -4, 40)
+    for v in (-0.8, 0.05, 0.2, 1.0):
+        step = 1e-4 * g
+        numeric = (d.current_a(g + step, v) - d.current_a(g - step, v)) / (2 * step)
+        np.testing.assert_allclose(d.current_slope_v(g, v), numeric, rtol=1e-6)
+        np.testing.assert_array_equal(d.current_slope_v(g, -v), -d.current_slope_v(g, v))
+    if r_access_ohm == 0:
+        np.testing.assert_allclose(d.current_slope_v(g, 0.2), d.v0_v * np.sinh(0.2 / d.v0_v), rtol=1e-12)
+    np.testing.assert_allclose(d.current_slope_v(g, 1e-6), 1e-6 / (1 + g * r_access_ohm) ** 2, rtol=1e-6)
+
+
 def test_1t1r_current_tends_to_passive_as_access_resistance_vanishes():
     g = RRAM().level_conductances_s
     passive = RRAM(r_access_ohm=0.0).current_a(g, 0.2)
