@@ -68,8 +68,12 @@ class ResistiveArray(Array):
 
     ``device``: any conductance device with ``level_conductances_s`` and ``read`` in siemens
     and, for the non-linear I-V, ``current_a(G, V)`` (RRAM; a skyrmion racetrack read through
-    its MTJ also fits). ``wires``: None for ideal wires, else the IR-drop network (linear
-    cells), solved once per `matvec` call for every row (`imc.arrays.ir_drop.transfer_matrix`).
+    its MTJ also fits). ``wires``: None for ideal wires, else the IR-drop network, solved once per
+    `matvec` call or programmed tile for every row (`imc.arrays.ir_drop.transfer_matrix`), each cell in
+    it the resistor that carries its no-wire current at its drive voltage (its chord conductance: the
+    device's I-V and access transistor; a programmed amplitude tile's levels each at their own voltage,
+    `matvec`'s amplitude codes all at one DAC step), in series with the wires' ``r_access_ohm`` (0 in the wires
+    that `under` sets for ``ir_drop``: `CrossbarWires` at 65 nm without an access resistance of their own).
     ``c_wl_cell_f`` = 0.2 fF word-line capacitance per 1T1R cell (gate of the access transistor
     plus a 12F-wide wire segment at 65 nm: engineering assumption), ``t_read_s``: one evaluation
     cycle (default the device's read pulse). Cell area ``cell_area_m2`` = ``cell_area_f2`` F^2 with F =
@@ -161,10 +165,11 @@ class ResistiveArray(Array):
         return float(current[1] - current[0]) / self._level_step_current(self.v_read_v)
 
     def under(self, conditions: Conditions) -> "ResistiveArray":
-        """Faults as the conditions have them; wires (default `CrossbarWires`: 1T1R at 65 nm) only
-        when ``ir_drop`` is on."""
+        """Faults as the conditions have them; wires only when ``ir_drop`` is on: the array's own, else
+        `CrossbarWires` of a 1T1R array at 65 nm with no access resistance of their own (the cells'
+        chord conductance holds the device's access transistor: `_network_conductance`)."""
         array = super().under(conditions)
-        wires = (array.wires or CrossbarWires()) if conditions.ir_drop else None
+        wires = (array.wires or CrossbarWires(r_access_ohm=0.0)) if conditions.ir_drop else None
         return replace(array, wires=wires)
 
     def program(self, tiles: list, rng: np.random.Generator, variation: bool = True) -> list[ResistiveTileState]:
@@ -333,7 +338,8 @@ class ResistiveArray(Array):
         total = np.zeros((batch, cols), dtype=np.int64)
         if self.wires is not None and cycles * batch < rows:  # fewer drives than rows: solve each drive's network
             drive = self._drive(x, None, np.empty((cycles * batch, rows)))
-            signal = self._in_level_steps(solve_fast(conductance, drive * volts, self.wires), volts)
+            signal = self._in_level_steps(solve_fast(self._network_conductance(conductance, volts), drive * volts,
+                                                     self.wires), volts)
             self._convert(signal, cycles, instance.adcs, full_scale, total)
             return total
         codes = None
@@ -396,13 +402,22 @@ class ResistiveArray(Array):
         ``volts``, reference subtracted: float32 (r, c), so a batch of drives is one GEMM.
 
         With wires, a column's current is linear in the row voltages and row i's column is row i
-        of `imc.arrays.ir_drop.transfer_matrix` (superposition).
+        of `imc.arrays.ir_drop.transfer_matrix` (superposition) of the cells' `_network_conductance`.
         """
         if self.wires is not None:
-            response = transfer_matrix(conductance, self.wires) * volts
+            response = transfer_matrix(self._network_conductance(conductance, volts), self.wires) * volts
         else:
             response = self._cell_current(conductance, volts)
         return self._in_level_steps(response, step_v).astype(np.float32)
+
+    def _network_conductance(self, conductance: np.ndarray, volts: float) -> np.ndarray:
+        """Each cell as a resistor of the wire network (S): its chord conductance I(G, volts) / volts, the
+        current the cell carries at ``volts`` without wires (the device's non-linear I-V with its access
+        transistor; G for Ohmic cells), so that wires of vanishing resistance give back exactly the
+        no-wire currents; the network is linearised about that voltage, off by the I-V's curvature over
+        the few mV the wires drop (superposition needs linear elements). The wires' ``r_access_ohm`` adds
+        in series (0 in the wires `under` gives: the device's access transistor is already in its I-V)."""
+        return self._cell_current(conductance, volts) / volts
 
     def _stacked_weights(self, conductance: np.ndarray, volts: float, codes: np.ndarray | None) -> np.ndarray:
         """Right-hand GEMM operand, float32: `_weights` at ``volts`` (r, c), or with ``codes`` (a
