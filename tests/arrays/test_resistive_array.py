@@ -171,7 +171,7 @@ def test_ir_drop_error_grows_with_wire_resistance():
 def test_vanishing_wires_give_back_the_no_wire_cells_of_non_linear_1t1r_cells(scheme):
     """The 1T1R cell's sinh I-V and access transistor enter the wire network as its chord conductance
     I(G, V) / V: with wires of no resistance a programmed tile's signals equal the no-wire ones (a cell
-    linearised as G in series with the access resistance instead was 2.5 % low at the read voltage,
+    linearised as G in series with the access resistance instead was 2-3 % low at the 0.1 V read,
     and the 8-bit BNN on RRAM with IR drop fell from 97 % to 48 %); with the default 65 nm wires each
     cell loses a little on average (its signal is less the reference column's, which loses too)."""
     from imc.arrays.base import Conditions
