@@ -25,6 +25,7 @@ from scipy.linalg import solve_banded
 # How the terminal at node 0 of a line connects: not at all, through a resistor to a fixed
 # voltage (a driver or a sense input with resistance), or directly to it (zero resistance).
 FLOATING, RESISTIVE, FIXED = 0, 1, 2
+SPARSE_DRIVE = 8  # a first sweep from 0 V with at most 1/8 of the rows driven solves those rows alone
 TRANSPOSE_TILE = 16  # 16 x 16 doubles = 2 KiB per tile side: both layouts' lines stay in L1 while copied
 
 
@@ -102,6 +103,39 @@ def solve_lines(g_cell, v_other, r_wire, terminal, g_term, v_term, c_prime, inv_
             x = d_work[k, l] - c_prime[k, l] * out[k + 1, l]
             change = max(change, abs(x - out[k, l]))
             out[k, l] = x
+    return change
+
+
+@njit(cache=True)
+def solve_driven_lines(r_wire, terminal, g_term, v_term, c_prime, inv_pivot, out, d_work):
+    """`solve_lines` when every cell sees 0 V on its other side (``out`` zero on entry): only lines whose
+    terminal drives a non-zero voltage carry any, so those alone are solved, one line at a time.
+
+    Same arguments and factors as `solve_lines` (less ``g_cell`` and ``v_other``, which are 0);
+    returns the largest node voltage (the change from 0). A line solve of `transfer_matrix`'s
+    first sweep, where one line of the family is driven, costs one line instead of all of them.
+    """
+    n, lines = out.shape
+    change = 0.0
+    for l in range(lines):
+        if terminal[l] == FLOATING or v_term[l] == 0.0:
+            continue
+        rhs = v_term[l] if terminal[l] == FIXED else g_term * v_term[l]
+        if r_wire == 0.0:
+            x = rhs if terminal[l] == FIXED else rhs * inv_pivot[0, l]
+            for k in range(n):
+                out[k, l] = x
+            change = max(change, abs(x))
+            continue
+        g_wire = 1.0 / r_wire
+        d_work[0, l] = rhs * inv_pivot[0, l]
+        for k in range(1, n):
+            d_work[k, l] = g_wire * d_work[k - 1, l] * inv_pivot[k, l]
+        out[n - 1, l] = d_work[n - 1, l]
+        for k in range(n - 2, -1, -1):
+            out[k, l] = d_work[k, l] - c_prime[k, l] * out[k + 1, l]
+        for k in range(n):
+            change = max(change, abs(out[k, l]))
     return change
 
 
@@ -198,9 +232,15 @@ def relax_one(g_rows, g_cols, factors, v_in, row_terminal, col_terminal, r_wire_
         v_scale = max(v_scale, abs(v_in[i]))
     change = np.inf
     sweeps = 0
+    driven_lines = 0
+    for i in range(rows):
+        driven_lines += row_terminal[i] != FLOATING and v_in[i] != 0.0
     while sweeps < max_iter and change > tol * v_scale:
-        change = solve_lines(g_rows, col_t, r_wire_row, row_terminal, g_driver, v_in, c_rows, inv_rows, row_t,
-                             d_rows)
+        if sweeps == 0 and not keep_nodes and SPARSE_DRIVE * driven_lines <= rows:  # every column at 0 V
+            change = solve_driven_lines(r_wire_row, row_terminal, g_driver, v_in, c_rows, inv_rows, row_t, d_rows)
+        else:
+            change = solve_lines(g_rows, col_t, r_wire_row, row_terminal, g_driver, v_in, c_rows, inv_rows, row_t,
+                                 d_rows)
         flip_transpose(row_t, row_f, False)
         change = max(change, solve_lines(g_cols, row_f, r_wire_col, col_terminal, g_sense, ground, c_cols,
                                          inv_cols, col_f, d_cols))

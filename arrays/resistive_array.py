@@ -37,6 +37,10 @@ from imc.devices.rram import RRAM
 from imc.errors import in_range, int_in_range, plausible, positive, require
 
 SCHEMES = tuple(s.value for s in InputScheme if s is not InputScheme.BINARY)
+# The wires' transfer matrix of a programmed tile is solved to 1e-7 V per driven volt, below the rounding of
+# the float32 weights it becomes (6e-8 relative; its error is ~2e-9 of the largest current): 3 line-relaxation
+# sweeps per row where the solver's default 1e-10 takes 4.
+TRANSFER_TOL = 1e-7
 BLOCK_VALUES = 2 ** 17  # drive values per GEMM block (512 KiB of float32): small buffers, reused and cache-resident
 
 
@@ -405,7 +409,7 @@ class ResistiveArray(Array):
         of `imc.arrays.ir_drop.transfer_matrix` (superposition) of the cells' `_network_conductance`.
         """
         if self.wires is not None:
-            response = transfer_matrix(self._network_conductance(conductance, volts), self.wires) * volts
+            response = transfer_matrix(self._network_conductance(conductance, volts), self.wires, tol=TRANSFER_TOL) * volts
         else:
             response = self._cell_current(conductance, volts)
         return self._in_level_steps(response, step_v).astype(np.float32)

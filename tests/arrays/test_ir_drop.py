@@ -205,6 +205,25 @@ def test_line_kernel_matches_banded_reference(r_wire, n):
     np.testing.assert_allclose(out, reference, rtol=1e-10, atol=1e-14)
 
 
+@pytest.mark.parametrize("r_wire", [0.0, 3.0])
+@pytest.mark.parametrize("n", [1, 2, 9])
+def test_driven_lines_kernel_is_the_line_kernel_with_cells_at_zero_volts(r_wire, n):
+    rng = np.random.default_rng(n)
+    terminal = np.array([kernels.FLOATING, kernels.RESISTIVE, kernels.FIXED, kernels.RESISTIVE, kernels.FIXED])
+    g = rng.uniform(1e-6, 1e-3, (n, terminal.size))
+    v_term = rng.uniform(-0.2, 0.2, terminal.size) * np.array([1, 1, 1, 0, 0])  # two lines at 0 V: left at 0
+    c_prime, inv_pivot = np.empty_like(g), np.empty_like(g)
+    kernels.factor_lines(g, r_wire, terminal, 5e-3, c_prime, inv_pivot)
+    full, driven = np.zeros_like(g), np.zeros_like(g)
+    full_change = kernels.solve_lines(g, np.zeros_like(g), r_wire, terminal, 5e-3, v_term, c_prime, inv_pivot, full,
+                                      np.empty_like(g))
+    driven_change = kernels.solve_driven_lines(r_wire, terminal, 5e-3, v_term, c_prime, inv_pivot, driven,
+                                               np.empty_like(g))
+    np.testing.assert_allclose(driven, full, rtol=1e-14, atol=0.0)
+    assert driven_change == pytest.approx(full_change, rel=1e-14)
+    assert np.all(driven[:, 3:] == 0.0) and np.all(driven[:, 0] == 0.0)
+
+
 def test_default_wires_are_neurosim_65nm_interconnect():
     ohm_per_um = 2.68e-8 / ((105e-9) ** 2 * 1.7) * 1e-6
     assert ohm_per_um == pytest.approx(1.43, abs=0.005)
