@@ -29,11 +29,14 @@ from typing import ClassVar
 
 import numpy as np
 
+from imc.arrays import _kernels_levels
 from imc.arrays.converters import ColumnConversion, ColumnGroups
 from imc.errors import int_in_range, non_negative, plausible, require
 from imc.registry import Registry
 
 ARRAYS = Registry("array kind")
+LEVEL_BASIS_TOLERANCE = 1e-4  # a level-decomposed column sum's largest error (counts), below float32's at 2^11 counts
+LEVEL_BASIS_SAMPLE = 1024  # cells whose responses choose a level basis (every cell when fewer)
 
 
 @dataclass(frozen=True)
@@ -151,10 +154,12 @@ class ReadOperands:
     ``groups`` (`ColumnGroups`), which decode the counts; ``full_scale_counts``: the ADC range of each
     column in counts (c,); and, for arrays with read noise, ``variance`` (n, c) and ``variance_base``
     (c,) folded the same way.
-    ``levels`` > 0: the cells are level-decomposed, one block of rows per drive level 1..levels (a cell
-    whose response is not proportional to its drive, e.g. at word-line amplitudes: ARCHITECTURE.md's
-    level decomposition). ``linear``: every count of its cycles reaches the decoding unchanged
-    (`tile_operands`), so that noiseless reads of its cycles are one integer product
+    ``levels`` > 0: the cells are level-decomposed (a cell whose response is not proportional to its
+    drive, e.g. at word-line amplitudes: ARCHITECTURE.md's level decomposition), their responses at
+    drive levels 1..levels held as k drive functions of the level, ``level_table`` (levels + 1, k), times
+    per-cell coefficients, ``weights`` (k * n, c) (`level_basis`; ``variance_level_table`` and
+    ``variance`` the same for the variances). ``linear``: every count of its cycles reaches the decoding
+    unchanged (`tile_operands`), so that noiseless reads of its cycles are one integer product
     (`linear_partial_sums`)."""
 
     inputs: slice
@@ -167,16 +172,33 @@ class ReadOperands:
     variance_base: np.ndarray | None = None
     levels: int = 0
     linear: bool = False
+    level_table: np.ndarray | None = None
+    variance_level_table: np.ndarray | None = None
 
-    def drive(self, plane: np.ndarray) -> np.ndarray:
-        """The GEMM's left operand for one cycle's drives ``plane`` (batch, tile inputs): the read's
-        inputs, or with ``levels`` their indicators [x == l] side by side (batch, levels * n), so that
-        sum_l [x == l] @ cells_l is one GEMM."""
+    def column_sums(self, plane: np.ndarray) -> np.ndarray:
+        """Column signals (batch, c) float32 of one cycle's drives ``plane`` (batch, tile inputs), less
+        ``base``: one GEMM of the read's inputs with the folded cells (level-decomposed: of their drive
+        functions with the coefficients)."""
+        return self._sums(plane, self.weights, self.level_table)
+
+    def noise_power(self, plane: np.ndarray, squared: bool) -> np.ndarray:
+        """Summed cell variances (batch, c) of one cycle's drives, less ``variance_base``: each cell's
+        variance times its drive (``squared``: its drive squared, a fluctuation held for the read);
+        level-decomposed, each cell's variance at its drive level."""
+        if self.levels or not squared:
+            return self._sums(plane, self.variance, self.variance_level_table)
         drive = plane[:, self.inputs]
-        if not self.levels:
-            return drive
-        levels = np.arange(1, self.levels + 1, dtype=drive.dtype)
-        return (drive[:, None, :] == levels[None, :, None]).reshape(drive.shape[0], -1).astype(np.float32)
+        return (drive * drive) @ self.variance
+
+    def _sums(self, plane: np.ndarray, operand: np.ndarray, table: np.ndarray | None) -> np.ndarray:
+        if table is None:
+            return plane[:, self.inputs] @ operand
+        start, stop, _ = self.inputs.indices(plane.shape[1])
+        drives = np.empty((plane.shape[0], table.shape[1] * (stop - start)), dtype=np.float32)
+        bad = _kernels_levels.level_drives(plane, start, stop, table, drives)
+        require("plane", f"{bad} drives outside 0..{self.levels}", bad == 0,
+                "level-decomposed drives must be whole levels 0..levels")
+        return drives @ operand
 
     def standard_normal(self, rng: np.random.Generator, batch: int) -> np.ndarray:
         """(batch, c) float32 N(0, 1) draws, one block per column group in group order (the stream a
@@ -206,24 +228,57 @@ def tile_operands(tile, cells: np.ndarray, conversion: ColumnConversion,
 
     def folded(values, rows):
         if values is None:
-            return None, None
+            return None, None, None
         folded_values, base = tile.encoding.fold(values[..., rows, :])
-        if levels:  # level blocks side by side; sliced tiles fold without a base
-            return folded_values.reshape(-1, folded_values.shape[-1]), base[0]
-        return folded_values, base
+        if levels:  # drive functions' coefficients stacked; sliced tiles fold without a base
+            table, coefficients = level_basis(folded_values)
+            return coefficients.reshape(-1, coefficients.shape[-1]), base[0], table
+        return folded_values, base, None
 
     reads = []
     for read in tile.reads:
         rows = tile.read_rows(read)
-        weights, base = folded(cells, rows)
-        folded_variance, variance_base = folded(variance, rows)
+        weights, base, table = folded(cells, rows)
+        folded_variance, variance_base, variance_table = folded(variance, rows)
         operands = ReadOperands(read, np.ascontiguousarray(weights, dtype=np.float32),
                                 np.asarray(base, dtype=np.float64)[None, :], conversion, groups,
-                                np.asarray(tile.adc_full_scales), folded_variance, variance_base, levels)
+                                np.asarray(tile.adc_full_scales), folded_variance, variance_base, levels,
+                                level_table=table, variance_level_table=variance_table)
         linear = (linear_readout is not None and tile.sliced and not levels
                   and _counts_pass_unchanged(operands, tile.encoding.steps, *linear_readout))
         reads.append(replace(operands, linear=linear) if linear else operands)
     return tuple(reads)
+
+
+def level_basis(responses: np.ndarray, tolerance: float = LEVEL_BASIS_TOLERANCE) -> tuple[np.ndarray, np.ndarray]:
+    """Cells' responses at drive levels 1..L, (L, n, c), as k <= L functions of the level times per-cell
+    coefficients: responses[l - 1] ~= sum_q table[l, q] coefficients[q], with ``table`` (L + 1, k) float32
+    (row 0, level 0, all zero) and ``coefficients`` (k, n, c) float32, for the smallest k whose largest
+    column-sum error over any drive, max_j sum_i max_l |residual[l, i, j]|, is within ``tolerance`` (the
+    responses' unit); k = L (the level indicators, exact) when no smaller k is.
+
+    The functions are the leading left singular vectors of the (L, cells) responses -- the best rank-k
+    fit in the least-squares sense (Eckart & Young, Psychometrika 1(3), 1936) -- taken from at most
+    `LEVEL_BASIS_SAMPLE` cells at a fixed stride (through a QR factorisation: Golub & Van Loan, *Matrix
+    Computations*, 4th ed., 2013, sec. 8.6.3) and fitted to every cell by projection, so a read of
+    any drive is one GEMM with k * n rows instead of L * n. A smooth device curve needs few: the 1T1R
+    RRAM's sinh I-V at 15 or 255 amplitude codes, 3 for ~1e-6 counts per 128-row column.
+    """
+    count = responses.shape[0]
+    flat = responses.reshape(count, -1).astype(np.float64)
+    stride = max(1, flat.shape[1] // LEVEL_BASIS_SAMPLE)
+    triangle = np.linalg.qr(flat[:, ::stride].T, mode="r")  # sample = triangle.T Q.T: the same left singular vectors
+    singular_vectors = np.linalg.svd(triangle.T)[0]
+    table, coefficients = np.eye(count), flat
+    for k in range(1, singular_vectors.shape[1]):  # k = L: the exact indicators above
+        basis = singular_vectors[:, :k]
+        fit = basis.T @ flat
+        error = np.abs(flat - basis @ fit).reshape(responses.shape).max(axis=0).sum(axis=0).max(initial=0.0)
+        if error <= tolerance:
+            table, coefficients = basis, fit
+            break
+    table = np.concatenate([np.zeros((1, table.shape[1])), table]).astype(np.float32)
+    return table, coefficients.reshape(-1, *responses.shape[1:]).astype(np.float32)
 
 
 def _counts_pass_unchanged(read: ReadOperands, steps: int, unit: float, top: int) -> bool:

@@ -260,11 +260,10 @@ class ResistiveArray(Array):
             return
         for plane, significance in tile.encoding.planes(x) if planes is None else planes:  # each signal in cache
             for read in state.reads:
-                drive = read.drive(plane)
-                signal = drive @ read.weights
+                signal = read.column_sums(plane)
                 if noisy and read.variance is not None:
-                    power = drive if tile.encoding.steps == 1 or read.levels else drive * drive
-                    sigma = np.sqrt(np.maximum(power @ read.variance + read.variance_base, 0.0))
+                    power = read.noise_power(plane, squared=tile.encoding.steps > 1)
+                    sigma = np.sqrt(np.maximum(power + read.variance_base, 0.0))
                     signal += sigma * read.standard_normal(rng, signal.shape[0])
                 self.adc.accumulate(signal[None], read.base, 1.0, read.full_scale_counts, read.conversion,
                                     out[None], tile.outputs.start, read.groups, significance)

@@ -198,7 +198,7 @@ class SRAMArray(Array):
             return
         for drive, significance in tile.encoding.planes(x) if planes is None else planes:  # each signal in cache
             for read in state.reads:
-                cell_sum = np.matmul(read.drive(drive), read.weights)
+                cell_sum = read.column_sums(drive)
                 if tile.latch is not None:
                     passed = self.latch_decisions(cell_sum + read.base, tile.full_scale_count,
                                                   tile.latch.count_thresholds, state.sense_offsets_v)

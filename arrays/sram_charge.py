@@ -203,7 +203,7 @@ class ChargeSRAMArray(Array):
         tile = state.tile
         for plane, significance in tile.encoding.planes(x) if planes is None else planes:  # each signal in cache
             for read in state.reads:
-                signal = read.drive(plane) @ read.weights
+                signal = read.column_sums(plane)
                 if rng is not None:
                     signal += state.noise_steps * read.standard_normal(rng, signal.shape[0])
                 if tile.latch is not None:

@@ -1,6 +1,9 @@
+import numpy as np
 import pytest
 
-from imc.arrays.base import ArrayGeometry, OpCost
+from imc.arrays import _kernels_levels
+from imc.arrays.base import LEVEL_BASIS_TOLERANCE, ArrayGeometry, OpCost, level_basis
+from imc.devices.rram import RRAM
 from imc.errors import ParameterError
 
 A = OpCost({"bitline": 1e-12, "adc": 2e-12}, 3e-9)
@@ -59,3 +62,43 @@ def test_geometry_rejects_no_word_lines_naming_the_field():
     with pytest.raises(ParameterError) as info:
         geometry(word_lines=0)
     assert info.value.field == "word_lines"
+
+
+def indicator_sums(drive, responses):
+    """The level decomposition by its definition: sum_l [drive == l] @ responses[l - 1]."""
+    return sum((drive == level).astype(np.float64) @ responses[level - 1] for level in range(1, len(responses) + 1))
+
+
+def column_sum_error(drive, responses):
+    table, coefficients = level_basis(responses)
+    basis_drives = _kernels_levels.level_drives_reference(drive, 0, drive.shape[1], table).astype(np.float64)
+    sums = basis_drives @ coefficients.reshape(-1, coefficients.shape[-1]).astype(np.float64)
+    return table.shape[1], np.abs(sums - indicator_sums(drive, responses)).max()
+
+
+def test_level_basis_of_responses_proportional_to_the_level_is_one_function():
+    rng = np.random.default_rng(0)
+    cells = rng.uniform(0, 15, (40, 24))
+    responses = np.arange(1, 16)[:, None, None] * cells  # an Ohmic cell: current ~ drive
+    k, error = column_sum_error(rng.integers(0, 16, (50, 40)), responses)
+    assert k == 1 and error < 1e-3  # float32 coefficients of sums up to 9,000
+
+
+def test_level_basis_of_the_rram_sinh_iv_needs_few_functions_within_the_tolerance():
+    device, rng = RRAM(), np.random.default_rng(1)
+    conductance = rng.uniform(device.g_off_s, device.g_on_s, (128, 33))
+    volts = device.v_read_v * np.arange(1, 16) / 15
+    step = device.current_a(np.array([device.g_on_s]), volts[0])[0]
+    responses = np.stack([device.current_a(conductance, v) for v in volts]) / step  # in steps of the top cell
+    k, error = column_sum_error(rng.integers(0, 16, (200, 128)), responses)
+    assert 2 <= k <= 4  # the sinh I-V is not proportional to the drive, yet smooth
+    assert error < LEVEL_BASIS_TOLERANCE + 128 * 15 * 2.0 ** -23  # the bound plus float32 coefficients
+
+
+def test_level_basis_of_responses_without_structure_is_the_exact_indicators():
+    rng = np.random.default_rng(2)
+    responses = rng.uniform(0, 1, (6, 30, 20))  # random per level: no smaller basis fits
+    table, coefficients = level_basis(responses)
+    assert np.array_equal(table, np.vstack([np.zeros(6), np.eye(6)]).astype(np.float32))
+    assert np.array_equal(coefficients, responses.astype(np.float32))
+
