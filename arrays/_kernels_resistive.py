@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from imc.arrays._kernels_converters import (convert_codes_reference, convert_codes_uniform_reference, ideal_code,
-                                           table_code)
+                                           lookup_bin, table_code)
 
 
 @njit(cache=True, nogil=True)
@@ -61,17 +61,17 @@ def code_indicators_reference(x, codes):
 
 
 @njit(cache=True, error_model="numpy")
-def convert_shift_add(signal, cycles, adc_of_col, lsb_eff, offset_lsb, thresholds_lsb, top, scale, out):
+def convert_shift_add(signal, cycles, adc_of_col, lsb_eff, offset_lsb, thresholds_lsb, lookup, top, scale, out):
     """Column ADC codes of ``cycles`` stacked cycles, rescaled to counts and shifted-and-added into ``out``.
 
     signal: (cycles * batch, cols) column values in the converter's input unit, cycle b in rows
     b * batch .. (b + 1) * batch - 1; adc_of_col (cols,) int64, lsb_eff (n_adcs,) effective LSB,
     offset_lsb (n_adcs,) offset (LSB), thresholds_lsb (n_adcs, top) ascending thresholds (LSB) or
-    (n_adcs, 0) for the ideal k - 1/2, as in `_kernels_converters.convert_codes`; top: the
-    largest code (float). Per element u = x / lsb_eff + offset (ColumnADC's transfer), then
-    out[i, j] += sum over b of rint(code * scale) * 2^b, out (batch, cols) int64. Returns how
-    many values were not finite (with the ideal thresholds their counts are undefined; the
-    caller raises). The sums are whole floats below 2^53, so a float accumulator per row is
+    (n_adcs, 0) for the ideal k - 1/2, and their `_kernels_converters.threshold_lookup`, as in
+    `_kernels_converters.convert_codes`; top: the largest code (float). Per element u = x / lsb_eff
+    + offset (ColumnADC's transfer), then out[i, j] += sum over b of rint(code * scale) * 2^b, out
+    (batch, cols) int64. Returns how many values were not finite (with the ideal thresholds their
+    counts are undefined; the caller raises). The sums are whole floats below 2^53, so a float accumulator per row is
     exact and lets the closed-form loop vectorise (``error_model="numpy"``: a plain IEEE
     division, no zero check).
     """
@@ -92,7 +92,7 @@ def convert_shift_add(signal, cycles, adc_of_col, lsb_eff, offset_lsb, threshold
                     u = signal[row, j] / lsb_col[j] + offset_col[j]
                     code = 0
                     if np.isfinite(u):
-                        code = table_code(u, thresholds_lsb, adc_of_col[j])
+                        code = table_code(u, lookup_bin(u, lookup.shape[1]), lookup, thresholds_lsb, adc_of_col[j])
                     else:
                         not_finite += 1
                     row_sum[j] += np.rint(code * scale) * weight

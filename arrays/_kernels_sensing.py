@@ -1,6 +1,7 @@
 """Fused Numba kernel of the column read-out (optional bit-line discharge, column ADC, count
 rescaling, decoding, accumulation), shared by the SRAM array (discharge on) and the resistive
-crossbar (a linear column: ``v_knee_v`` = -inf), with its NumPy reference."""
+crossbar (a linear column: ``v_knee_v`` = -inf), with its NumPy reference. Numba's cache does not
+notice edits to the inlined `_kernels_converters` functions: delete this module's cache files after one."""
 
 from __future__ import annotations
 
@@ -8,34 +9,44 @@ import numpy as np
 from numba import njit
 
 from imc.arrays._kernels_converters import (convert_codes_reference, convert_codes_uniform_reference, ideal_code,
-                                           table_code)
+                                           lookup_bin, table_code)
 from imc.devices._kernels import discharge_reference, discharge_v
 
 FINITE_MAX = 1e300  # column sums beyond it (or +-inf, NaN) are checked one by one
 
 
 @njit(cache=True, inline="always")
-def _count(swing_v, exact, v_pre_v, v_knee_v, inv_lsb, offset_lsb, thresholds, column, use_table, top, scale):
+def _count(swing_v, exact, v_pre_v, v_knee_v, inv_lsb, offset_lsb, thresholds, lookup, column, use_table, top,
+           scale):
     """Count one column reports for a linear bit-line swing: drop (`discharge_v` if ``exact``, else
     the swing itself, which it equals above the knee), ADC code (through the thresholds
-    ``thresholds[column]`` with ``use_table``), rescaled to counts (float)."""
+    ``thresholds[column]`` and their lookup with ``use_table``), rescaled to counts (float)."""
     drop = discharge_v(swing_v, v_pre_v, v_knee_v) if exact else swing_v
     u = drop * inv_lsb + offset_lsb
-    code = table_code(u, thresholds, column) if use_table else ideal_code(u, top)
+    code = table_code(u, lookup_bin(u, lookup.shape[1]), lookup, thresholds, column) if use_table \
+        else ideal_code(u, top)
     return np.rint(code * scale)
+
+
+@njit(cache=True, inline="always")
+def _outside(value, knee_sum):
+    """1 when a column sum is past the knee or not finite (NaN included), else 0."""
+    return 1 - (np.int32(value >= -FINITE_MAX) & np.int32(value <= knee_sum))
 
 
 @njit(cache=True, nogil=True)
 def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, offset_lsb, thresholds_lsb,
-                     top, scale, significance, starts, stops, gains, reference_gains, column_offset, z, z_start):
+                     lookup, top, scale, significance, starts, stops, gains, reference_gains, column_offset, z,
+                     z_start):
     """Bit-line discharge, column ADC, count rescaling and affine decoding, accumulated into ``z``.
 
     cell_sum: (chips, m, cols) column sums in nominal-cell units, C-contiguous, plus
     column_base (chips, cols); each element swings its bit line by (sum) * unit_v, which
     `discharge_v` turns into a drop; column j of chip c converts it with its ADC's inverse
     effective LSB inv_lsb[c, j] (1/V), offset offset_lsb[c, j] (LSB) and decision thresholds
-    thresholds_lsb[c, j] (LSB; a last axis of length 0 means ideal thresholds k - 1/2 in
-    closed form); count = rint(code * scale[j]) (scale: (cols,) counts per code, each column's full scale
+    thresholds_lsb[c, j] (LSB) with their `threshold_lookup` lookup[c, j] (a last axis of length 0
+    in thresholds_lsb means ideal thresholds k - 1/2 in closed form, the lookup unused);
+    count = rint(code * scale[j]) (scale: (cols,) counts per code, each column's full scale
     over 2^bits - 1). The columns form groups (`imc.arrays.converters.ColumnGroups`): group g holds
     columns starts[g] .. stops[g] - 1, the last of them a reference column when reference_gains[g] != 0,
     and adds, per row, for each of its data columns j = 0, 1, ...,
@@ -43,22 +54,27 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
     + column_offset[starts[g] + j]; z is a C-contiguous int32 (chips, m, >= z_start + outputs) array.
     Returns the number of rows holding a column sum that is not finite.
 
-    Per row, the counts of the linear drop and ideal thresholds come first, in one loop over the row's
-    columns that vectorises whatever the widths of the groups; a group with a column past the knee (or a
-    threshold table, or a sum that is not finite) is then converted again with the exact `discharge_v`
-    and its thresholds; then each group is decoded.
+    Per row, the counts of the linear drop come first: in one loop over the row's columns that
+    vectorises whatever the widths of the groups, in closed form for ideal thresholds; with a threshold
+    table that loop computes each input u (LSB) and its lookup bin, and a second one looks the codes up
+    (`table_code`). A group with a column past the knee (or a sum that is not finite) is then converted
+    again with the exact `discharge_v`; then each group is decoded.
     Serial (it runs per tile next to a BLAS GEMM) and without the GIL, so chips run in parallel threads.
     """
     chips, m, cols = cell_sum.shape
     use_table = thresholds_lsb.shape[2] > 0
+    bins = lookup.shape[2]
     linear_limit = v_pre_v - v_knee_v
     not_finite = 0
     slope = np.empty(cols)  # linear path: code = clip(floor(sum * slope + intercept), 0, top)
     intercept = np.empty(cols)
     knee_sum = np.empty(cols)  # sums above which the swing passes the knee (finite: +-inf sums fail the test)
     counts = np.empty(cols)
+    u = np.empty(cols)  # table path: the ADC inputs (LSB) of a row and their lookup bins
+    b = np.empty(cols, np.int64)
     for c in range(chips):
-        base, inv, offset, thresholds = column_base[c], inv_lsb[c], offset_lsb[c], thresholds_lsb[c]
+        base, inv, offset = column_base[c], inv_lsb[c], offset_lsb[c]
+        thresholds, table = thresholds_lsb[c], lookup[c]
         for j in range(cols):
             slope[j] = unit_v * inv[j]
             intercept[j] = base[j] * unit_v * inv[j] + offset[j] + 0.5
@@ -66,29 +82,38 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
         for i in range(m):
             sums, out = cell_sum[c, i], z[c, i, z_start:]
             row_outside = 0
-            for j in range(cols):  # the linear counts of the whole row: vectorises whatever the groups' widths
-                value = np.float64(sums[j])
-                counts[j] = np.rint(min(max(np.floor(value * slope[j] + intercept[j]), 0.0), top) * scale[j])
-                row_outside += 1 - (np.int32(value >= -FINITE_MAX) & np.int32(value <= knee_sum[j]))  # NaN: outside
+            if use_table:
+                for j in range(cols):  # the row's inputs, bit for bit those of `_count` below the knee: vectorises
+                    value = np.float64(sums[j])
+                    u[j] = (value + base[j]) * unit_v * inv[j] + offset[j]
+                    b[j] = lookup_bin(u[j], bins)
+                    row_outside += _outside(value, knee_sum[j])
+                for j in range(cols):
+                    counts[j] = np.rint(table_code(u[j], b[j], table, thresholds, j) * scale[j])
+            else:
+                for j in range(cols):  # the linear counts of the whole row: vectorises whatever the groups' widths
+                    value = np.float64(sums[j])
+                    counts[j] = np.rint(min(max(np.floor(value * slope[j] + intercept[j]), 0.0), top) * scale[j])
+                    row_outside += _outside(value, knee_sum[j])
             row_finite = True
             for g in range(starts.shape[0]):
                 first, stop = starts[g], stops[g]
                 n_out = stop - first - (reference_gains[g] != 0)
-                exact = use_table
-                if row_outside > 0 and not exact:  # rare: is one of them in this group?
+                exact = False
+                if row_outside > 0:  # rare: is one of them in this group?
                     for j in range(first, stop):
-                        exact |= not (-FINITE_MAX <= np.float64(sums[j]) <= knee_sum[j])
+                        exact |= _outside(np.float64(sums[j]), knee_sum[j]) == 1
                 if exact:
                     for j in range(first, stop):
                         row_finite &= abs(sums[j]) < np.inf
                         counts[j] = _count((sums[j] + base[j]) * unit_v, True, v_pre_v, v_knee_v, inv[j], offset[j],
-                                           thresholds, j, use_table, top, scale[j])
+                                           thresholds, table, j, use_table, top, scale[j])
                 reference = 0.0
                 if n_out < stop - first:
                     ref = stop - 1
-                    reference = counts[ref] if exact else _count(
+                    reference = counts[ref] if exact or use_table else _count(  # a table's counts are `_count`'s
                         (sums[ref] + base[ref]) * unit_v, False, v_pre_v, v_knee_v, inv[ref], offset[ref],
-                        thresholds, ref, use_table, top, scale[ref])
+                        thresholds, table, ref, use_table, top, scale[ref])
                 constant = significance * reference_gains[g] * reference
                 gain = significance * gains[g]
                 counts_g, offsets_g = counts[first:stop], column_offset[first:stop]  # 0-based: the loop vectorises

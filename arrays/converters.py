@@ -191,22 +191,26 @@ class ColumnConversion:
     ``inv_lsb``: (chips, cols) 1 / effective LSB (1 / input unit), (1 + gain error) / LSB;
     ``offset_lsb``: (chips, cols) input-referred offset (LSB);
     ``thresholds_lsb``: (chips, cols, 2^bits - 1) decision thresholds (LSB), or a last axis of
-    length 0 when every converter has the ideal thresholds k - 1/2 (closed form).
+    length 0 when every converter has the ideal thresholds k - 1/2 (closed form);
+    ``lookup``: (chips, cols, 2^bits, 4) their `_kernels_converters.threshold_lookup` (32 bytes a bin:
+    8 kB per 8-bit column, four times its thresholds; (chips, cols, 1, 4), unused, without them).
     """
 
     inv_lsb: np.ndarray
     offset_lsb: np.ndarray
     thresholds_lsb: np.ndarray
+    lookup: np.ndarray
+
+    def _tables(self) -> tuple[np.ndarray, ...]:
+        return self.inv_lsb, self.offset_lsb, self.thresholds_lsb, self.lookup
 
     def columns(self, columns: slice) -> "ColumnConversion":
         """The conversion of some of the columns (contiguous copies)."""
-        return ColumnConversion(*(np.ascontiguousarray(table[:, columns])
-                                  for table in (self.inv_lsb, self.offset_lsb, self.thresholds_lsb)))
+        return ColumnConversion(*(np.ascontiguousarray(table[:, columns]) for table in self._tables()))
 
     def chip(self, index: int) -> "ColumnConversion":
         """The conversion of one chip, as a one-chip table (views)."""
-        window = slice(index, index + 1)
-        return ColumnConversion(self.inv_lsb[window], self.offset_lsb[window], self.thresholds_lsb[window])
+        return ColumnConversion(*(table[index:index + 1] for table in self._tables()))
 
 
 @dataclass(frozen=True, eq=False)
@@ -499,8 +503,8 @@ class ColumnADC:
         else:
             require("instance", instance.thresholds_lsb.shape, instance.thresholds_lsb.shape[1] == self.top_code,
                     f"must hold {self.top_code} thresholds per ADC for {self.bits} bits")
-            not_finite = kernels.convert_codes(flat, adc_of_col, lsb_eff, instance.offset_lsb,
-                                               instance.thresholds_lsb, codes)
+            not_finite = kernels.convert_codes(flat, adc_of_col, lsb_eff, instance.offset_lsb, instance.thresholds_lsb,
+                                               kernels.threshold_lookup(instance.thresholds_lsb), codes)
         require("x", f"{not_finite} NaN/inf values", not_finite == 0, "column values must be finite")
         return codes.reshape(x.shape)
 
@@ -636,7 +640,7 @@ class ColumnADC:
             thresholds = np.zeros((*offsets.shape, 0))
         else:
             thresholds = np.stack([self.thresholds_table(instance)[adc_of_col] for instance in instances])
-        return ColumnConversion(inv_lsb, offsets, thresholds)
+        return ColumnConversion(inv_lsb, offsets, thresholds, kernels.threshold_lookup(thresholds))
 
     def accumulate(self, signal: np.ndarray, column_base: np.ndarray | None, unit: float,
                    full_scale_count: int | np.ndarray, conversion: ColumnConversion, out: np.ndarray,
@@ -670,8 +674,8 @@ class ColumnADC:
                 f"must be one count or one per column ({cols},)")
         not_finite = _kernels_sensing.sense_accumulate(
             signal, column_base, unit, v_pre_v, v_knee_v, conversion.inv_lsb, conversion.offset_lsb,
-            conversion.thresholds_lsb, float(self.top_code), counts_per_code, float(significance), groups.starts,
-            groups.stops, groups.gains, groups.reference_gains, groups.column_offset, out, out_start)
+            conversion.thresholds_lsb, conversion.lookup, float(self.top_code), counts_per_code, float(significance),
+            groups.starts, groups.stops, groups.gains, groups.reference_gains, groups.column_offset, out, out_start)
         require("signal", f"NaN/inf in {not_finite} rows", not_finite == 0, "column values must be finite")
 
     def _adc_of_columns(self, cols: int, n_adcs: int, adc_index) -> np.ndarray:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from imc.arrays import _kernels_resistive as kernels
+from imc.arrays._kernels_converters import threshold_lookup
 from imc.arrays.converters import ADCInstance, ColumnADC, InputScheme, array_cycles, input_cost
 from imc.arrays.ir_drop import CrossbarWires, solve_fast, transfer_matrix
 from imc.arrays.periphery import DigitalCosts
@@ -463,6 +464,7 @@ class ResistiveArray(Array):
         not_finite = kernels.convert_shift_add(
             np.ascontiguousarray(signal), cycles, self.adc._adc_of_columns(cols, adcs.n_adcs, None),
             self.adc.lsb(full_scale_count) / (1.0 + adcs.gain_rel), adcs.offset_lsb, thresholds,
+            threshold_lookup(thresholds),
             float(self.adc.top_code), full_scale_count / self.adc.top_code, out)
         require("x", f"{not_finite} NaN/inf values", not_finite == 0, "column values must be finite")
 

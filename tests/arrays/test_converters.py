@@ -152,12 +152,63 @@ def test_kernel_matches_numpy_reference():
     adc_of_col = np.arange(130, dtype=np.int64) // 4
     lsb_eff = (1.0 / 127) / (1 + instance.gain_rel)
     out = np.empty(x.shape, np.int32)
-    assert kernels.convert_codes(x, adc_of_col, lsb_eff, instance.offset_lsb, instance.thresholds_lsb, out) == 0
+    assert kernels.convert_codes(x, adc_of_col, lsb_eff, instance.offset_lsb, instance.thresholds_lsb,
+                                 kernels.threshold_lookup(instance.thresholds_lsb), out) == 0
     reference = kernels.convert_codes_reference(x, adc_of_col, lsb_eff, instance.offset_lsb,
                                                 instance.thresholds_lsb)
     assert np.array_equal(out, reference)
     assert np.array_equal(adc.convert(x.reshape(3, 100, 130), instance, full_scale=1.0).reshape(300, 130),
                           reference)
+
+
+def crowded_thresholds(rng, n_adcs, top=63):
+    """Ascending thresholds (LSB) with a DNL of 0.7 LSB, on a 1/8-LSB grid (float32-exact, some equal): whole-LSB
+    bins hold 0 to 3 of them, and 5 or more where five are put between 20 and 21 LSB; the first one lies below
+    0 LSB and the last above the top code."""
+    thresholds = np.arange(1, top + 1) - 0.5 + rng.normal(0, 0.7, (n_adcs, top))
+    thresholds[:, 0], thresholds[:, -1] = -1.25, top + 1.5
+    thresholds[:, 20:25] = 20 + np.array([1, 2, 2, 4, 7]) / 8
+    return np.sort(np.round(thresholds * 8) / 8, axis=1)
+
+
+def probes(thresholds):
+    """Inputs (LSB) on every threshold, one ulp either side, on every bin edge and at and past both rails."""
+    values = np.unique(thresholds)
+    edges = np.arange(np.floor(values[0]) - 2, np.ceil(values[-1]) + 3)
+    return np.concatenate([values, np.nextafter(values, -np.inf), np.nextafter(values, np.inf), edges,
+                           [-1e300, -1e6, -0.0, 0.0, 1e6, 1e300]])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_threshold_lookup_matches_its_numpy_reference(seed):
+    thresholds = crowded_thresholds(np.random.default_rng(seed), 5)
+    lookup = kernels.threshold_lookup(thresholds)
+    assert lookup.shape == (5, 64, 4)
+    assert np.array_equal(lookup, kernels.threshold_lookup_reference(thresholds))
+    empty = np.zeros((3, 2, 0))  # no table: an unused lookup of one bin
+    assert np.array_equal(kernels.threshold_lookup(empty), kernels.threshold_lookup_reference(empty))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_table_codes_count_the_thresholds_at_or_below_the_input_in_empty_and_crowded_bins(seed):
+    """`table_code` (through `convert_codes`) is np.searchsorted(..., side="right") for inputs on and one ulp
+    beside every threshold, bin edge and rail, with bins of 0, 1, 2, 3 and more thresholds (the walk)."""
+    thresholds = crowded_thresholds(np.random.default_rng(seed), 4)
+    occupancy = np.diff(kernels.threshold_lookup(thresholds)[..., 0], axis=1, append=63)
+    assert {0, 1, 2, 3} <= set(occupancy.ravel()) and occupancy.max() >= 5
+    x = np.stack([np.resize(probes(row), 1200) for row in thresholds] * 2, axis=1)  # ADC a: columns a and a + 4
+    adc_of_col, lsb, offset = np.arange(8) % 4, np.ones(4), np.zeros(4)  # u = x exactly
+    x[::97] = np.nan
+    x[1::89], x[2::83] = np.inf, -np.inf
+    codes = np.full(x.shape, -1, np.int32)
+    finite = np.isfinite(x)
+    not_finite = kernels.convert_codes(x, adc_of_col, lsb, offset, thresholds, kernels.threshold_lookup(thresholds),
+                                       codes)
+    assert not_finite == np.count_nonzero(~finite)
+    assert np.all(codes[~finite] == 0)
+    reference = kernels.convert_codes_reference(np.where(finite, x, 0.0), adc_of_col, lsb, offset, thresholds)
+    assert np.array_equal(codes[finite], reference[finite])
+    assert {0, 63} <= set(codes[finite].ravel())
 
 
 # ---- calibration ------------------------------------------------------------------------------------
@@ -450,7 +501,7 @@ def test_closed_form_kernel_matches_the_table_kernel_and_its_reference():
     kernels.convert_codes_uniform(x, adc_of_col, lsb, offset, 255, uniform)
     table = np.empty(x.shape, np.int32)
     thresholds = np.tile(np.arange(1, 256) - 0.5, (3, 1))
-    kernels.convert_codes(x, adc_of_col, lsb, offset, thresholds, table)
+    kernels.convert_codes(x, adc_of_col, lsb, offset, thresholds, kernels.threshold_lookup(thresholds), table)
     assert np.array_equal(uniform, table)
     assert np.array_equal(uniform, kernels.convert_codes_uniform_reference(x, adc_of_col, lsb, offset, 255))
 

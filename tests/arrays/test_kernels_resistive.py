@@ -3,6 +3,7 @@ import pytest
 
 from imc.arrays import ColumnADC
 from imc.arrays import _kernels_resistive as kernels
+from imc.arrays._kernels_converters import threshold_lookup
 
 
 @pytest.mark.parametrize("bits", [1, 4, 7])
@@ -42,7 +43,7 @@ def test_convert_shift_add_matches_numpy_reference(table, cycles, columns_per_ad
     scale = full_scale / adc.top_code
     out = np.zeros((batch, cols), np.int64)
     assert kernels.convert_shift_add(signal, cycles, adc_of_col, lsb_eff, instance.offset_lsb, thresholds,
-                                     float(adc.top_code), scale, out) == 0
+                                     threshold_lookup(thresholds), float(adc.top_code), scale, out) == 0
     reference = kernels.convert_shift_add_reference(signal, cycles, adc_of_col, lsb_eff, instance.offset_lsb,
                                                     thresholds, float(adc.top_code), scale)
     assert np.array_equal(out, reference)
@@ -60,4 +61,5 @@ def test_convert_shift_add_counts_values_that_are_not_finite(table):
     signal[1, 2], signal[5, 0], signal[7, 5] = np.nan, np.inf, -np.inf
     out = np.zeros((4, 6), np.int64)
     assert kernels.convert_shift_add(signal, 2, adc_of_col, adc.lsb(10.0) / (1 + instance.gain_rel),
-                                     instance.offset_lsb, thresholds, float(adc.top_code), 1.0, out) == 3
+                                     instance.offset_lsb, thresholds, threshold_lookup(thresholds), float(adc.top_code),
+                                     1.0, out) == 3

@@ -207,6 +207,7 @@ def test_bad_sensing_mode_is_rejected():
 @pytest.mark.parametrize("layout", ["one group", "one group + reference", "three groups + reference"])
 def test_fused_sense_kernel_matches_its_numpy_reference(table, layout):
     from imc.arrays import _kernels_sensing
+    from imc.arrays._kernels_converters import threshold_lookup
     from imc.arrays.converters import ColumnGroups
     rng = np.random.default_rng(10)
     chips, cols = 3, 13
@@ -221,11 +222,46 @@ def test_fused_sense_kernel_matches_its_numpy_reference(table, layout):
               "three groups + reference": ColumnGroups.of([(slice(0, 4), 1, offsets(4), 0), (slice(4, 8), 16, offsets(4), 0),
                                                            (slice(8, 13), -256, offsets(4), -3)])}[layout]
     counts_per_code = rng.uniform(0.5, 2.0, cols)  # each column's own full scale
-    args = (0.5 / 256, 1.1, 0.22, inv_lsb, offset, thresholds, 255.0, counts_per_code, -2.0, groups.starts,
-            groups.stops, groups.gains, groups.reference_gains, groups.column_offset)
+    conversion = (0.5 / 256, 1.1, 0.22, inv_lsb, offset, thresholds)
+    decoding = (255.0, counts_per_code, -2.0, groups.starts, groups.stops, groups.gains, groups.reference_gains,
+                groups.column_offset)
     z = np.full((chips, 50, groups.n_out), 7, np.int32)
-    assert _kernels_sensing.sense_accumulate(cell_sum, base, *args, z, 0) == 0
-    assert np.array_equal(z - 7, _kernels_sensing.sense_accumulate_reference(cell_sum, base, *args))
+    assert _kernels_sensing.sense_accumulate(cell_sum, base, *conversion, threshold_lookup(thresholds), *decoding,
+                                             z, 0) == 0
+    assert np.array_equal(z - 7, _kernels_sensing.sense_accumulate_reference(cell_sum, base, *conversion, *decoding))
+
+
+@pytest.mark.parametrize("v_knee_v", [-np.inf, 50.0])
+def test_fused_sense_kernel_converts_inputs_on_the_thresholds_and_past_the_rails(v_knee_v):
+    """Thresholds spread at random on a 1/8-LSB grid, so that whole-LSB bins hold from none to five or more of
+    them, and sums that are the ADC inputs in LSB exactly (unit swing, LSB and gain, no offset): every threshold,
+    one float32 ulp either side of it, the bin edges and both rails; with a knee that ends the linear swing at
+    30 LSB, the sums past it convert their discharge instead."""
+    from imc.arrays import _kernels_sensing
+    from imc.arrays._kernels_converters import threshold_lookup
+    from imc.arrays.converters import ColumnGroups
+    rng = np.random.default_rng(12)
+    chips, cols, m = 2, 8, 400
+    thresholds = np.sort(rng.integers(-16, 66 * 8, (chips, cols, 63)) / 8, axis=-1)
+    occupancy = np.diff(threshold_lookup(thresholds)[..., 0], axis=-1, append=63)
+    assert {0, 1, 2, 3} <= set(occupancy.ravel()) and occupancy.max() >= 5
+    cell_sum = np.empty((chips, m, cols), np.float32)
+    for c, j in np.ndindex(chips, cols):
+        on = thresholds[c, j].astype(np.float32)
+        cell_sum[c, :, j] = np.resize(np.concatenate([on, np.nextafter(on, np.float32(-np.inf)),
+                                                      np.nextafter(on, np.float32(np.inf)), np.arange(-3, 68),
+                                                      [-1e30, -0.0, 1e30]]), m)
+    groups = ColumnGroups.single(cols)
+    conversion = (1.0, 80.0, v_knee_v, np.ones((chips, cols)), np.zeros((chips, cols)), thresholds)
+    decoding = (63.0, np.ones(cols), 1.0, groups.starts, groups.stops, groups.gains, groups.reference_gains,
+                groups.column_offset)
+    base, z = np.zeros((chips, cols)), np.zeros((chips, m, cols), np.int32)
+    assert _kernels_sensing.sense_accumulate(cell_sum, base, *conversion, threshold_lookup(thresholds), *decoding,
+                                             z, 0) == 0
+    with np.errstate(invalid="ignore", over="ignore"):  # the reference's discarded knee tails: inf / inf, exp(1e29)
+        reference = _kernels_sensing.sense_accumulate_reference(cell_sum, base, *conversion, *decoding)
+    assert np.array_equal(z, reference)
+    assert {0, 63} <= set(z.ravel())
 
 
 def test_sense_through_an_ideal_threshold_table_equals_the_closed_form():
