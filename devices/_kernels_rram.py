@@ -158,8 +158,10 @@ def _series_current(g_s, v_v, v0_v, r_ohm):
         current = g_s * v_abs / (1.0 + g_s * r_ohm)
         for _ in range(NEWTON_ITERATIONS):
             x = (v_abs - current * r_ohm) / v0_v
-            residual = current - g_s * v0_v * math.sinh(x)
-            step = residual / (1.0 + g_s * r_ohm * math.cosh(x))
+            rise = math.expm1(x)  # sinh and cosh from one exponential, without cancellation at small x
+            sinh = rise * (rise + 2.0) / (2.0 * (rise + 1.0))
+            residual = current - g_s * v0_v * sinh
+            step = residual / (1.0 + g_s * r_ohm * (sinh + 1.0 / (rise + 1.0)))
             current -= step
             if abs(step) <= 1e-15 * current:
                 break
