@@ -1,8 +1,8 @@
 """Numba kernels of the resistive array's input and sensing paths (`imc.arrays.ResistiveArray`),
 with their NumPy references.
 
-`bit_planes` stacks the k bit planes of the input codes into one GEMM operand (`code_indicators`
-one indicator block per code, for the level decomposition of a non-linear cell); after the GEMM,
+`bit_planes` stacks the k bit planes of the input codes into one GEMM operand (a non-linear cell's
+amplitude codes go through `_kernels_levels.level_drives` instead); after the GEMM,
 `convert_shift_add` converts every cycle's column signals with the column ADCs (the transfer of
 `imc.arrays.ColumnADC.convert`, through `_kernels_converters.ideal_code` / `table_code`) and
 shifts and adds the counts (ISAAC's digital periphery: Shafiee et al., ISCA 2016, Sec. IV).
@@ -39,25 +39,6 @@ def bit_planes_reference(x, bits):
     """NumPy reference of `bit_planes`: a new (bits * batch, rows) float32 array."""
     planes = (x[None] >> np.arange(bits)[:, None, None]) & 1
     return planes.reshape(bits * x.shape[0], x.shape[1]).astype(np.float32)
-
-
-@njit(cache=True)
-def code_indicators(x, codes, out):
-    """Indicators of input codes, one block of columns per code: out[i, l * rows + r] = (x[i, r] == codes[l]).
-
-    x: (n, rows) integers; codes: (L,) integers; out: (n, L * rows), any float type.
-    """
-    n, rows = x.shape
-    for i in range(n):
-        for l in range(codes.shape[0]):
-            for r in range(rows):
-                out[i, l * rows + r] = x[i, r] == codes[l]
-    return out
-
-
-def code_indicators_reference(x, codes):
-    """NumPy reference of `code_indicators`: a new (n, L * rows) float32 array."""
-    return (x[:, None, :] == codes[None, :, None]).reshape(x.shape[0], -1).astype(np.float32)
 
 
 @njit(cache=True, error_model="numpy")

@@ -253,32 +253,42 @@ def tile_operands(tile, cells: np.ndarray, conversion: ColumnConversion,
 def level_basis(responses: np.ndarray, tolerance: float = LEVEL_BASIS_TOLERANCE) -> tuple[np.ndarray, np.ndarray]:
     """Cells' responses at drive levels 1..L, (L, n, c), as k <= L functions of the level times per-cell
     coefficients: responses[l - 1] ~= sum_q table[l, q] coefficients[q], with ``table`` (L + 1, k) float32
-    (row 0, level 0, all zero) and ``coefficients`` (k, n, c) float32, for the smallest k whose largest
-    column-sum error over any drive, max_j sum_i max_l |residual[l, i, j]|, is within ``tolerance`` (the
-    responses' unit); k = L (the level indicators, exact) when no smaller k is.
+    (row 0, level 0, all zero) and ``coefficients`` (k, n, c) float32, with k such that every column j's
+    sum errs by at most sum_i max_l |residual[l, i, j]| over any drive, within ``tolerance`` (the responses'
+    unit) or float32's resolution of that column's largest sum, whichever is larger; k = L (the level
+    indicators, exact) when no smaller k does.
 
     The functions are the leading left singular vectors of the (L, cells) responses -- the best rank-k
     fit in the least-squares sense (Eckart & Young, Psychometrika 1(3), 1936) -- taken from at most
     `LEVEL_BASIS_SAMPLE` cells at a fixed stride (through a QR factorisation: Golub & Van Loan, *Matrix
     Computations*, 4th ed., 2013, sec. 8.6.3) and fitted to every cell by projection, so a read of
-    any drive is one GEMM with k * n rows instead of L * n. A smooth device curve needs few: the 1T1R
-    RRAM's sinh I-V at 15 or 255 amplitude codes, 3 for ~1e-6 counts per 128-row column.
+    any drive is one GEMM with k * n rows instead of L * n. The search starts at the first k whose
+    left-out singular values of the sample fall within the tolerance and adds one function at a time
+    until every column is within it (a rank-one update of the residual each). A smooth device curve
+    needs few: the 1T1R RRAM's sinh I-V at 15 amplitude codes, 2.
     """
-    count = responses.shape[0]
+    count, shape = responses.shape[0], responses.shape
     flat = responses.reshape(count, -1).astype(np.float64)
+    magnitude = np.abs(flat).reshape(shape).max(axis=0).sum(axis=0)  # each column's largest sum
+    allowed = np.maximum(tolerance, np.finfo(np.float32).eps * magnitude)
     stride = max(1, flat.shape[1] // LEVEL_BASIS_SAMPLE)
     triangle = np.linalg.qr(flat[:, ::stride].T, mode="r")  # sample = triangle.T Q.T: the same left singular vectors
-    singular_vectors = np.linalg.svd(triangle.T)[0]
-    table, coefficients = np.eye(count), flat
-    for k in range(1, singular_vectors.shape[1]):  # k = L: the exact indicators above
-        basis = singular_vectors[:, :k]
-        fit = basis.T @ flat
-        error = np.abs(flat - basis @ fit).reshape(responses.shape).max(axis=0).sum(axis=0).max(initial=0.0)
-        if error <= tolerance:
-            table, coefficients = basis, fit
-            break
+    singular_vectors, singular_values, _ = np.linalg.svd(triangle.T)
+    left_out = np.sqrt(np.cumsum(singular_values[::-1] ** 2)[::-1])  # [q]: the sample's residual after q functions
+    k = 1 + int(np.argmax(left_out[1:] <= allowed.min())) if np.any(left_out[1:] <= allowed.min()) else len(left_out)
+    if k < count:
+        residual = flat - singular_vectors[:, :k] @ (singular_vectors[:, :k].T @ flat)
+        while k < count and np.any(np.abs(residual).reshape(shape).max(axis=0).sum(axis=0) > allowed):
+            vector = singular_vectors[:, k]
+            residual -= np.outer(vector, vector @ flat)
+            k += 1
+    if k >= count:
+        table, coefficients = np.eye(count), flat
+    else:
+        table = singular_vectors[:, :k]
+        coefficients = table.T @ flat
     table = np.concatenate([np.zeros((1, table.shape[1])), table]).astype(np.float32)
-    return table, coefficients.reshape(-1, *responses.shape[1:]).astype(np.float32)
+    return table, coefficients.reshape(-1, *shape[1:]).astype(np.float32)
 
 
 def _counts_pass_unchanged(read: ReadOperands, steps: int, unit: float, top: int) -> bool:

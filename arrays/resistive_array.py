@@ -27,12 +27,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from imc.arrays import _kernels_resistive as kernels
+from imc.arrays._kernels_levels import level_drives
 from imc.arrays._kernels_converters import threshold_lookup
 from imc.arrays.converters import ADCInstance, ColumnADC, InputScheme, array_cycles, input_cost
 from imc.arrays.ir_drop import CrossbarWires, solve_fast, transfer_matrix
 from imc.arrays.periphery import DigitalCosts
 from imc.arrays.base import (ARRAYS, Array, ArrayGeometry, Conditions, OpCost, ReadOperands, linear_partial_sums,
-                             tile_operands)
+                             level_basis, tile_operands)
 from imc.devices import Device
 from imc.devices.rram import RRAM
 from imc.errors import in_range, int_in_range, plausible, positive, require
@@ -349,7 +350,7 @@ class ResistiveArray(Array):
         codes = None
         if self.input_scheme == "amplitude" and self.wires is None and not self.linear_cells:
             codes = np.flatnonzero(np.bincount(x.ravel().astype(np.int64), minlength=1)[1:]) + 1  # present codes > 0
-        weights = self._stacked_weights(conductance, volts, codes)
+        weights, table = self._stacked_weights(conductance, volts, codes)
         if self._cycles_collapse(weights, instance.adcs, full_scale):
             dtype = np.float32 if rows * (2 ** self.input_bits - 1) * (self.device.levels - 1) < 2 ** 24 else np.float64
             return np.rint(x.astype(dtype) @ weights.astype(dtype)).astype(np.int64)
@@ -359,7 +360,7 @@ class ResistiveArray(Array):
         for start in range(0, batch, block):
             x_block = x[start:start + block]
             n = cycles * x_block.shape[0]
-            np.matmul(self._drive(x_block, codes, drive[:n]), weights, out=signal[:n])
+            np.matmul(self._drive(x_block, table, drive[:n]), weights, out=signal[:n])
             self._convert(signal[:n], cycles, instance.adcs, full_scale, total[start:start + x_block.shape[0]])
         return total
 
@@ -423,31 +424,40 @@ class ResistiveArray(Array):
         in series (0 in the wires `under` gives: the device's access transistor is already in its I-V)."""
         return self._cell_current(conductance, volts) / volts
 
-    def _stacked_weights(self, conductance: np.ndarray, volts: float, codes: np.ndarray | None) -> np.ndarray:
-        """Right-hand GEMM operand, float32: `_weights` at ``volts`` (r, c), or with ``codes`` (a
-        non-linear cell at amplitude codes) the weights at each code's voltage code * volts,
-        stacked (len(codes) * r, c): the level decomposition as one GEMM."""
+    def _stacked_weights(self, conductance: np.ndarray, volts: float,
+                         codes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """(Right-hand GEMM operand, float32; the level table of its drives or None): `_weights` at
+        ``volts`` (r, c), or with ``codes`` (a non-linear cell at amplitude codes) the cells' responses
+        at each code's voltage code * volts as drive functions of the code times per-cell coefficients
+        (`imc.arrays.base.level_basis`): coefficients (k * r, c) and the functions' values at every
+        code, (2^input_bits, k) (zero at code 0 and at codes not present)."""
         if codes is None:
-            return self._weights(conductance, volts, volts)
-        stacked = [self._weights(conductance, code * volts, volts) for code in codes]
-        return np.concatenate(stacked) if stacked else np.empty((0, conductance.shape[1] - 1), dtype=np.float32)
+            return self._weights(conductance, volts, volts), None
+        cols = conductance.shape[1] - 1
+        if not codes.size:  # every input at code 0: no cell current
+            return np.empty((0, cols), dtype=np.float32), np.zeros((2 ** self.input_bits, 0), dtype=np.float32)
+        present, coefficients = level_basis(np.stack([self._weights(conductance, code * volts, volts) for code in codes]))
+        table = np.zeros((2 ** self.input_bits, present.shape[1]), dtype=np.float32)
+        table[codes] = present[1:]
+        return coefficients.reshape(-1, cols), table
 
-    def _drive(self, x: np.ndarray, codes: np.ndarray | None, out: np.ndarray) -> np.ndarray:
+    def _drive(self, x: np.ndarray, table: np.ndarray | None, out: np.ndarray) -> np.ndarray:
         """Left-hand GEMM operand of inputs x (n, r), written into ``out``: bit-serial, the bit
         planes (bits * n, r), each row at V_read or 0; else the codes themselves (n, r), pulse
-        widths in unit pulses or amplitudes in DAC steps; with ``codes`` (a non-linear cell at
-        amplitude codes), one indicator block per code (n, len(codes) * r).
+        widths in unit pulses or amplitudes in DAC steps; with a level ``table`` (a non-linear cell
+        at amplitude codes), the drive functions of each code, (n, k * r) (`_kernels_levels.level_drives`).
 
         The column signals are linear in this drive (linear cells, or wires: the network is
-        linear; indicators: the level decomposition), so one GEMM gives them, exact in float32
+        linear; drive functions: the level decomposition), so one GEMM gives them, exact in float32
         for integer signals below 2^24.
         """
         if self.input_scheme == "bit_serial":
             return kernels.bit_planes(x, self.input_bits, out)
-        if codes is None:
+        if table is None:
             out[:] = x
             return out
-        return kernels.code_indicators(x, codes, out)
+        level_drives(x, 0, x.shape[1], table, out)  # x: codes in range, checked by matvec
+        return out
 
     def _convert(self, signal: np.ndarray, cycles: int, adcs: ADCInstance, full_scale_count: int,
                  out: np.ndarray) -> None:

@@ -95,6 +95,18 @@ def test_level_basis_of_the_rram_sinh_iv_needs_few_functions_within_the_toleranc
     assert error < LEVEL_BASIS_TOLERANCE + 128 * 15 * 2.0 ** -23  # the bound plus float32 coefficients
 
 
+def test_level_basis_of_large_counts_is_held_to_float32_resolution_of_the_column_sums():
+    device, rng = RRAM(), np.random.default_rng(4)
+    conductance = rng.uniform(device.g_off_s, device.g_on_s, (128, 17))
+    volts = device.v_read_v * np.arange(1, 256) / 255  # 8-bit amplitude codes, in steps of one DAC code
+    step = device.current_a(np.array([device.g_on_s]), volts[0])[0] / 15
+    responses = np.stack([device.current_a(conductance, v) for v in volts]) / step  # up to ~4,000 per cell
+    k, error = column_sum_error(rng.integers(0, 256, (100, 128)), responses)
+    largest = np.abs(responses).max(axis=0).sum(axis=0).max()
+    assert k <= 4  # 1e-4 of a count would need more than float32 holds at sums of ~500,000
+    assert error < 3 * np.finfo(np.float32).eps * largest
+
+
 def test_level_basis_of_responses_without_structure_is_the_exact_indicators():
     rng = np.random.default_rng(2)
     responses = rng.uniform(0, 1, (6, 30, 20))  # random per level: no smaller basis fits

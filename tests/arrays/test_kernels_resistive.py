@@ -14,14 +14,6 @@ def test_bit_planes_match_numpy_reference(bits):
     assert np.array_equal((planes.reshape(bits, 13, 37) * 2.0 ** np.arange(bits)[:, None, None]).sum(0), x)
 
 
-def test_code_indicators_match_numpy_reference():
-    x = np.random.default_rng(0).integers(0, 16, (9, 21))
-    codes = np.array([1, 4, 5, 15])
-    indicators = kernels.code_indicators(x, codes, np.empty((9, 4 * 21), np.float32))
-    assert np.array_equal(indicators, kernels.code_indicators_reference(x, codes))
-    assert np.array_equal(indicators.reshape(9, 4, 21).sum(1), np.isin(x, codes))
-
-
 def adc_case(rng, bits, table, columns_per_adc, cols):
     adc = ColumnADC(bits=bits, sigma_offset_lsb=0.7, sigma_gain_rel=0.05, inl_lsb=0.8 * table,
                     sigma_dnl_lsb=0.4 * table, columns_per_adc=columns_per_adc)

@@ -33,8 +33,8 @@ def test_ideal_bit_serial_cycles_collapse_to_one_product_and_others_do_not():
     array = ResistiveArray(rows=64, cols=16, input_bits=4, ohmic=True, device=PASSIVE, adc=ColumnADC(bits=10))
     states, x = problem(rng, 64, 16, 4)
     ideal = array.sample_instance(states, rng, variation=False)
-    weights = array._stacked_weights(np.concatenate([PASSIVE.read(ideal.cells), PASSIVE.read(ideal.reference)], 1),
-                                     array.v_read_v, None)
+    weights = array._weights(np.concatenate([PASSIVE.read(ideal.cells), PASSIVE.read(ideal.reference)], 1),
+                             array.v_read_v, array.v_read_v)
     assert array._cycles_collapse(weights, ideal.adcs, array.full_scale_count())
     # the same integers cycle by cycle: an ADC offset far below one LSB keeps every count
     nudged = dataclasses.replace(ideal.adcs, offset_lsb=ideal.adcs.offset_lsb + 1e-6)
@@ -47,8 +47,8 @@ def test_ideal_bit_serial_cycles_collapse_to_one_product_and_others_do_not():
     assert not np.array_equal(coarse.matvec(coarse.sample_instance(states, rng, variation=False), x), x @ states)
     # variation: cells are not whole level steps
     varied = array.sample_instance(states, rng)
-    varied_weights = array._stacked_weights(np.concatenate([PASSIVE.read(varied.cells),
-                                                            PASSIVE.read(varied.reference)], 1), array.v_read_v, None)
+    varied_weights = array._weights(np.concatenate([PASSIVE.read(varied.cells), PASSIVE.read(varied.reference)], 1),
+                                    array.v_read_v, array.v_read_v)
     assert not array._cycles_collapse(varied_weights, ideal.adcs, array.full_scale_count())
 
 
