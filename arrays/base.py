@@ -275,7 +275,8 @@ def level_basis(responses: np.ndarray, tolerance: float = LEVEL_BASIS_TOLERANCE)
     triangle = np.linalg.qr(flat[:, ::stride].T, mode="r")  # sample = triangle.T Q.T: the same left singular vectors
     singular_vectors, singular_values, _ = np.linalg.svd(triangle.T)
     left_out = np.sqrt(np.cumsum(singular_values[::-1] ** 2)[::-1])  # [q]: the sample's residual after q functions
-    k = 1 + int(np.argmax(left_out[1:] <= allowed.min())) if np.any(left_out[1:] <= allowed.min()) else len(left_out)
+    fitting = np.flatnonzero(left_out[1:] <= allowed.min())
+    k = 1 + int(fitting[0]) if fitting.size else len(left_out)
     if k < count:
         residual = flat - singular_vectors[:, :k] @ (singular_vectors[:, :k].T @ flat)
         while k < count and np.any(np.abs(residual).reshape(shape).max(axis=0).sum(axis=0) > allowed):

@@ -410,7 +410,8 @@ class ResistiveArray(Array):
         of `imc.arrays.ir_drop.transfer_matrix` (superposition) of the cells' `_network_conductance`.
         """
         if self.wires is not None:
-            response = transfer_matrix(self._network_conductance(conductance, volts), self.wires, tol=TRANSFER_TOL) * volts
+            network = self._network_conductance(conductance, volts)
+            response = transfer_matrix(network, self.wires, tol=TRANSFER_TOL) * volts
         else:
             response = self._cell_current(conductance, volts)
         return self._in_level_steps(response, step_v).astype(np.float32)
@@ -436,7 +437,8 @@ class ResistiveArray(Array):
         cols = conductance.shape[1] - 1
         if not codes.size:  # every input at code 0: no cell current
             return np.empty((0, cols), dtype=np.float32), np.zeros((2 ** self.input_bits, 0), dtype=np.float32)
-        present, coefficients = level_basis(np.stack([self._weights(conductance, code * volts, volts) for code in codes]))
+        responses = np.stack([self._weights(conductance, code * volts, volts) for code in codes])
+        present, coefficients = level_basis(responses)
         table = np.zeros((2 ** self.input_bits, present.shape[1]), dtype=np.float32)
         table[codes] = present[1:]
         return coefficients.reshape(-1, cols), table
@@ -448,8 +450,8 @@ class ResistiveArray(Array):
         at amplitude codes), the drive functions of each code, (n, k * r) (`_kernels_levels.level_drives`).
 
         The column signals are linear in this drive (linear cells, or wires: the network is
-        linear; drive functions: the level decomposition), so one GEMM gives them, exact in float32
-        for integer signals below 2^24.
+        linear; drive functions: the level decomposition, within `level_basis`'s bound), so one GEMM
+        gives them, exact in float32 for integer signals below 2^24.
         """
         if self.input_scheme == "bit_serial":
             return kernels.bit_planes(x, self.input_bits, out)
