@@ -17,15 +17,16 @@ FINITE_MAX = 1e300  # column sums beyond it (or +-inf, NaN) are checked one by o
 
 @njit(cache=True, inline="always")
 def _count(swing_v, exact, v_pre_v, v_knee_v, inv_lsb, offset_lsb, thresholds, lookup, column, use_table, top,
-           scale):
+           scale, zero):
     """Count one column reports for a linear bit-line swing: drop (`discharge_v` if ``exact``, else
     the swing itself, which it equals above the knee), ADC code (through the thresholds
-    ``thresholds[column]`` and their lookup with ``use_table``), rescaled to counts (float)."""
+    ``thresholds[column]`` and their lookup with ``use_table``) of the input shifted by the zero
+    code ``zero``, rescaled to counts from the zero code (float)."""
     drop = discharge_v(swing_v, v_pre_v, v_knee_v) if exact else swing_v
-    u = drop * inv_lsb + offset_lsb
+    u = drop * inv_lsb + offset_lsb + zero
     code = table_code(u, lookup_bin(u, lookup.shape[1]), lookup, thresholds, column) if use_table \
         else ideal_code(u, top)
-    return np.rint(code * scale)
+    return np.rint((code - zero) * scale)
 
 
 @njit(cache=True, inline="always")
@@ -36,7 +37,7 @@ def _outside(value, knee_sum):
 
 @njit(cache=True, nogil=True)
 def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, offset_lsb, thresholds_lsb,
-                     lookup, top, scale, significance, starts, stops, gains, reference_gains, column_offset, z,
+                     lookup, top, zero, scale, significance, starts, stops, gains, reference_gains, column_offset, z,
                      z_start):
     """Bit-line discharge, column ADC, count rescaling and affine decoding, accumulated into ``z``.
 
@@ -46,8 +47,9 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
     effective LSB inv_lsb[c, j] (1/V), offset offset_lsb[c, j] (LSB) and decision thresholds
     thresholds_lsb[c, j] (LSB) with their `threshold_lookup` lookup[c, j] (a last axis of length 0
     in thresholds_lsb means ideal thresholds k - 1/2 in closed form, the lookup unused);
-    count = rint(code * scale[j]) (scale: (cols,) counts per code, each column's full scale
-    over 2^bits - 1). The columns form groups (`imc.arrays.converters.ColumnGroups`): group g holds
+    count = rint((code - zero) * scale[j]) (scale: (cols,) counts per code, each column's full scale
+    over its codes above ``zero``; ``zero``: the code of a zero input, 0 for a unipolar converter,
+    2^(bits-1) for a bipolar one, whose input is shifted by it). The columns form groups (`imc.arrays.converters.ColumnGroups`): group g holds
     columns starts[g] .. stops[g] - 1, the last of them a reference column when reference_gains[g] != 0,
     and adds, per row, for each of its data columns j = 0, 1, ...,
     z[c, i, z_start + j] += significance * (gains[g] count_{starts[g] + j} + reference_gains[g] count_ref)
@@ -77,7 +79,7 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
         thresholds, table = thresholds_lsb[c], lookup[c]
         for j in range(cols):
             slope[j] = unit_v * inv[j]
-            intercept[j] = base[j] * unit_v * inv[j] + offset[j] + 0.5
+            intercept[j] = base[j] * unit_v * inv[j] + offset[j] + zero + 0.5
             knee_sum[j] = min(linear_limit / unit_v - base[j], FINITE_MAX)
         for i in range(m):
             sums, out = cell_sum[c, i], z[c, i, z_start:]
@@ -85,15 +87,16 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
             if use_table:
                 for j in range(cols):  # the row's inputs, bit for bit those of `_count` below the knee: vectorises
                     value = np.float64(sums[j])
-                    u[j] = (value + base[j]) * unit_v * inv[j] + offset[j]
+                    u[j] = (value + base[j]) * unit_v * inv[j] + offset[j] + zero
                     b[j] = lookup_bin(u[j], bins)
                     row_outside += _outside(value, knee_sum[j])
                 for j in range(cols):
-                    counts[j] = np.rint(table_code(u[j], b[j], table, thresholds, j) * scale[j])
+                    counts[j] = np.rint((table_code(u[j], b[j], table, thresholds, j) - zero) * scale[j])
             else:
                 for j in range(cols):  # the linear counts of the whole row: vectorises whatever the groups' widths
                     value = np.float64(sums[j])
-                    counts[j] = np.rint(min(max(np.floor(value * slope[j] + intercept[j]), 0.0), top) * scale[j])
+                    code = min(max(np.floor(value * slope[j] + intercept[j]), 0.0), top)
+                    counts[j] = np.rint((code - zero) * scale[j])
                     row_outside += _outside(value, knee_sum[j])
             row_finite = True
             for g in range(starts.shape[0]):
@@ -107,13 +110,13 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
                     for j in range(first, stop):
                         row_finite &= abs(sums[j]) < np.inf
                         counts[j] = _count((sums[j] + base[j]) * unit_v, True, v_pre_v, v_knee_v, inv[j], offset[j],
-                                           thresholds, table, j, use_table, top, scale[j])
+                                           thresholds, table, j, use_table, top, scale[j], zero)
                 reference = 0.0
                 if n_out < stop - first:
                     ref = stop - 1
                     reference = counts[ref] if exact or use_table else _count(  # a table's counts are `_count`'s
                         (sums[ref] + base[ref]) * unit_v, False, v_pre_v, v_knee_v, inv[ref], offset[ref],
-                        thresholds, table, ref, use_table, top, scale[ref])
+                        thresholds, table, ref, use_table, top, scale[ref], zero)
                 constant = significance * reference_gains[g] * reference
                 gain = significance * gains[g]
                 counts_g, offsets_g = counts[first:stop], column_offset[first:stop]  # 0-based: the loop vectorises
@@ -124,7 +127,7 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
 
 
 def sense_accumulate_reference(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, offset_lsb,
-                               thresholds_lsb, top, scale, significance, starts, stops, gains, reference_gains,
+                               thresholds_lsb, top, zero, scale, significance, starts, stops, gains, reference_gains,
                                column_offset):
     """NumPy reference of `sense_accumulate` (finite inputs, ``scale`` per column): returns the int64
     increments of z."""
@@ -134,10 +137,10 @@ def sense_accumulate_reference(cell_sum, column_base, unit_v, v_pre_v, v_knee_v,
                                    v_pre_v, v_knee_v)
         columns = np.arange(drop.shape[-1])
         if thresholds_lsb.shape[-1] > 0:
-            codes = convert_codes_reference(drop, columns, 1 / inv_lsb[c], offset_lsb[c], thresholds_lsb[c])
+            codes = convert_codes_reference(drop, columns, 1 / inv_lsb[c], offset_lsb[c] + zero, thresholds_lsb[c])
         else:
-            codes = convert_codes_uniform_reference(drop, columns, 1 / inv_lsb[c], offset_lsb[c], top)
-        counts = np.rint(codes * scale).astype(np.int64)
+            codes = convert_codes_uniform_reference(drop, columns, 1 / inv_lsb[c], offset_lsb[c] + zero, top)
+        counts = np.rint((codes - zero) * scale).astype(np.int64)
         z = 0
         for first, stop, gain, reference_gain in zip(starts, stops, gains, reference_gains):
             data = slice(first, stop - (reference_gain != 0))

@@ -193,24 +193,27 @@ class ColumnConversion:
     ``thresholds_lsb``: (chips, cols, 2^bits - 1) decision thresholds (LSB), or a last axis of
     length 0 when every converter has the ideal thresholds k - 1/2 (closed form);
     ``lookup``: (chips, cols, 2^bits, 4) their `_kernels_converters.threshold_lookup` (32 bytes a bin:
-    8 kB per 8-bit column, four times its thresholds; (chips, cols, 1, 4), unused, without them).
+    8 kB per 8-bit column, four times its thresholds; (chips, cols, 1, 4), unused, without them);
+    ``zero_code``: the code of a zero input, 0 for unipolar converters over [0, full scale], 2^(bits-1)
+    for bipolar ones over [-full scale, +full scale] (`ColumnADC.column_conversion`).
     """
 
     inv_lsb: np.ndarray
     offset_lsb: np.ndarray
     thresholds_lsb: np.ndarray
     lookup: np.ndarray
+    zero_code: int = 0
 
     def _tables(self) -> tuple[np.ndarray, ...]:
         return self.inv_lsb, self.offset_lsb, self.thresholds_lsb, self.lookup
 
     def columns(self, columns: slice) -> "ColumnConversion":
         """The conversion of some of the columns (contiguous copies)."""
-        return ColumnConversion(*(np.ascontiguousarray(table[:, columns]) for table in self._tables()))
+        return ColumnConversion(*(np.ascontiguousarray(table[:, columns]) for table in self._tables()), self.zero_code)
 
     def chip(self, index: int) -> "ColumnConversion":
         """The conversion of one chip, as a one-chip table (views)."""
-        return ColumnConversion(*(table[index:index + 1] for table in self._tables()))
+        return ColumnConversion(*(table[index:index + 1] for table in self._tables()), self.zero_code)
 
 
 @dataclass(frozen=True, eq=False)
@@ -620,27 +623,41 @@ class ColumnADC:
         positive("full_scale", full_scale)
         return float(full_scale)
 
-    def column_conversion(self, instances: list[ADCInstance], cols: int,
-                          full_scale: float | None = None) -> ColumnConversion:
+    def zero_code(self, bipolar: bool) -> int:
+        """Code of a zero input: 0 (unipolar), or mid-scale 2^(bits-1) for a bipolar converter."""
+        return self.levels // 2 if bipolar else 0
+
+    def column_conversion(self, instances: list[ADCInstance], cols: int, full_scale: float | None = None,
+                          bipolar: bool = False) -> ColumnConversion:
         """Per-column conversion table of ``cols`` columns on each chip's ADC ``instances`` (column j
         through ADC j // columns_per_adc), for inputs in the unit of ``full_scale`` (one value, or one
-        per column: each column's converter referenced to its own range)."""
+        per column: each column's converter referenced to its own range).
+
+        ``bipolar``: a differential-input converter of signed inputs, the input shifted by its zero code
+        Z = 2^(bits-1) (`zero_code`) with LSB = full scale / (2^bits - 1 - Z): codes 0..2^bits - 1 read
+        (code - Z) LSB, so zero is a code, +full scale the top one and -full scale - 1 LSB the bottom one --
+        offset-binary bipolar coding, zero at 10...0 (Kester (ed.), Data Conversion Handbook, Analog
+        Devices / Newnes 2005, Sec. 2.1, bipolar codes: -FS at 00...0, +FS - 1 LSB at 11...1), its range
+        set by the largest positive input rather than by the negative rail. Bits >= 2.
+        """
         require("instances", len(instances), len(instances) >= 1, "must hold one ADC instance per chip")
+        require("bits", self.bits, not bipolar or self.bits >= 2, "a bipolar converter needs at least 2 bits")
         for instance in instances:
             adc_of_col = self._adc_of_columns(cols, instance.n_adcs, None)
+        zero = self.zero_code(bipolar)
         if np.ndim(full_scale):  # one full scale per column
             require("full_scale", full_scale, np.shape(full_scale) == (cols,) and bool(np.all(np.asarray(full_scale) > 0)),
                     f"per-column full scales must be {cols} positive values")
-            lsb = np.asarray(full_scale, dtype=np.float64) / self.top_code
+            lsb = np.asarray(full_scale, dtype=np.float64) / (self.top_code - zero)
         else:
-            lsb = self.lsb(full_scale)
+            lsb = self.lsb(full_scale) * self.top_code / (self.top_code - zero)
         inv_lsb = np.stack([(1.0 + instance.gain_rel[adc_of_col]) / lsb for instance in instances])
         offsets = np.stack([instance.offset_lsb[adc_of_col] for instance in instances])
         if all(instance.thresholds_lsb is None for instance in instances):
             thresholds = np.zeros((*offsets.shape, 0))
         else:
             thresholds = np.stack([self.thresholds_table(instance)[adc_of_col] for instance in instances])
-        return ColumnConversion(inv_lsb, offsets, thresholds, kernels.threshold_lookup(thresholds))
+        return ColumnConversion(inv_lsb, offsets, thresholds, kernels.threshold_lookup(thresholds), zero)
 
     def accumulate(self, signal: np.ndarray, column_base: np.ndarray | None, unit: float,
                    full_scale_count: int | np.ndarray, conversion: ColumnConversion, out: np.ndarray,
@@ -653,7 +670,8 @@ class ColumnADC:
         the input is a bit line precharged to ``v_pre_v`` whose drop saturates below the knee
         (`imc.devices._kernels.discharge_v`), else it is linear. conversion: the chips'
         `column_conversion` in that input unit; codes are rescaled to counts by
-        full_scale_count / (2^bits - 1) (one full scale, or one per column (c,)). ``groups``
+        full_scale_count / (2^bits - 1 - zero code) (one full scale, or one per column (c,)) from the
+        conversion's zero code. ``groups``
         (`ColumnGroups`; None: every column an output of gain 1) decode the counts, times
         ``significance`` (an input plane's), into out[..., out_start + j] (out: C-contiguous int32
         (chips, m, >= out_start + outputs)). One fused kernel, `_kernels_sensing.sense_accumulate`.
@@ -668,13 +686,14 @@ class ColumnADC:
         require("conversion", conversion.inv_lsb.shape, conversion.inv_lsb.shape == (chips, cols),
                 f"must cover {chips} chips x {cols} columns")
         column_base = np.zeros((chips, cols)) if column_base is None else column_base
-        counts_per_code = np.asarray(full_scale_count, np.float64) / self.top_code  # per column (broadcast_to: ~10 us)
+        counts_per_code = np.asarray(full_scale_count, np.float64) / (self.top_code - conversion.zero_code)
         counts_per_code = np.full(cols, counts_per_code) if counts_per_code.ndim == 0 else counts_per_code
         require("full_scale_count", counts_per_code.shape, counts_per_code.shape == (cols,),
                 f"must be one count or one per column ({cols},)")
         not_finite = _kernels_sensing.sense_accumulate(
             signal, column_base, unit, v_pre_v, v_knee_v, conversion.inv_lsb, conversion.offset_lsb,
-            conversion.thresholds_lsb, conversion.lookup, float(self.top_code), counts_per_code, float(significance),
+            conversion.thresholds_lsb, conversion.lookup, float(self.top_code), float(conversion.zero_code),
+            counts_per_code, float(significance),
             groups.starts, groups.stops, groups.gains, groups.reference_gains, groups.column_offset, out, out_start)
         require("signal", f"NaN/inf in {not_finite} rows", not_finite == 0, "column values must be finite")
 

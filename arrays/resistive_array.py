@@ -150,10 +150,11 @@ class ResistiveArray(Array):
         """``rows`` word lines, ``cols`` bit lines (the analog reference column comes on top), cells
         of the device's levels; bit-serial inputs (1-bit drives at V_read: every driver gives them)
         and the configured ``input_scheme`` of up to ``input_bits`` bits; column ADCs; both sign
-        encodings and every multi-bit weight encoding over the device's levels."""
+        encodings and every multi-bit weight encoding over the device's levels, balanced pairs included
+        (their column currents subtracted before a bipolar ADC)."""
         schemes = tuple(dict.fromkeys(("bit_serial", self.input_scheme)))
         return ArrayGeometry(self.rows, self.cols, self.device.levels, schemes, ("adc",), ("xnor", "offset"),
-                             ("offset", "differential", "twos_complement"), self.input_bits)
+                             ("offset", "differential", "balanced", "twos_complement"), self.input_bits)
 
     @property
     def binary_level(self) -> int:
@@ -198,20 +199,26 @@ class ResistiveArray(Array):
     def _tile_state(self, tile, instance: ResistiveInstance) -> ResistiveTileState:
         """The folded operands of a programmed tile: each cell's noiseless signal in counts per unit
         drive (level steps of a sliced tile; level steps / `binary_unit_steps` of a binary one;
-        through the wires when set) at each of its `_drive_volts`, and the read-noise variance."""
+        through the wires when set) at each of its `_drive_volts`, and the read-noise variance; a paired
+        tile's per converted column, each pair's positive less its negative column (the level-0 reference
+        cancels) with the variances of both and no reference noise, converted by bipolar ADCs."""
         conductance = np.concatenate([self.device.read(instance.cells), self.device.read(instance.reference)], axis=1)
         scale = 1.0 if tile.sliced else 1.0 / self.binary_unit_steps()
         step_v, volts = self._drive_volts(tile)
         cells = np.stack([self._weights(conductance, v, step_v) for v in volts]) * np.float32(scale)
+        cells = tile.pair_difference(cells)
         variance = None
         sigma_cells, sigma_reference = self.device.read_std(instance.cells), self.device.read_std(instance.reference)
         if sigma_cells is not None and (sigma_cells.any() or sigma_reference.any()):  # noiseless reads: none
             sigma = np.concatenate([sigma_cells, sigma_reference], axis=1) * scale / self._level_step_current(step_v)
             slopes = np.stack([self._current_slope(conductance, v) * sigma for v in volts])
-            variance = (slopes[..., :-1] ** 2 + slopes[..., -1:] ** 2).astype(np.float32)  # each column less the reference
+            cell_variance = slopes[..., :-1] ** 2
+            variance = (cell_variance[..., 0::2] + cell_variance[..., 1::2] if tile.paired  # both columns of a pair
+                        else cell_variance + slopes[..., -1:] ** 2).astype(np.float32)  # each column less the reference
         if len(volts) == 1:
             cells, variance = cells[0], None if variance is None else variance[0]
-        conversion = self.adc.column_conversion([instance.adcs], tile.states.shape[1], full_scale=tile.adc_full_scales)
+        conversion = self.adc.column_conversion([instance.adcs], tile.converted_columns,
+                                                full_scale=tile.adc_full_scales, bipolar=tile.paired)
         return ResistiveTileState(tile, instance, tile_operands(tile, cells, conversion, variance,
                                                                 (1.0, self.adc.top_code)))
 
@@ -292,7 +299,7 @@ class ResistiveArray(Array):
             codes = tile.encoding.word_lines(x[:, read]).astype(np.int64)
             pulses = (sum(((codes >> b) & 1).sum(1).mean() for b in range(bits)) if evaluations > 1
                       else (codes != 0).sum(1).mean())
-            cost = (cost + driver.read_cost(codes, conductance, tile.states.shape[1])
+            cost = (cost + driver.read_cost(codes, conductance, tile.states.shape[1], tile.paired)
                     + self.digital.drivers.op_cost(self.rows, evaluations, float(pulses), self.cols * self.c_wl_cell_f))
         return tile.cycles * cost
 
@@ -480,14 +487,16 @@ class ResistiveArray(Array):
             float(self.adc.top_code), full_scale_count / self.adc.top_code, out)
         require("x", f"{not_finite} NaN/inf values", not_finite == 0, "column values must be finite")
 
-    def read_cost(self, x: np.ndarray, mean_conductance_s: float, used_cols: int) -> OpCost:
+    def read_cost(self, x: np.ndarray, mean_conductance_s: float, used_cols: int, paired: bool = False) -> OpCost:
         """Energy by component and latency of one input vector, averaged over the inputs ``x`` (batch, r).
 
         Components: ``cells`` V^2 G t of every conducting cell-cycle (Joule heating of the cells
         at the mean conductance, the data and reference columns); ``drivers`` from
-        `imc.arrays.input_cost` (word lines, DACs or pulses, bit-serial shift-and-add); ``adc``
-        one conversion per used column and the reference per cycle. Latency: applying the
-        inputs plus converting the columns each cycle.
+        `imc.arrays.input_cost` (word lines, DACs or pulses, bit-serial shift-and-add of every converted
+        column); ``adc`` one conversion per used column and the reference per cycle -- or, ``paired``
+        (balanced pairs subtracted before the converter), one per pair: a differential-input SAR costs
+        what the survey's converters, differential SARs among them, cost per conversion (`ColumnADC`).
+        Latency: applying the inputs plus converting the columns each cycle.
         """
         x = np.asarray(x, dtype=np.int64)
         rows, bits, cycles = x.shape[1], self.input_bits, array_cycles(self.input_scheme, self.input_bits)
@@ -498,13 +507,15 @@ class ResistiveArray(Array):
                         "amplitude": ((x * v_unit) ** 2).sum(1).mean() * self.t_read_s,
                         }.get(scheme, ones * self.v_read_v ** 2 * self.t_read_s)
         width = int(np.ceil(np.log2(self.full_scale_count(rows) * 2 ** bits + 1)))
-        shift_add = used_cols * width * self.digital.add_energy_per_bit_j if scheme == "bit_serial" else None
+        converted = used_cols // 2 if paired else used_cols
+        conversions = converted if paired else used_cols + 1
+        shift_add = converted * width * self.digital.add_energy_per_bit_j if scheme == "bit_serial" else None
         drivers, t_inputs = input_cost(scheme, bits, rows, self.cols * self.c_wl_cell_f, self.v_read_v,
                                        self.t_read_s, p_one=float(ones / (rows * bits)), e_shift_add_j=shift_add)
         energy = {"cells": float((used_cols + 1) * mean_conductance_s * cell_time_v2),
                   "drivers": float(drivers),
-                  "adc": cycles * (used_cols + 1) * self.adc.energy_per_conversion_j}
-        return OpCost(energy, t_inputs + cycles * self.adc.array_conversion_time_s(used_cols + 1))
+                  "adc": cycles * conversions * self.adc.energy_per_conversion_j}
+        return OpCost(energy, t_inputs + cycles * self.adc.array_conversion_time_s(conversions))
 
     def leakage_power_w(self) -> float:
         """Standby power of the row periphery (`imc.arrays.drivers.RowDrivers.leakage_power_w`) and of the

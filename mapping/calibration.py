@@ -3,7 +3,8 @@
 * ``worst_case``: the largest count a column can reach in one read (every input at a top-level
   cell): never saturates, but wastes codes when the counts concentrate far below it, as they
   do for many rows, sparse inputs or weights (a 128-row tile of 4-bit cells reads 0..1920);
-* ``calibrated``: the ``coverage`` quantile of the column counts that calibration inputs produce
+* ``calibrated``: the ``coverage`` quantile of the column counts (their magnitudes: a balanced pair's
+  difference is signed and its converter's range symmetric) that calibration inputs produce
   on each layer's tiles (the exact counts the nominal cells would report), so that fraction of
   the conversions does not saturate -- percentile calibration of a quantizer's range (Wu, Judd,
   Zhang, Isaev & Micikevicius, "Integer quantization for deep learning inference: principles and
@@ -34,12 +35,12 @@ CALIBRATION_SCOPES = ("layer", "column")
 
 
 def tile_counts(tile, x_tile: np.ndarray) -> np.ndarray:
-    """Every column count the tile's nominal cells produce for its inputs ``x_tile`` (batch, tile
-    inputs): (batch x cycles x reads, tile columns) float64."""
+    """Every converted column's count the tile's nominal cells produce for its inputs ``x_tile`` (batch,
+    tile inputs): (batch x cycles x reads, converted columns) float64, a paired tile's signed."""
     counts = []
     for read in tile.reads:
         word_lines = tile.encoding.word_lines(x_tile[:, read]).astype(np.float64)
-        counts.append(word_lines @ tile.states[tile.read_rows(read)].astype(np.float64))
+        counts.append(tile.pair_difference(word_lines @ tile.states[tile.read_rows(read)].astype(np.float64)))
     return np.concatenate(counts)
 
 
@@ -75,8 +76,8 @@ def calibrate(plan: MappingPlan, x: np.ndarray, coverage: float = 1.0, scope: st
     require("calibration_scope", scope, scope in CALIBRATION_SCOPES, f"allowed: {list(CALIBRATION_SCOPES)}")
     placements = []
 
-    def ranges(counts, worst):
-        quantile = np.quantile(counts, coverage, axis=0, method="inverted_cdf") if len(counts) else worst
+    def ranges(counts, worst):  # of the counts' magnitudes: a paired tile's bipolar range is symmetric
+        quantile = np.quantile(np.abs(counts), coverage, axis=0, method="inverted_cdf") if len(counts) else worst
         return np.clip(np.ceil(quantile), 1, worst)
 
     def matvec(index, layer, x_layer):

@@ -10,7 +10,8 @@ import pandas as pd
 
 from imc.arrays.base import ArrayGeometry
 from imc.mapping.encodings import ENCODINGS, LatchDecision, SignEncoding
-from imc.mapping.slicing import INPUT_SCHEMES, WEIGHT_ENCODINGS, ColumnGroup, InputLevels, InputPlanes
+from imc.mapping.slicing import (INPUT_SCHEMES, WEIGHT_ENCODINGS, ColumnGroup, InputLevels, InputPlanes,
+                                 pair_difference)
 from imc.errors import MappingError, ParameterError, int_in_range, require
 from imc.mapping.spec import LayerSpec, matrix_layers
 
@@ -29,8 +30,10 @@ class Tile:
     lines are raised together, each read converted on its own (slices of the tile's inputs);
     ``sensing``: the read-out circuit of its columns (one of the geometry's), with ``latch`` set
     when it is "sense_amp"; ``replica``: which copy of a replicated layer it belongs to;
-    ``column_full_scales``: each column's own ADC range in counts (per-column calibration; None: every
-    column converts over ``full_scale_count``).
+    ``column_full_scales``: each converted column's own ADC range in counts (per-column calibration;
+    None: every column converts over ``full_scale_count``); ``paired``: columns 2k and 2k + 1 hold the
+    positive and negative parts of converted column k, subtracted before a bipolar converter
+    (`imc.mapping.slicing.BalancedWeights`), and ``groups`` decode the converted columns.
     """
 
     array_index: int
@@ -47,12 +50,23 @@ class Tile:
     latch: LatchDecision | None = None
     replica: int = 0
     column_full_scales: np.ndarray | None = None
+    paired: bool = False
+
+    @property
+    def converted_columns(self) -> int:
+        """Columns the ADCs convert: the bit lines, or their pairs when ``paired``."""
+        return self.states.shape[1] // 2 if self.paired else self.states.shape[1]
+
+    def pair_difference(self, values: np.ndarray) -> np.ndarray:
+        """Per-bit-line values (..., bit lines) -> those of the converted columns (`pair_difference`)."""
+        return pair_difference(values, self.paired)
 
     @property
     def adc_full_scales(self) -> np.ndarray:
-        """Each column's ADC range in counts (cols,), float64."""
+        """Each converted column's ADC range in counts (converted columns,), float64: over [0, range], or
+        [-range, range] when ``paired``."""
         if self.column_full_scales is None:
-            return np.full(self.states.shape[1], float(self.full_scale_count))
+            return np.full(self.converted_columns, float(self.full_scale_count))
         return np.asarray(self.column_full_scales, dtype=np.float64)
 
     @property
@@ -215,7 +229,8 @@ def map_layers(ops: list, geometry: ArrayGeometry, encoding: str = "xnor", weigh
             n = rows.stop - rows.start
             reads = tuple(slice(start, min(start + per_read, n)) for start in range(0, n, per_read))
             tiles.append(Tile(next_array, r, rows, outputs, w, states, drive, tuple(groups), full_scale,
-                              geometry.sensing[0] if latch is None else "sense_amp", reads, latch, replica))
+                              geometry.sensing[0] if latch is None else "sense_amp", reads, latch, replica,
+                              paired=sliced and layout.paired))
             next_array += 1
         if max_arrays is not None and next_array > max_arrays:
             raise MappingError(f"layer {spec.name!r}: the plan needs {next_array} arrays up to this layer "

@@ -10,6 +10,11 @@ b = -1). Signed weights then take one of the `WEIGHT_ENCODINGS`:
 * ``differential``: w = w+ - w-, the positive and negative parts on separate columns and
   subtracted after conversion (the differential pairs of PRIME: Chi et al., ISCA 2016, Sec. 4;
   a ternary layer then takes one 1-bit column per sign, no cell wasted);
+* ``balanced``: the parts of ``differential`` on adjacent columns, their currents subtracted
+  before one bipolar converter per pair (CrossSim's balanced core with ``interleaved_posneg`` and
+  ``subtract_current_in_xbar``: github.com/sandialabs/cross-sim, ``simulator/cores/balanced_core.py``):
+  half the conversions and shift-and-adds, the signed difference quantised once over
+  [-full scale, +full scale];
 * ``twos_complement``: w in k-bit two's complement, the sign bit on its own columns with a
   negative significance after conversion.
 
@@ -70,6 +75,12 @@ class AffineCodes:
         return (np.asarray(weights, dtype=np.int64) - self.b) // self.a
 
 
+def pair_difference(values: np.ndarray, paired: bool) -> np.ndarray:
+    """Per-bit-line values (..., columns) -> those the converters see: when ``paired``, each adjacent
+    pair's positive (even) less its negative (odd) column (`BalancedWeights`), else unchanged."""
+    return values[..., 0::2] - values[..., 1::2] if paired else values
+
+
 def slices(bits: int, cell_bits: int) -> list[tuple[int, int]]:
     """(shift, width) of each c-bit slice of a ``bits``-bit code, least significant first."""
     return [(shift, min(cell_bits, bits - shift)) for shift in range(0, bits, cell_bits)]
@@ -87,6 +98,7 @@ class WeightEncoding:
 
     key: str
     reference_columns: int
+    paired = False  # whether adjacent column pairs are subtracted before conversion (`BalancedWeights`)
 
     def __init__(self, layer_codes: AffineCodes, magnitude_bits: int, cell_bits: int):
         self.layer_codes, self.cell_bits = layer_codes, cell_bits
@@ -151,6 +163,27 @@ class DifferentialWeights(WeightEncoding):
 
     def _columns(self, w):
         return self._sliced(1, np.maximum(w, 0)) + self._sliced(-1, np.maximum(-w, 0))
+
+
+@WEIGHT_ENCODINGS.register("balanced")
+class BalancedWeights(DifferentialWeights):
+    """`DifferentialWeights`' parts on adjacent columns, 2k the positive and 2k + 1 the negative one of
+    converted column k, subtracted before conversion (see the module docstring): each slice's converted
+    columns one group worth 2^shift per count of the difference."""
+
+    paired = True
+
+    def place(self, w: np.ndarray) -> tuple[np.ndarray, list[ColumnGroup]]:
+        """(n, m) weights -> cell levels (n, 2 x slices x m), pairs interleaved, and one column group
+        per slice over the converted columns (slices x m)."""
+        w = np.asarray(w, dtype=np.int64)
+        n, m = w.shape
+        parts = zip(self._sliced(1, np.maximum(w, 0)), self._sliced(1, np.maximum(-w, 0)))
+        states, groups = [], []
+        for index, ((gain, positive), (_, negative)) in enumerate(parts):
+            states.append(np.stack([positive, negative], axis=-1).reshape(n, 2 * m))
+            groups.append(ColumnGroup(slice(index * m, (index + 1) * m), CountDecoding(gain, np.zeros(m, np.int32))))
+        return np.concatenate(states, axis=1).astype(np.uint8), groups
 
 
 @WEIGHT_ENCODINGS.register("twos_complement")

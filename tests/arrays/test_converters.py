@@ -523,3 +523,52 @@ def test_sar_switching_energy_scales_with_the_supply_squared_and_the_thermal_ter
     assert 1.0 < wide < 0.6 * squared
     with pytest.raises(ParameterError, match="vdd_v"):
         ColumnADC(vdd_v=0.0)
+
+
+def bipolar_counts(adc, signal, full_scale, instance=None):
+    """Counts a bipolar conversion of ``signal`` (m, cols) over [-full_scale, +full_scale] reports."""
+    cols = signal.shape[1]
+    instance = instance or adc.sample_instance(cols, np.random.default_rng(0))
+    conversion = adc.column_conversion([instance], cols, full_scale=np.full(cols, float(full_scale)), bipolar=True)
+    out = np.zeros((1, *signal.shape), np.int32)
+    adc.accumulate(signal[None].astype(np.float32), None, 1.0, np.full(cols, float(full_scale)), conversion, out)
+    return out[0]
+
+
+@pytest.mark.parametrize("table", [False, True])
+@pytest.mark.parametrize("full_scale", [7, 21, 100])
+def test_bipolar_conversion_is_offset_binary_with_zero_a_code(full_scale, table):
+    """4 bits, zero code 8, LSB = full scale / 7: a signed count d reads LSB round(d / LSB), zero exactly,
+    saturating at +full scale and at -full scale - 1 LSB -- by the closed form and by an ideal threshold
+    table alike; a range of at most 7 counts resolves every count."""
+    adc = ColumnADC(bits=4)
+    assert adc.zero_code(True) == 8 and adc.zero_code(False) == 0
+    d = np.arange(-2 * full_scale, 2 * full_scale + 1, dtype=np.float64)[:, None]
+    instance = adc.sample_instance(1, np.random.default_rng(0))
+    if table:
+        instance = dataclasses.replace(instance, thresholds_lsb=adc.ideal_thresholds_lsb()[None, :])
+    lsb = full_scale / 7
+    expected = np.rint(np.clip(np.floor(d / lsb + 0.5), -8, 7) * lsb)
+    np.testing.assert_array_equal(bipolar_counts(adc, d, full_scale, instance), expected)
+    assert bipolar_counts(adc, np.zeros((1, 1)), full_scale)[0, 0] == 0
+    if full_scale == 7:
+        small = d[np.abs(d[:, 0]) <= 7]
+        np.testing.assert_array_equal(bipolar_counts(adc, small, full_scale), small)
+
+
+def test_bipolar_offset_and_gain_act_on_the_signed_input():
+    """An offset of +1 LSB reads every input one LSB high, zero included; a +10 % gain error scales the
+    signed input about zero, not about the bottom rail."""
+    adc = ColumnADC(bits=6)
+    d = np.arange(-20, 21, dtype=np.float64)[:, None]
+    lsb = 31 / 31  # full scale 31 counts over the 31 codes above zero
+    shifted = bipolar_counts(adc, d, 31, fixed_instance(adc, offset=1.0))
+    np.testing.assert_array_equal(shifted, np.clip(d + lsb, -32, 31))
+    scaled = bipolar_counts(adc, d, 31, fixed_instance(adc, gain=0.1))
+    np.testing.assert_array_equal(scaled, np.clip(np.floor(d * 1.1 + 0.5), -32, 31))
+
+
+def test_bipolar_converter_needs_two_bits():
+    adc = ColumnADC(bits=1)
+    with pytest.raises(ParameterError, match="bits"):
+        adc.column_conversion([adc.sample_instance(1, np.random.default_rng(0))], 1, full_scale=1.0, bipolar=True)

@@ -262,6 +262,50 @@ def test_op_cost_closed_forms():
     assert array.area_m2() > 64 * 17 * array.cell_area_m2
 
 
+def balanced_and_differential(array, rng, n_in=64, n_out=12):
+    """One 8-bit layer mapped both ways on ``array``'s 4-bit cells: {weights: plan}, and the spec."""
+    from imc.mapping import LayerSpec, map_layers
+    spec = LayerSpec("q", rng.integers(-127, 128, (n_in, n_out)), weight_bits=8, input_bits=3,
+                     scale=np.ones(n_out), offset=np.zeros(n_out))
+    return {weights: map_layers([spec], array.geometry(), weights=weights) for weights in ("differential", "balanced")}
+
+
+def test_balanced_pairs_convert_half_the_columns_at_the_same_cell_energy():
+    """8-bit weights on 4-bit cells: a differential tile converts 4 columns per output and the reference,
+    a balanced one 2 pairs per output; the cells and drivers cost the same, and so does the time (each
+    ADC converts its own column or pair)."""
+    rng = np.random.default_rng(8)
+    array = ResistiveArray(rows=64, cols=48, input_bits=3)
+    plans = balanced_and_differential(array, rng)
+    x = rng.integers(0, 8, (20, 64))
+    costs = {weights: array.op_cost(plan.tiles[0], x) for weights, plan in plans.items()}
+    tiles = {weights: plan.tiles[0] for weights, plan in plans.items()}
+    assert tiles["balanced"].converted_columns == 24 and tiles["differential"].converted_columns == 48
+    assert costs["balanced"].energy_j["adc"] == pytest.approx(costs["differential"].energy_j["adc"] * 24 / 49)
+    assert costs["balanced"].energy_j["cells"] == pytest.approx(costs["differential"].energy_j["cells"])
+    assert costs["balanced"].latency_s == pytest.approx(costs["differential"].latency_s)
+
+
+def test_balanced_pair_noise_is_both_columns_without_the_reference():
+    """Nominal cells with read noise: a pair's folded variance is its two cells' variances summed, the
+    differential tile's per-column variances less the reference column's they each hold."""
+    rng = np.random.default_rng(9)
+    array = ResistiveArray(rows=64, cols=48, input_bits=3, ohmic=True, device=PASSIVE)
+    plans = balanced_and_differential(array, rng)
+    reads = {weights: array.program(plan.tiles, np.random.default_rng(1), variation=False)[0].reads[0]
+             for weights, plan in plans.items()}
+    reference = PASSIVE.read_std(array.sample_instance(np.zeros((64, 1), int), rng, variation=False).cells)
+    reference_variance = (reference[:, 0] * array.v_read_v / array._level_step_current(array.v_read_v)) ** 2
+    per_column = reads["differential"].variance - reference_variance[:, None]
+    m = 12  # outputs: the differential tile's columns are [slice 0 +, slice 1 +, slice 0 -, slice 1 -] x 12
+    expected = np.concatenate([per_column[:, :m] + per_column[:, 2 * m:3 * m],
+                               per_column[:, m:2 * m] + per_column[:, 3 * m:]], axis=1)
+    np.testing.assert_allclose(reads["balanced"].variance, expected, rtol=1e-5, atol=1e-9)
+    cells = reads["differential"].weights
+    np.testing.assert_allclose(reads["balanced"].weights, np.concatenate(
+        [cells[:, :m] - cells[:, 2 * m:3 * m], cells[:, m:2 * m] - cells[:, 3 * m:]], axis=1), atol=1e-5)
+
+
 @pytest.mark.parametrize("x, message", [
     (np.full((2, 8), 8), "input codes"), (np.full((2, 8), -1), "input codes"), (np.zeros((2, 7), int), "x"),
 ])

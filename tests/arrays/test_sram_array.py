@@ -203,9 +203,11 @@ def test_bad_sensing_mode_is_rejected():
         SRAMArray(sensing="comparator")
 
 
+@pytest.mark.parametrize("zero_code", [0, 128])
 @pytest.mark.parametrize("table", [False, True])
 @pytest.mark.parametrize("layout", ["one group", "one group + reference", "three groups + reference"])
-def test_fused_sense_kernel_matches_its_numpy_reference(table, layout):
+def test_fused_sense_kernel_matches_its_numpy_reference(table, layout, zero_code):
+    """Unipolar converters (zero code 0) and bipolar ones (zero at mid-scale, 128 of 255)."""
     from imc.arrays import _kernels_sensing
     from imc.arrays._kernels_converters import threshold_lookup
     from imc.arrays.converters import ColumnGroups
@@ -223,7 +225,7 @@ def test_fused_sense_kernel_matches_its_numpy_reference(table, layout):
                                                            (slice(8, 13), -256, offsets(4), -3)])}[layout]
     counts_per_code = rng.uniform(0.5, 2.0, cols)  # each column's own full scale
     conversion = (0.5 / 256, 1.1, 0.22, inv_lsb, offset, thresholds)
-    decoding = (255.0, counts_per_code, -2.0, groups.starts, groups.stops, groups.gains, groups.reference_gains,
+    decoding = (255.0, float(zero_code), counts_per_code, -2.0, groups.starts, groups.stops, groups.gains, groups.reference_gains,
                 groups.column_offset)
     z = np.full((chips, 50, groups.n_out), 7, np.int32)
     assert _kernels_sensing.sense_accumulate(cell_sum, base, *conversion, threshold_lookup(thresholds), *decoding,
@@ -253,7 +255,7 @@ def test_fused_sense_kernel_converts_inputs_on_the_thresholds_and_past_the_rails
                                                       [-1e30, -0.0, 1e30]]), m)
     groups = ColumnGroups.single(cols)
     conversion = (1.0, 80.0, v_knee_v, np.ones((chips, cols)), np.zeros((chips, cols)), thresholds)
-    decoding = (63.0, np.ones(cols), 1.0, groups.starts, groups.stops, groups.gains, groups.reference_gains,
+    decoding = (63.0, 0.0, np.ones(cols), 1.0, groups.starts, groups.stops, groups.gains, groups.reference_gains,
                 groups.column_offset)
     base, z = np.zeros((chips, cols)), np.zeros((chips, m, cols), np.int32)
     assert _kernels_sensing.sense_accumulate(cell_sum, base, *conversion, threshold_lookup(thresholds), *decoding,

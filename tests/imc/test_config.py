@@ -177,7 +177,7 @@ def test_optional_wire_table_loads_and_round_trips():
 
 
 @pytest.mark.parametrize("mapping, field, allowed", [
-    ({"weights": "signed"}, "mapping.weights", "['differential', 'offset', 'twos_complement']"),
+    ({"weights": "signed"}, "mapping.weights", "['balanced', 'differential', 'offset', 'twos_complement']"),
     ({"rows_per_read": 0}, "mapping.rows_per_read", "[1, 4096]"),
     ({"adc_range": "auto"}, "mapping.adc_range", "['worst_case', 'calibrated', 'fixed']"),
     ({"adc_range": "fixed"}, "mapping.adc_full_scale_count", "integer >= 1"),

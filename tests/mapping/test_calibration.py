@@ -6,7 +6,7 @@ from imc.errors import ParameterError
 from imc.mapping import LayerSpec, map_layers
 from imc.mapping.calibration import calibrate, layer_counts, set_adc_range
 
-GEOMETRY = ArrayGeometry(64, 64, 16, ("bit_serial",), ("adc",), ("xnor",), ("offset", "differential"))
+GEOMETRY = ArrayGeometry(64, 64, 16, ("bit_serial",), ("adc",), ("xnor",), ("offset", "differential", "balanced"))
 
 
 def layer(seed=0, n_in=64, n_out=8):
@@ -76,3 +76,14 @@ def test_per_column_ranges_resolve_small_columns_beside_large_ones():
         chip = engine.sample_chips(array, plan, engine.chip_seeds(0, 1), variation=False)
         errors[scope] = np.sqrt(np.mean((engine.hardware_logits(plan, array, x, chip)[0] - x @ weights) ** 2.0))
     assert errors["column"] < 0.6 * errors["layer"]
+
+
+def test_balanced_pairs_calibrate_on_the_magnitude_of_their_signed_difference():
+    """Per-column ranges of a balanced tile: one per pair, the largest |positive - negative| count."""
+    plan = map_layers([layer()], GEOMETRY, weights="balanced")
+    x = np.random.default_rng(1).integers(0, 16, (200, 64))
+    tile = calibrate(plan, x, 1.0, scope="column").tiles[0]
+    states = plan.tiles[0].states.astype(np.int64)
+    difference = np.concatenate([((x >> b) & 1) @ (states[:, 0::2] - states[:, 1::2]) for b in range(4)])
+    assert difference.min() < 0 and tile.converted_columns == 8 and tile.paired
+    assert np.array_equal(tile.column_full_scales, np.maximum(np.abs(difference).max(axis=0), 1))

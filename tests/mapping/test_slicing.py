@@ -3,7 +3,7 @@ import pytest
 
 from imc.errors import MappingError
 from imc.mapping import WEIGHT_ENCODINGS, InputPlanes
-from imc.mapping.slicing import AffineCodes, slice_codes, slices
+from imc.mapping.slicing import AffineCodes, pair_difference, slice_codes, slices
 
 
 def dorefa(rng, bits, shape):
@@ -20,11 +20,12 @@ WEIGHTS = {
 }
 
 
-def decode(states, groups, planes):
-    """What ideal arrays report: every (plane, group) count converted exactly, shift-and-added."""
+def decode(states, groups, planes, paired=False):
+    """What ideal arrays report: every (plane, group) count converted exactly (a balanced pair's
+    difference), shift-and-added."""
     z = 0
     for drive, significance in planes:
-        counts = np.rint(drive @ states.astype(np.float64)).astype(np.int64)
+        counts = pair_difference(np.rint(drive @ states.astype(np.float64)).astype(np.int64), paired)
         for group in groups:
             z = z + significance * group.decoding.apply(counts[:, group.columns])
     return z
@@ -41,7 +42,8 @@ def test_slices_and_planes_decode_to_the_exact_integer_product(encoding, kind, c
     layout = WEIGHT_ENCODINGS[encoding].for_layer(w, "layer", cell_bits)
     states, groups = layout.place(w)
     assert states.max() < 2 ** cell_bits and states.shape[1] == 11 * layout.columns_per_output + layout.reference_columns
-    np.testing.assert_array_equal(decode(states, groups, InputPlanes(input_bits).planes(x)), x @ w)
+    planes = InputPlanes(input_bits).planes(x)
+    np.testing.assert_array_equal(decode(states, groups, planes, layout.paired), x @ w)
 
 
 def test_affine_codes_of_the_quantizers_of_the_zoo():
@@ -56,6 +58,17 @@ def test_affine_codes_of_the_quantizers_of_the_zoo():
 def test_ternary_weights_map_without_waste_on_differential_pairs():
     layout = WEIGHT_ENCODINGS["differential"].for_layer(np.array([[-1, 0, 1]]), "t", cell_bits=1)
     assert layout.columns_per_output == 2 and layout.reference_columns == 0  # one 1-bit cell per sign
+
+
+def test_balanced_pairs_interleave_the_signs_and_decode_one_converted_column_per_slice():
+    """w = 5, -3 on 2-bit cells: slices (1, 1) and (0, 1) of +5 = 0b101 on the even columns, of 3 = 0b011
+    on the odd ones, each pair one converted column worth 1 and 4 per count."""
+    layout = WEIGHT_ENCODINGS["balanced"].for_layer(np.array([[5, -3]]), "b", cell_bits=2)
+    states, groups = layout.place(np.array([[5, -3]]))
+    np.testing.assert_array_equal(states, [[1, 0, 0, 3, 1, 0, 0, 0]])
+    assert [(g.columns.start, g.columns.stop, g.decoding.gain) for g in groups] == [(0, 2, 1), (2, 4, 4)]
+    assert layout.paired and layout.columns_per_output == 4
+    np.testing.assert_array_equal(pair_difference(states.astype(int), True), [[1, -3, 1, 0]])
 
 
 def test_slices_cover_every_bit_once():
@@ -80,5 +93,5 @@ def test_cells_per_weight_of_each_signed_encoding_for_4_bit_dorefa_weights_on_1_
     tile), differential |w| on both signs (2 x 4 bits), two's complement 5 bits (4 + sign)."""
     w = dorefa(np.random.default_rng(0), 4, (16, 8))
     per_output = {key: WEIGHT_ENCODINGS[key].for_layer(w, "d", 1).columns_per_output for key in WEIGHT_ENCODINGS}
-    assert per_output == {"offset": 4, "differential": 8, "twos_complement": 5}
+    assert per_output == {"offset": 4, "differential": 8, "balanced": 8, "twos_complement": 5}
     assert WEIGHT_ENCODINGS["offset"].for_layer(w, "d", 1).reference_columns == 1
