@@ -1,6 +1,6 @@
 """The peers' Monte-Carlo workload through imc's public API, against float32 GEMM in the same run.
 
-Run: ``python benchmarks/bench_peers_workload.py [--batch 10000] [--chips 4] [--json]``.
+Run: ``python benchmarks/bench_peers_workload.py [--batch 10000] [--chips 4] [--weights ...] [--json]``.
 
 The workload (issue 15, the one CrossSim and aihwkit were measured on): a 784-512-512-10 MLP with
 weights U(-1, 1) and inputs U(0, 1) (seeded), ReLU between layers, a batch of 10,000 inputs and a
@@ -9,7 +9,7 @@ included in the time. Rows:
 
 * NumPy by hand: W (1 + 0.1 N) then the three float32 GEMMs; the same with 8-bit inputs, weights and
   outputs (uniform DAC and ADC quantisers);
-* imc, RRAM: 8-bit signed weights (``--weights`` encoding) sliced over 16-level (4-bit) Ohmic 1T1R cells
+* imc, RRAM: 8-bit signed weights (each ``--weights`` encoding) sliced over 16-level (4-bit) Ohmic 1T1R cells
   of 128 x 128 crossbars by the mapper, 8-bit inputs (``--inputs``: pulse widths, word-line amplitudes or
   bit-serial planes), 8-bit activations (ReLU then a uniform 8-bit quantiser folded into 255 thresholds),
   8-bit column ADCs with calibrated ranges; each cell's conductance G (1 + 0.1 N) on its first
@@ -36,7 +36,7 @@ import numpy as np
 from timing import best_time
 
 from imc import engine, load_config
-from imc.mapping import LayerSpec, map_layers
+from imc.mapping import WEIGHT_ENCODINGS, LayerSpec, map_layers
 from imc.mapping.calibration import set_adc_range
 from imc.mapping.spec import run_layers
 
@@ -160,7 +160,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--inputs", nargs="+", default=["pulse_width", "bit_serial"],
                         choices=["pulse_width", "amplitude", "bit_serial"])
-    parser.add_argument("--weights", default="differential", choices=["offset", "differential", "twos_complement"])
+    parser.add_argument("--weights", nargs="+", default=["differential", "balanced"], choices=sorted(WEIGHT_ENCODINGS),
+                        help="signed-weight encodings of the RRAM rows (balanced: pairs subtracted before one ADC)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -182,10 +183,11 @@ def main() -> None:
     codes = np.rint(x * 255).astype(np.int64)
     software = relative_deviation(to_float * run_layers(layers, codes[:DEVIATION_INPUTS]), reference)
     for inputs in args.inputs:
-        rows.append(imc_row(f"RRAM 128x128, {args.weights} 8-bit weights on 4-bit cells, 8-bit {inputs} inputs, "
-                            "8-bit calibrated ADCs", layers, rram_design(inputs, args.weights), codes, labels,
-                            codes[:256], args.chips, args.repeats, reference, lambda z: to_float * z,
-                            "the float network"))
+        for encoding in args.weights:
+            rows.append(imc_row(f"RRAM 128x128, {encoding} 8-bit weights on 4-bit cells, 8-bit {inputs} inputs, "
+                                "8-bit calibrated ADCs", layers, rram_design(inputs, encoding), codes, labels,
+                                codes[:256], args.chips, args.repeats, reference, lambda z: to_float * z,
+                                "the float network"))
     signs = np.where(x > 0.5, 1, -1).astype(np.int8)
     binary = binarized_layers(weights)
     binary_reference = run_layers(binary, signs[:DEVIATION_INPUTS]).astype(np.float64)
