@@ -6,6 +6,7 @@ import numpy as np
 from numba import njit
 
 SCAN_THRESHOLDS = 16  # up to this many thresholds per output, one vectorised pass each; more: a guided search
+SEARCH_WINDOW = 4  # thresholds the guided search compares around its guess without a branch
 
 
 @njit(cache=True, nogil=True)
@@ -16,8 +17,12 @@ def thresholds_passed(z, thresholds, out):
     Up to `SCAN_THRESHOLDS` thresholds: one pass over the thresholds per row of z, each a comparison loop
     over the row that vectorises, with the row in cache (3-9x faster than a per-element scan). More (e.g.
     the 255 of an 8-bit activation): per element, the count a uniform grid from the column's first to its
-    last threshold would give, then walked to the true count, O(1) for the near-uniform thresholds of a
-    folded uniform quantizer and exact for any ascending ones."""
+    last threshold would give, the `SEARCH_WINDOW` thresholds around it compared and added without a branch
+    (the count is exact when the thresholds below the window are passed and the one above it is not), else
+    walked to the true count (the padding of every column by -inf and +inf stops the walk and makes the
+    window's check branch-free): O(1) for the near-uniform thresholds of a folded uniform quantizer
+    (~4 ns instead of ~13 ns an element for a walk from the guess, whose stopping branches mispredict on
+    pre-activations of random sign) and exact for any ascending ones."""
     m, n = z.shape
     count = thresholds.shape[0]
     if count <= SCAN_THRESHOLDS:
@@ -30,21 +35,47 @@ def thresholds_passed(z, thresholds, out):
                 for j in range(n):
                     row[j] += values[j] >= t[j]
         return out
-    columns = np.ascontiguousarray(thresholds.T)  # (n, levels - 1): one column's thresholds together
+    table, first, per_step = search_table(thresholds)
+    return table_passed(z, table, first, per_step, out)
+
+
+@njit(cache=True)
+def search_table(thresholds):
+    """The guided search's tables of thresholds (levels - 1, n), each column ascending: (table (n, levels + 1),
+    column j's thresholds padded by -inf and +inf; first (n,), each column's first threshold; per_step (n,),
+    its thresholds per unit of pre-activation on a uniform grid to its last)."""
+    count, n = thresholds.shape
+    table = np.empty((n, count + 2))
     first, per_step = np.empty(n), np.empty(n)
     for j in range(n):
-        first[j] = columns[j, 0]
-        span = columns[j, count - 1] - first[j]
+        table[j, 0], table[j, count + 1] = -np.inf, np.inf
+        for k in range(count):
+            table[j, 1 + k] = thresholds[k, j]
+        first[j] = thresholds[0, j]
+        span = thresholds[count - 1, j] - first[j]
         per_step[j] = (count - 1) / span if span > 0 else 0.0
+    return table, first, per_step
+
+
+@njit(cache=True, nogil=True)
+def table_passed(z, table, first, per_step, out):
+    """`thresholds_passed` by the guided search over `search_table`'s tables (at least `SEARCH_WINDOW`
+    thresholds per column)."""
+    m, n = z.shape
+    count = table.shape[1] - 2
+    top = float(count - SEARCH_WINDOW)
     for i in range(m):
         for j in range(n):
-            value, t = z[i, j], columns[j]
-            guess = (value - first[j]) * per_step[j] + 1.0
-            passed = int(min(max(guess, 0.0), float(count)))
-            while passed < count and value >= t[passed]:
-                passed += 1
-            while passed > 0 and value < t[passed - 1]:
-                passed -= 1
+            value = np.float64(z[i, j])
+            low = np.int64(min(max((value - first[j]) * per_step[j] + 1.0 - SEARCH_WINDOW // 2, 0.0), top))
+            at = 1 + low  # the window's comparisons added, and checked, without a data-dependent branch
+            passed = (low + np.int64(table[j, at] <= value) + np.int64(table[j, at + 1] <= value)  # (unrolled
+                      + np.int64(table[j, at + 2] <= value) + np.int64(table[j, at + 3] <= value))  # for 4)
+            if (value < table[j, at - 1]) | (value >= table[j, at + SEARCH_WINDOW]):  # outside: walk to it
+                while value >= table[j, 1 + passed]:
+                    passed += 1
+                while value < table[j, passed]:
+                    passed -= 1
             out[i, j] = passed
     return out
 

@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from imc.errors import MappingError
-from imc.mapping._kernels import thresholds_passed
+from imc.mapping._kernels import SCAN_THRESHOLDS, search_table, table_passed, thresholds_passed
 
 BINARY_LEVELS = (-1, 1)
 
@@ -189,7 +189,11 @@ class LayerSpec:
             passed = (z >= t[0]).view(np.int8).astype(levels.dtype, copy=False)
             return passed * (levels[1] - levels[0]) + levels[0]
         flat = np.ascontiguousarray(z).reshape(-1, self.n_out)
-        passed = thresholds_passed(flat, self._thresholds, np.empty(flat.shape, dtype=np.int16))
+        passed = np.empty(flat.shape, dtype=np.int16)
+        if self._search is None:
+            thresholds_passed(flat, self._thresholds, passed)
+        else:
+            table_passed(flat, *self._search, passed)
         return np.take(levels, passed.reshape(z.shape))
 
     @cached_property
@@ -199,6 +203,12 @@ class LayerSpec:
         pre-activations exactly below 2^53)."""
         return np.ascontiguousarray(np.sort(np.asarray(self.thresholds, dtype=np.float64).reshape(-1, self.n_out),
                                             axis=0))
+
+    @cached_property
+    def _search(self) -> tuple[np.ndarray, ...] | None:
+        """The guided search's tables of more than `SCAN_THRESHOLDS` thresholds per output (`search_table`),
+        built once; None for fewer."""
+        return search_table(self._thresholds) if self._thresholds.shape[0] > SCAN_THRESHOLDS else None
 
     def matvec_input(self, x: np.ndarray) -> np.ndarray:
         """The matrix input for layer input ``x``: x itself, or its im2col patches for a convolution."""
