@@ -147,8 +147,8 @@ def imc_row(name, layers, design, x_codes, labels, x_calibration, chips, repeats
                   for y in engine.hardware_logits(plan, array, few, varied + nominal)]
     return {"system": "imc", "variant": name, "chips": chips, "seconds": seconds, "arrays": plan.n_arrays,
             "agreement": float(np.mean(accuracy[-1])), "agreement_with": agreement,
-            "deviation": float(np.mean(deviations[:-1])), "deviation_range": [min(deviations[:-1]), max(deviations[:-1])],
-            "deviation_nominal_chip": deviations[-1]}
+            "deviation": float(np.mean(deviations[:-1])), "deviation_nominal_chip": deviations[-1],
+            "deviation_range": [min(deviations[:-1]), max(deviations[:-1])]}
 
 
 def relative_deviation(y: np.ndarray, reference: np.ndarray) -> float:
