@@ -298,3 +298,128 @@ def relax_crossbar(g_cell, v_in, row_terminal, col_terminal, r_wire_row, r_wire_
             iterations[b], last_change[b] = relax_one(g_rows, g_cols, factors, v_in[b], row_terminal, col_terminal,
                                                       r_wire_row, r_wire_col, g_driver, g_sense, tol, max_iter,
                                                       v_row_b, v_col_b, work, column_currents[b], driver_currents[b])
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _unit_row_lines(g_cell, v_col, i0, factors, r_wire_row, row_terminal, g_driver, v_row, d_work, first):
+    """Row family of `_unit_sweeps` for a batch of unit inputs (input b: 1 V on row i0 + b); returns the
+    largest change. ``first``: the columns sit at 0 V, so each input's driven row alone carries a voltage."""
+    rows, cols, batch = v_row.shape
+    c_rows, inv_rows = factors[0], factors[1]
+    g_wire = 1.0 / r_wire_row
+    change = 0.0
+    moved = np.zeros(batch)  # each input's largest change
+    for i in range(rows):
+        driven = i - i0  # the input of this batch that drives row i (if in 0..batch-1)
+        rhs_driver = 1.0 if row_terminal[i] == FIXED else g_driver
+        if first:
+            v_row[i] = 0.0
+            if not 0 <= driven < batch:
+                continue
+            d = rhs_driver * inv_rows[0, i]
+            d_work[i, 0, 0] = d
+            for j in range(1, cols):
+                d = g_wire * d * inv_rows[j, i]
+                d_work[i, j, 0] = d
+            x = d
+            v_row[i, cols - 1, driven] = x
+            for j in range(cols - 2, -1, -1):
+                x = d_work[i, j, 0] - c_rows[j, i] * x
+                v_row[i, j, driven] = x
+                change = max(change, abs(x))
+            continue
+        fixed = row_terminal[i] == FIXED
+        for b in range(batch):
+            rhs = g_cell[i, 0] * v_col[i, 0, b] if not fixed else 0.0
+            d_work[i, 0, b] = (rhs + (rhs_driver if b == driven else 0.0)) * inv_rows[0, i]
+        for j in range(1, cols):
+            g, inv = g_cell[i, j], inv_rows[j, i]
+            for b in range(batch):
+                d_work[i, j, b] = (g * v_col[i, j, b] + g_wire * d_work[i, j - 1, b]) * inv
+        for b in range(batch):
+            moved[b] = max(moved[b], abs(d_work[i, cols - 1, b] - v_row[i, cols - 1, b]))
+            v_row[i, cols - 1, b] = d_work[i, cols - 1, b]
+        for j in range(cols - 2, -1, -1):
+            c = c_rows[j, i]
+            for b in range(batch):  # an element-wise maximum per input: no reduction across the loop, it vectorises
+                x = d_work[i, j, b] - c * v_row[i, j + 1, b]
+                moved[b] = max(moved[b], abs(x - v_row[i, j, b]))
+                v_row[i, j, b] = x
+    return max(change, moved.max())
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _unit_column_lines(g_cell, v_row, factors, r_wire_col, col_terminal, v_col, d_work):
+    """Column family of `_unit_sweeps` (each column's node 0 its sense input at row rows - 1, held at
+    0 V); returns the largest change."""
+    rows, cols, batch = v_col.shape
+    c_cols, inv_cols = factors[2], factors[3]
+    g_wire = 1.0 / r_wire_col
+    moved = np.zeros(batch)  # each input's largest change
+    for j in range(cols):
+        fixed = col_terminal[j] == FIXED
+        bottom = rows - 1
+        g, inv = g_cell[bottom, j], inv_cols[0, j]
+        for b in range(batch):
+            d_work[bottom, j, b] = 0.0 if fixed else g * v_row[bottom, j, b] * inv
+        for k in range(1, rows):
+            i = rows - 1 - k
+            g, inv = g_cell[i, j], inv_cols[k, j]
+            for b in range(batch):
+                d_work[i, j, b] = (g * v_row[i, j, b] + g_wire * d_work[i + 1, j, b]) * inv
+        for b in range(batch):
+            moved[b] = max(moved[b], abs(d_work[0, j, b] - v_col[0, j, b]))
+            v_col[0, j, b] = d_work[0, j, b]
+        for k in range(rows - 2, -1, -1):
+            i = rows - 1 - k
+            c = c_cols[k, j]
+            for b in range(batch):
+                x = d_work[i, j, b] - c * v_col[i - 1, j, b]
+                moved[b] = max(moved[b], abs(x - v_col[i, j, b]))
+                v_col[i, j, b] = x
+    return moved.max()
+
+
+@njit(cache=True, parallel=True)
+def unit_transfer(g_cell, row_terminal, col_terminal, r_wire_row, r_wire_col, r_driver, r_sense, tol, max_iter,
+                  batch, out, sweeps):
+    """Column currents (A) into the sense inputs for 1 V on each row in turn, every other row driven at 0 V
+    and every column sensed: ``out`` (rows, cols), row i the currents of row i's unit input (the rows of
+    `imc.arrays.ir_drop.transfer_matrix`), by line relaxation as `relax_crossbar` (same factors, same
+    line solves, same stopping rule: no node moved by more than ``tol`` V in a sweep), ``batch`` unit
+    inputs at a time: node voltages (rows, cols, batch), the inputs innermost, so each line's Thomas
+    factors serve the batch from registers, its elimination runs over contiguous inputs (it vectorises),
+    and both line families read one layout (no transposes). A batch sweeps until its slowest input
+    stops. Both wire resistances > 0, every terminal FIXED or RESISTIVE. ``sweeps`` (batches,): the
+    sweeps of each batch. Batches run in parallel."""
+    rows, cols = g_cell.shape
+    g_driver = 1.0 / r_driver if r_driver > 0.0 else 0.0
+    g_sense = 1.0 / r_sense if r_sense > 0.0 else 0.0
+    g_rows, g_cols = np.empty((cols, rows)), np.empty((rows, cols))
+    for i in range(rows):
+        for j in range(cols):
+            g_rows[j, i], g_cols[rows - 1 - i, j] = g_cell[i, j], g_cell[i, j]
+    factors = (np.empty((cols, rows)), np.empty((cols, rows)), np.empty((rows, cols)), np.empty((rows, cols)))
+    factor_lines(g_rows, r_wire_row, row_terminal, g_driver, factors[0], factors[1])
+    factor_lines(g_cols, r_wire_col, col_terminal, g_sense, factors[2], factors[3])
+    batches = (rows + batch - 1) // batch
+    for index in prange(batches):
+        i0 = index * batch
+        v_row, v_col = np.zeros((rows, cols, batch)), np.zeros((rows, cols, batch))
+        d_work = np.empty((rows, cols, batch))
+        change, done = np.inf, 0
+        while done < max_iter and change > tol:
+            change = _unit_row_lines(g_cell, v_col, i0, factors, r_wire_row, row_terminal, g_driver, v_row, d_work,
+                                     done == 0)
+            change = max(change, _unit_column_lines(g_cell, v_row, factors, r_wire_col, col_terminal, v_col, d_work))
+            done += 1
+        sweeps[index] = done if change <= tol else -done
+        for b in range(min(batch, rows - i0)):
+            for j in range(cols):
+                if col_terminal[j] == RESISTIVE:
+                    current = g_sense * v_col[rows - 1, j, b]
+                else:  # FIXED: the bottom cell's current plus the wire's from the node above
+                    current = g_cell[rows - 1, j] * v_row[rows - 1, j, b]
+                    if rows > 1:
+                        current += v_col[rows - 2, j, b] / r_wire_col
+                out[i0 + b, j] = current
