@@ -56,7 +56,6 @@ WIRE_OHM_PER_M_65NM = WIRE_RESISTIVITY_65NM_OHM_M / (WIRE_WIDTH_65NM_M ** 2 * WI
 # a column line its height (NeuroSim SubArray.cpp: lengthRow = numCol * width * F).
 CELL_1T1R_WIDTH_F, CELL_1T1R_HEIGHT_F = 12, 4
 CELL_CROSSPOINT_F = 2
-UNIT_BATCH = 16  # unit inputs `transfer_matrix` relaxes together: 16 x 128 x 128 node voltages, 2 MB per family
 R_ACCESS_1T1R_OHM = 15e3  # NeuroSim's 1T1R access transistor (Cell.cpp resistanceAccess), as imc.devices.RRAM
 
 SCHEMES = ("floating", "grounded")
@@ -307,27 +306,10 @@ def transfer_matrix(g_s, wires: CrossbarWires, tol: float = 1e-10, max_iter: int
     *Fundamentals of Electric Circuits*, 6th ed., McGraw-Hill 2017, sec. 4.3). Row i of T is
     `solve_fast` for 1 V on row i and 0 V on the others, to ``tol`` of that volt: one solve per
     row instead of one per input, and every input after it is a GEMM. All rows driven, all
-    columns sensed (a row at 0 V is driven at 0 V, not floating). With resistive wires both ways
-    the unit inputs relax `UNIT_BATCH` at a time in one layout (`_kernels_ir.unit_transfer`: the same
-    line solves and stopping rule, 2x faster than one input at a time on a 128 x 128 crossbar here).
+    columns sensed (a row at 0 V is driven at 0 V, not floating).
     """
     g_s = _conductances(g_s)
-    if wires.r_wire_row_ohm == 0 or wires.r_wire_col_ohm == 0:
-        return solve_fast(g_s, np.eye(g_s.shape[0]), wires, tol=tol, max_iter=max_iter)
-    positive("tol", tol)
-    int_in_range("max_iter", max_iter, 1)
-    rows, cols = g_s.shape
-    row_terminal = np.full(rows, kernels.FIXED if wires.r_driver_ohm == 0 else kernels.RESISTIVE, np.int64)
-    col_terminal = np.full(cols, kernels.FIXED if wires.r_sense_ohm == 0 else kernels.RESISTIVE, np.int64)
-    currents, sweeps = np.empty((rows, cols)), np.empty(-(-rows // UNIT_BATCH), np.int64)
-    kernels.unit_transfer(cell_conductance_s(g_s, wires.r_access_ohm), row_terminal, col_terminal,
-                          float(wires.r_wire_row_ohm), float(wires.r_wire_col_ohm), float(wires.r_driver_ohm),
-                          float(wires.r_sense_ohm), float(tol), max_iter, UNIT_BATCH, currents, sweeps)
-    if np.any(sweeps < 0):
-        raise ConvergenceError(f"line relaxation of the unit inputs did not converge after max_iter = {max_iter} "
-                               f"iterations for {int(np.sum(sweeps < 0))} of {sweeps.size} batches of {UNIT_BATCH} "
-                               f"rows; raise max_iter or use solve_exact")
-    return currents
+    return solve_fast(g_s, np.eye(g_s.shape[0]), wires, tol=tol, max_iter=max_iter)
 
 
 def read_cell(g_s, row: int, col: int, v_read_v: float, wires: CrossbarWires, scheme: str = "floating") -> CellRead:

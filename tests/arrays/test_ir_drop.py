@@ -119,25 +119,6 @@ def test_transfer_matrix_superposes_to_the_solve_of_each_input(rows, cols, wires
     assert relative_error(v @ transfer, solve_exact(g, v, wires)) < TRANSFER_TOLERANCE
 
 
-@pytest.mark.parametrize("rows, cols", [(37, 23), (16, 40), (1, 5)])
-@pytest.mark.parametrize("wires", [CrossbarWires(), PERIPHERY], ids=["ideal terminals", "resistive terminals"])
-def test_batched_unit_inputs_relax_to_the_solves_of_one_input_at_a_time(rows, cols, wires):
-    """The transfer matrix's batches of unit inputs (the last one partly filled when rows is not a multiple
-    of the batch) give what `solve_fast` gives for each unit input alone, to the relaxation's tolerance."""
-    from imc.arrays.ir_drop import UNIT_BATCH
-    g, _ = random_case(np.random.default_rng(rows + cols), rows, cols)
-    one_at_a_time = solve_fast(g, np.eye(rows), wires, tol=1e-12)
-    assert rows % UNIT_BATCH or rows == UNIT_BATCH
-    assert relative_error(transfer_matrix(g, wires, tol=1e-12), one_at_a_time) < 1e-10
-    assert relative_error(transfer_matrix(g, wires, tol=1e-12), solve_exact(g, np.eye(rows), wires)) < 1e-9
-
-
-def test_batched_unit_inputs_that_do_not_converge_raise():
-    g, _ = random_case(np.random.default_rng(5), 20, 20)
-    with pytest.raises(ConvergenceError, match="max_iter = 1"):
-        transfer_matrix(g, PERIPHERY, tol=1e-12, max_iter=1)
-
-
 def test_transfer_matrix_without_parasitics_is_the_conductance_matrix():
     g, _ = random_case(np.random.default_rng(3), 12, 9)
     assert relative_error(transfer_matrix(g, CrossbarWires.ideal()), g) < 1e-12
