@@ -49,8 +49,9 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
     in thresholds_lsb means ideal thresholds k - 1/2 in closed form, the lookup unused);
     count = rint((code - zero) * scale[j]) (scale: (cols,) counts per code, each column's full scale
     over its codes above ``zero``; ``zero``: the code of a zero input, 0 for a unipolar converter,
-    2^(bits-1) for a bipolar one, whose input is shifted by it). The columns form groups (`imc.arrays.converters.ColumnGroups`): group g holds
-    columns starts[g] .. stops[g] - 1, the last of them a reference column when reference_gains[g] != 0,
+    2^(bits-1) for a bipolar one, whose input is shifted by it). The columns form groups
+    (`imc.arrays.converters.ColumnGroups`): group g holds columns starts[g] .. stops[g] - 1,
+    the last of them a reference column when reference_gains[g] != 0,
     and adds, per row, for each of its data columns j = 0, 1, ...,
     z[c, i, z_start + j] += significance * (gains[g] count_{starts[g] + j} + reference_gains[g] count_ref)
     + column_offset[starts[g] + j]; z is a C-contiguous int32 (chips, m, >= z_start + outputs) array.

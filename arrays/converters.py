@@ -209,7 +209,8 @@ class ColumnConversion:
 
     def columns(self, columns: slice) -> "ColumnConversion":
         """The conversion of some of the columns (contiguous copies)."""
-        return ColumnConversion(*(np.ascontiguousarray(table[:, columns]) for table in self._tables()), self.zero_code)
+        tables = (np.ascontiguousarray(table[:, columns]) for table in self._tables())
+        return ColumnConversion(*tables, self.zero_code)
 
     def chip(self, index: int) -> "ColumnConversion":
         """The conversion of one chip, as a one-chip table (views)."""

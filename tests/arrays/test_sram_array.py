@@ -225,8 +225,8 @@ def test_fused_sense_kernel_matches_its_numpy_reference(table, layout, zero_code
                                                            (slice(8, 13), -256, offsets(4), -3)])}[layout]
     counts_per_code = rng.uniform(0.5, 2.0, cols)  # each column's own full scale
     conversion = (0.5 / 256, 1.1, 0.22, inv_lsb, offset, thresholds)
-    decoding = (255.0, float(zero_code), counts_per_code, -2.0, groups.starts, groups.stops, groups.gains, groups.reference_gains,
-                groups.column_offset)
+    decoding = (255.0, float(zero_code), counts_per_code, -2.0, groups.starts, groups.stops, groups.gains,
+                groups.reference_gains, groups.column_offset)
     z = np.full((chips, 50, groups.n_out), 7, np.int32)
     assert _kernels_sensing.sense_accumulate(cell_sum, base, *conversion, threshold_lookup(thresholds), *decoding,
                                              z, 0) == 0
