@@ -306,6 +306,28 @@ def test_balanced_pair_noise_is_both_columns_without_the_reference():
         [cells[:, :m] - cells[:, 2 * m:3 * m], cells[:, m:2 * m] - cells[:, 3 * m:]], axis=1), atol=1e-5)
 
 
+@pytest.mark.parametrize("weights, error", [("differential", -16), ("balanced", -30)])
+def test_stuck_on_cells_cost_a_balanced_pair_up_to_twice_the_full_scale(weights, error):
+    """w = +1 on 16 rows, every input 1, ADCs over 16 counts; two cells of the negative part stuck at the top
+    level add 2 x 15 = 30 counts to it: a differential pair's negative column saturates at its full scale
+    (error -16), a balanced pair's difference 16 - 30 = -14 stays within +-16 and the error is the whole 30."""
+    from imc.mapping import LayerSpec, map_layers
+    from imc.mapping.calibration import set_adc_range
+    array = ResistiveArray(rows=16, cols=8, input_bits=2, ohmic=True, device=PASSIVE, adc=ColumnADC(bits=8))
+    spec = LayerSpec("q", np.ones((16, 1), np.int64), weight_bits=2, input_bits=2, scale=np.ones(1),
+                     offset=np.zeros(1))
+    plan = set_adc_range(map_layers([spec], array.geometry(), weights=weights), "fixed", full_scale_count=16)
+    tile = plan.tiles[0]
+    assert tile.states[:, 1].max() == 0  # column 1 holds the negative part in both layouts
+    nominal = array.sample_instance(array._levels_of(tile), np.random.default_rng(0), variation=False)
+    conductance = nominal.cells.conductance_s.copy()
+    conductance[:2, 1] = PASSIVE.level_conductances_s[-1]
+    stuck = dataclasses.replace(nominal, cells=dataclasses.replace(nominal.cells, conductance_s=conductance))
+    out = np.zeros((1, 1), np.int32)
+    array.accumulate(array._tile_state(tile, stuck), np.ones((1, 16), np.int64), out)
+    assert out[0, 0] - 16 == error
+
+
 @pytest.mark.parametrize("x, message", [
     (np.full((2, 8), 8), "input codes"), (np.full((2, 8), -1), "input codes"), (np.zeros((2, 7), int), "x"),
 ])
