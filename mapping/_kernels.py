@@ -21,7 +21,7 @@ def thresholds_passed(z, thresholds, out):
     (the count is exact when the thresholds below the window are passed and the one above it is not), else
     walked to the true count (the padding of every column by -inf and +inf stops the walk and makes the
     window's check branch-free): O(1) for the near-uniform thresholds of a folded uniform quantizer
-    (5-7 ns instead of ~13 ns an element for a walk from the guess, whose stopping branches mispredict on
+    (~2 ns instead of ~13 ns an element for a walk from the guess, whose stopping branches mispredict on
     pre-activations of random sign) and exact for any ascending ones."""
     m, n = z.shape
     count = thresholds.shape[0]
@@ -60,23 +60,42 @@ def search_table(thresholds):
 @njit(cache=True, nogil=True)
 def table_passed(z, table, first, per_step, out):
     """`thresholds_passed` by the guided search over `search_table`'s tables (at least `SEARCH_WINDOW`
-    thresholds per column)."""
+    thresholds per column).
+
+    Per row of z, three loops over its columns: each value's window start on the uniform grid; the window's
+    comparisons, added without a branch, and a count of the values outside their window; only if there are
+    any, the walk to their true counts. The indices are unsigned (no negative-index wraparound to check), so
+    the first two loops run branch-free: 2.2 instead of 4.6 ns an element for one loop doing all three."""
     m, n = z.shape
     count = table.shape[1] - 2
     top = float(count - SEARCH_WINDOW)
+    flat = table.ravel()
+    stride = np.uint64(table.shape[1])
+    one = np.uint64(1)
+    values = np.empty(n)
+    starts = np.empty(n, np.uint64)  # each value's window: table[j, 1 + start] .. table[j, start + SEARCH_WINDOW]
     for i in range(m):
+        row, passed_row = z[i], out[i]
         for j in range(n):
-            value = np.float64(z[i, j])
-            low = np.int64(min(max((value - first[j]) * per_step[j] + 1.0 - SEARCH_WINDOW // 2, 0.0), top))
-            at = 1 + low  # the window's comparisons added, and checked, without a data-dependent branch
-            passed = (low + np.int64(table[j, at] <= value) + np.int64(table[j, at + 1] <= value)  # (unrolled
-                      + np.int64(table[j, at + 2] <= value) + np.int64(table[j, at + 3] <= value))  # for 4)
-            if (value < table[j, at - 1]) | (value >= table[j, at + SEARCH_WINDOW]):  # outside: walk to it
+            value = np.float64(row[j])
+            values[j] = value
+            starts[j] = np.uint64(min(max((value - first[j]) * per_step[j] + 1.0 - SEARCH_WINDOW // 2, 0.0), top))
+        outside = 0
+        for j in range(n):
+            value, start = values[j], starts[j]
+            at = np.uint64(j) * stride + one + start
+            passed_row[j] = (np.int64(start) + np.int64(flat[at] <= value) + np.int64(flat[at + one] <= value)
+                             + np.int64(flat[at + np.uint64(2)] <= value)  # (unrolled for a window of 4)
+                             + np.int64(flat[at + np.uint64(3)] <= value))
+            outside += np.int64(value < flat[at - one]) | np.int64(value >= flat[at + np.uint64(SEARCH_WINDOW)])
+        if outside:  # walk those to their counts (the padding by -inf and +inf stops the walk)
+            for j in range(n):
+                value, passed = values[j], np.int64(passed_row[j])
                 while value >= table[j, 1 + passed]:
                     passed += 1
                 while value < table[j, passed]:
                     passed -= 1
-            out[i, j] = passed
+                passed_row[j] = passed
     return out
 
 
