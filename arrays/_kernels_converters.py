@@ -97,6 +97,28 @@ def table_code(u: float, b: int, lookup, thresholds, row: int) -> float:
     return code
 
 
+@njit(cache=True, inline="always")
+def bin_start(row, b, bins):
+    """Unsigned index of bin ``b`` of lookup row ``row`` in a raveled C-contiguous (rows, bins, 1 +
+    LOOKUP_SLOTS) `threshold_lookup` (unsigned: no negative-index wraparound to check, so loops over it
+    stay branch-free)."""
+    return (np.uint64(row) * np.uint64(bins) + np.uint64(b)) * np.uint64(1 + LOOKUP_SLOTS)
+
+
+@njit(cache=True, inline="always")
+def bin_code(u, at, flat):
+    """`table_code` without its walk: the code of ``u`` (LSB) counted in the bin at `bin_start` ``at`` of the
+    raveled lookup ``flat``, exact unless the bin's last slot is at or below u (`bin_overflows`)."""
+    one = np.uint64(1)
+    return flat[at] + (flat[at + one] <= u) + (flat[at + np.uint64(2)] <= u) + (flat[at + np.uint64(3)] <= u)
+
+
+@njit(cache=True, inline="always")
+def bin_overflows(u, at, flat):
+    """1 when `bin_code` is short of the code of ``u``: its bin's thresholds run out at or below u (`table_code` walks)."""
+    return np.int64(flat[at + np.uint64(LOOKUP_SLOTS)] <= u)
+
+
 @njit(cache=True)
 def convert_codes(x, adc_of_col, lsb_eff, offset_lsb, thresholds_lsb, lookup, out):
     """Codes of column values through per-ADC offset, gain and decision thresholds.
@@ -111,11 +133,12 @@ def convert_codes(x, adc_of_col, lsb_eff, offset_lsb, thresholds_lsb, lookup, ou
 
     The work goes in ROW_BLOCK x COL_BLOCK tiles, so that the lookups of a tile's ADCs stay in
     cache while its rows convert: per row of a tile a pass over its columns that vectorises (u, its
-    bin, the finite check), then the lookups (`table_code`). Serial on purpose (see
+    bin, the finite check), then the lookups (`bin_code`; `table_code` where a bin's slots run out). Serial on purpose (see
     `imc.devices._kernels.discharge_array`): it runs per tile right after a BLAS GEMM.
     """
     m, cols = x.shape
     bins = lookup.shape[1]
+    flat = np.ascontiguousarray(lookup).ravel()
     lsb_col, offset_col = lsb_eff[adc_of_col], offset_lsb[adc_of_col]
     row_blocks = (m + ROW_BLOCK - 1) // ROW_BLOCK
     col_blocks = (cols + COL_BLOCK - 1) // COL_BLOCK
@@ -133,9 +156,16 @@ def convert_codes(x, adc_of_col, lsb_eff, offset_lsb, thresholds_lsb, lookup, ou
                 u[j] = x_row[j] / lsb_row[j] + offset_row[j]
                 b[j] = lookup_bin(u[j], bins)
                 not_finite += not abs(u[j]) < np.inf
-            for j in range(width):
-                code = table_code(u[j], b[j], lookup, thresholds_lsb, adc_of_col[cols_start + j])
-                out_row[j] = np.int32(code) if abs(u[j]) < np.inf else 0
+            walks = 0
+            for j in range(width):  # each bin's code without a branch
+                at = bin_start(adc_of_col[cols_start + j], b[j], bins)
+                out_row[j] = np.int32(bin_code(u[j], at, flat)) if abs(u[j]) < np.inf else 0
+                walks += bin_overflows(u[j], at, flat)
+            if walks:  # rare: more thresholds in a bin than it holds
+                for j in range(width):
+                    adc = adc_of_col[cols_start + j]
+                    if bin_overflows(u[j], bin_start(adc, b[j], bins), flat) and abs(u[j]) < np.inf:
+                        out_row[j] = np.int32(table_code(u[j], b[j], lookup, thresholds_lsb, adc))
     return not_finite
 
 

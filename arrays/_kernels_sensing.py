@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from imc.arrays._kernels_converters import (convert_codes_reference, convert_codes_uniform_reference, ideal_code,
-                                           lookup_bin, table_code)
+from imc.arrays._kernels_converters import (bin_code, bin_overflows, bin_start, convert_codes_reference,
+                                           convert_codes_uniform_reference, ideal_code, lookup_bin, table_code)
 from imc.devices._kernels import discharge_reference, discharge_v
 
 FINITE_MAX = 1e300  # column sums beyond it (or +-inf, NaN) are checked one by one
@@ -78,6 +78,7 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
     for c in range(chips):
         base, inv, offset = column_base[c], inv_lsb[c], offset_lsb[c]
         thresholds, table = thresholds_lsb[c], lookup[c]
+        flat = table.ravel()
         for j in range(cols):
             slope[j] = unit_v * inv[j]
             intercept[j] = base[j] * unit_v * inv[j] + offset[j] + zero + 0.5
@@ -91,8 +92,15 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
                     u[j] = (value + base[j]) * unit_v * inv[j] + offset[j] + zero
                     b[j] = lookup_bin(u[j], bins)
                     row_outside += _outside(value, knee_sum[j])
-                for j in range(cols):
-                    counts[j] = np.rint((table_code(u[j], b[j], table, thresholds, j) - zero) * scale[j])
+                walks = 0
+                for j in range(cols):  # each bin's code without a branch: vectorises
+                    at = bin_start(j, b[j], bins)
+                    counts[j] = np.rint((bin_code(u[j], at, flat) - zero) * scale[j])
+                    walks += bin_overflows(u[j], at, flat)
+                if walks:  # rare: more thresholds in a bin than it holds
+                    for j in range(cols):
+                        if bin_overflows(u[j], bin_start(j, b[j], bins), flat):
+                            counts[j] = np.rint((table_code(u[j], b[j], table, thresholds, j) - zero) * scale[j])
             else:
                 for j in range(cols):  # the linear counts of the whole row: vectorises whatever the groups' widths
                     value = np.float64(sums[j])
