@@ -37,34 +37,39 @@ def _outside(value, knee_sum):
 
 @njit(cache=True, nogil=True)
 def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, offset_lsb, thresholds_lsb,
-                     lookup, top, zero, scale, significance, starts, stops, gains, reference_gains, column_offset, z,
+                     lookup, top, zero, scale, significances, starts, stops, gains, reference_gains, column_offset, z,
                      z_start):
-    """Bit-line discharge, column ADC, count rescaling and affine decoding, accumulated into ``z``.
+    """Bit-line discharge, column ADC, count rescaling and affine decoding of stacked array cycles,
+    accumulated into ``z``.
 
-    cell_sum: (chips, m, cols) column sums in nominal-cell units, C-contiguous, plus
-    column_base (chips, cols); each element swings its bit line by (sum) * unit_v, which
-    `discharge_v` turns into a drop; column j of chip c converts it with its ADC's inverse
-    effective LSB inv_lsb[c, j] (1/V), offset offset_lsb[c, j] (LSB) and decision thresholds
-    thresholds_lsb[c, j] (LSB) with their `threshold_lookup` lookup[c, j] (a last axis of length 0
-    in thresholds_lsb means ideal thresholds k - 1/2 in closed form, the lookup unused);
+    cell_sum: (chips, cycles x m, cols) column sums in nominal-cell units, C-contiguous, cycle p in rows
+    p m .. (p + 1) m - 1 (the layout of stacked drives), plus column_base (chips, cols); each element
+    swings its bit line by (sum) * unit_v, which `discharge_v` turns into a drop; column j of chip c
+    converts it with its ADC's inverse effective LSB inv_lsb[c, j] (1/V), offset offset_lsb[c, j] (LSB)
+    and decision thresholds thresholds_lsb[c, j] (LSB) with their `threshold_lookup` lookup[c, j] (a last
+    axis of length 0 in thresholds_lsb means ideal thresholds k - 1/2 in closed form, the lookup unused);
     count = rint((code - zero) * scale[j]) (scale: (cols,) counts per code, each column's full scale
     over its codes above ``zero``; ``zero``: the code of a zero input, 0 for a unipolar converter,
     2^(bits-1) for a bipolar one, whose input is shifted by it). The columns form groups
     (`imc.arrays.converters.ColumnGroups`): group g holds columns starts[g] .. stops[g] - 1,
     the last of them a reference column when reference_gains[g] != 0,
-    and adds, per row, for each of its data columns j = 0, 1, ...,
-    z[c, i, z_start + j] += significance * (gains[g] count_{starts[g] + j} + reference_gains[g] count_ref)
+    and adds, per row of each cycle p (significance significances[p]), for each of its data columns j = 0, 1, ...,
+    z[c, i, z_start + j] += significances[p] (gains[g] count_{starts[g] + j} + reference_gains[g] count_ref)
     + column_offset[starts[g] + j]; z is a C-contiguous int32 (chips, m, >= z_start + outputs) array.
-    Returns the number of rows holding a column sum that is not finite.
+    Returns the number of (cycle, row) column-sum rows holding a sum that is not finite.
 
-    Per row, the counts of the linear drop come first: in one loop over the row's columns that
+    Per row of z, the cycles' terms (whole numbers) are summed in float64, exactly, and added to z once.
+    Per row of a cycle, the counts of the linear drop come first: in one loop over the row's columns that
     vectorises whatever the widths of the groups, in closed form for ideal thresholds; with a threshold
-    table that loop computes each input u (LSB) and its lookup bin, and a second one looks the codes up
-    (`table_code`). A group with a column past the knee (or a sum that is not finite) is then converted
-    again with the exact `discharge_v`; then each group is decoded.
+    table that loop computes each input u (LSB) and its lookup bin, and a second one counts each bin's
+    code without a branch (`bin_code`; `table_code` where a bin's slots run out). A group with a column
+    past the knee (or a sum that is not finite) is then converted again with the exact `discharge_v`;
+    then each group is decoded.
     Serial (it runs per tile next to a BLAS GEMM) and without the GIL, so chips run in parallel threads.
     """
-    chips, m, cols = cell_sum.shape
+    chips, stacked, cols = cell_sum.shape
+    m = z.shape[1]
+    cycles = significances.shape[0]
     use_table = thresholds_lsb.shape[2] > 0
     bins = lookup.shape[2]
     linear_limit = v_pre_v - v_knee_v
@@ -75,6 +80,10 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
     counts = np.empty(cols)
     u = np.empty(cols)  # table path: the ADC inputs (LSB) of a row and their lookup bins
     b = np.empty(cols, np.int64)
+    outputs = 0
+    for g in range(starts.shape[0]):
+        outputs = max(outputs, stops[g] - starts[g] - (reference_gains[g] != 0))
+    terms = np.empty(outputs)  # a row of z's increments over the cycles
     for c in range(chips):
         base, inv, offset = column_base[c], inv_lsb[c], offset_lsb[c]
         thresholds, table = thresholds_lsb[c], lookup[c]
@@ -84,62 +93,73 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
             intercept[j] = base[j] * unit_v * inv[j] + offset[j] + zero + 0.5
             knee_sum[j] = min(linear_limit / unit_v - base[j], FINITE_MAX)
         for i in range(m):
-            sums, out = cell_sum[c, i], z[c, i, z_start:]
-            row_outside = 0
-            if use_table:
-                for j in range(cols):  # the row's inputs, bit for bit those of `_count` below the knee: vectorises
-                    value = np.float64(sums[j])
-                    u[j] = (value + base[j]) * unit_v * inv[j] + offset[j] + zero
-                    b[j] = lookup_bin(u[j], bins)
-                    row_outside += _outside(value, knee_sum[j])
-                walks = 0
-                for j in range(cols):  # each bin's code without a branch: vectorises
-                    at = bin_start(j, b[j], bins)
-                    counts[j] = np.rint((bin_code(u[j], at, flat) - zero) * scale[j])
-                    walks += bin_overflows(u[j], at, flat)
-                if walks:  # rare: more thresholds in a bin than it holds
-                    for j in range(cols):
-                        if bin_overflows(u[j], bin_start(j, b[j], bins), flat):
-                            counts[j] = np.rint((table_code(u[j], b[j], table, thresholds, j) - zero) * scale[j])
-            else:
-                for j in range(cols):  # the linear counts of the whole row: vectorises whatever the groups' widths
-                    value = np.float64(sums[j])
-                    code = min(max(np.floor(value * slope[j] + intercept[j]), 0.0), top)
-                    counts[j] = np.rint((code - zero) * scale[j])
-                    row_outside += _outside(value, knee_sum[j])
-            row_finite = True
-            for g in range(starts.shape[0]):
-                first, stop = starts[g], stops[g]
-                n_out = stop - first - (reference_gains[g] != 0)
-                exact = False
-                if row_outside > 0:  # rare: is one of them in this group?
-                    for j in range(first, stop):
-                        exact |= _outside(np.float64(sums[j]), knee_sum[j]) == 1
-                if exact:
-                    for j in range(first, stop):
-                        row_finite &= abs(sums[j]) < np.inf
-                        counts[j] = _count((sums[j] + base[j]) * unit_v, True, v_pre_v, v_knee_v, inv[j], offset[j],
-                                           thresholds, table, j, use_table, top, scale[j], zero)
-                reference = 0.0
-                if n_out < stop - first:
-                    ref = stop - 1
-                    reference = counts[ref] if exact or use_table else _count(  # a table's counts are `_count`'s
-                        (sums[ref] + base[ref]) * unit_v, False, v_pre_v, v_knee_v, inv[ref], offset[ref],
-                        thresholds, table, ref, use_table, top, scale[ref], zero)
-                constant = significance * reference_gains[g] * reference
-                gain = significance * gains[g]
-                counts_g, offsets_g = counts[first:stop], column_offset[first:stop]  # 0-based: the loop vectorises
-                for j in range(n_out):
-                    out[j] += np.int32(gain * counts_g[j] + offsets_g[j] + constant)
-            not_finite += not row_finite
+            for j in range(outputs):
+                terms[j] = 0.0
+            for p in range(cycles):
+                sums = cell_sum[c, p * m + i]
+                row_outside = 0
+                if use_table:
+                    for j in range(cols):  # the row's inputs, bit for bit those of `_count` below the knee: vectorises
+                        value = np.float64(sums[j])
+                        u[j] = (value + base[j]) * unit_v * inv[j] + offset[j] + zero
+                        b[j] = lookup_bin(u[j], bins)
+                        row_outside += _outside(value, knee_sum[j])
+                    walks = 0
+                    for j in range(cols):  # each bin's code without a branch: vectorises
+                        at = bin_start(j, b[j], bins)
+                        counts[j] = np.rint((bin_code(u[j], at, flat) - zero) * scale[j])
+                        walks += bin_overflows(u[j], at, flat)
+                    if walks:  # rare: more thresholds in a bin than it holds
+                        for j in range(cols):
+                            if bin_overflows(u[j], bin_start(j, b[j], bins), flat):
+                                counts[j] = np.rint((table_code(u[j], b[j], table, thresholds, j) - zero) * scale[j])
+                else:
+                    for j in range(cols):  # the linear counts of the whole row: vectorises whatever the groups' widths
+                        value = np.float64(sums[j])
+                        code = min(max(np.floor(value * slope[j] + intercept[j]), 0.0), top)
+                        counts[j] = np.rint((code - zero) * scale[j])
+                        row_outside += _outside(value, knee_sum[j])
+                row_finite = True
+                significance = significances[p]
+                for g in range(starts.shape[0]):
+                    first, stop = starts[g], stops[g]
+                    n_out = stop - first - (reference_gains[g] != 0)
+                    exact = False
+                    if row_outside > 0:  # rare: is one of them in this group?
+                        for j in range(first, stop):
+                            exact |= _outside(np.float64(sums[j]), knee_sum[j]) == 1
+                    if exact:
+                        for j in range(first, stop):
+                            row_finite &= abs(sums[j]) < np.inf
+                            counts[j] = _count((sums[j] + base[j]) * unit_v, True, v_pre_v, v_knee_v, inv[j],
+                                               offset[j], thresholds, table, j, use_table, top, scale[j], zero)
+                    reference = 0.0
+                    if n_out < stop - first:
+                        ref = stop - 1
+                        reference = counts[ref] if exact or use_table else _count(  # a table's counts are `_count`'s
+                            (sums[ref] + base[ref]) * unit_v, False, v_pre_v, v_knee_v, inv[ref], offset[ref],
+                            thresholds, table, ref, use_table, top, scale[ref], zero)
+                    constant = significance * reference_gains[g] * reference
+                    gain = significance * gains[g]
+                    counts_g, offsets_g = counts[first:stop], column_offset[first:stop]  # 0-based: vectorises
+                    for j in range(n_out):
+                        terms[j] += gain * counts_g[j] + offsets_g[j] + constant
+                not_finite += not row_finite
+            out = z[c, i, z_start:]
+            for j in range(outputs):
+                out[j] += np.int32(terms[j])
     return not_finite
 
 
 def sense_accumulate_reference(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, offset_lsb,
-                               thresholds_lsb, top, zero, scale, significance, starts, stops, gains, reference_gains,
+                               thresholds_lsb, top, zero, scale, significances, starts, stops, gains, reference_gains,
                                column_offset):
     """NumPy reference of `sense_accumulate` (finite inputs, ``scale`` per column): returns the int64
-    increments of z."""
+    increments of z, the stacked cycles' summed."""
+    significances = np.asarray(significances, dtype=np.float64)
+    cycles = significances.size
+    m = cell_sum.shape[1] // cycles
+    repeat = np.repeat(significances, m)[:, None]  # each stacked row's cycle significance
     increments = []
     for c in range(cell_sum.shape[0]):
         drop = discharge_reference((np.asarray(cell_sum[c], dtype=np.float64) + column_base[c]) * unit_v,
@@ -153,7 +173,7 @@ def sense_accumulate_reference(cell_sum, column_base, unit_v, v_pre_v, v_knee_v,
         z = 0
         for first, stop, gain, reference_gain in zip(starts, stops, gains, reference_gains):
             data = slice(first, stop - (reference_gain != 0))
-            z = z + significance * (gain * counts[:, data] + reference_gain * counts[:, stop - 1:stop]) \
+            z = z + repeat * (gain * counts[:, data] + reference_gain * counts[:, stop - 1:stop]) \
                 + column_offset[data]
-        increments.append(z)
+        increments.append(np.asarray(z, dtype=np.int64).reshape(cycles, m, -1).sum(axis=0))
     return np.stack(increments)

@@ -10,10 +10,11 @@ An array kind is a frozen dataclass of its parameters (SI units in the names) th
   drawn here, once per chip, in tile order from the chip's generator;
 * `Array.age(states, elapsed_s, rng)`: the same chip ``elapsed_s`` after programming (drift,
   retention, thermal loss); arrays without time effects return the states unchanged;
-* `Array.accumulate(state, x, out, rng, planes)`: one tile's decoded partial sums for a batch of
+* `Array.accumulate(state, x, out, rng, drives)`: one tile's decoded partial sums for a batch of
   input codes, added into the layer's integer pre-activations; ``rng`` draws the dynamic read
-  noise of every read (None: noiseless reads); ``planes``: the tile encoding's input planes of x
-  when the caller has them (`Array.input_planes`: tiles reading the same inputs share them);
+  noise of every read (None: noiseless reads); ``drives``: the tile encoding's stacked drives of x
+  and their cycles' significances when the caller has them (`Array.input_planes`: tiles reading
+  the same inputs share them);
 * `Array.op_cost(tile, x)` -> `OpCost`: the mean cost of one tile operation over inputs x;
   `Array.area_m2`: one array with its periphery.
 
@@ -207,6 +208,12 @@ class ReadOperands:
                                for first, stop in zip(self.groups.starts, self.groups.stops)], axis=1)
 
 
+def cycle_planes(drives: np.ndarray, significances: tuple[int, ...]) -> list[tuple[np.ndarray, int]]:
+    """Stacked drives (cycles * batch, n) -> [(drive of one cycle (batch, n), its significance)] (views)."""
+    batch = drives.shape[0] // len(significances)
+    return [(drives[p * batch:(p + 1) * batch], significance) for p, significance in enumerate(significances)]
+
+
 def tile_operands(tile, cells: np.ndarray, conversion: ColumnConversion,
                   variance: np.ndarray | None = None,
                   linear_readout: tuple[float, int] | None = None) -> tuple[ReadOperands, ...]:
@@ -349,14 +356,14 @@ class Array(ABC):
         non_negative("elapsed_s", elapsed_s)
         return states
 
-    input_planes: ClassVar[bool] = True  # accumulate reads x through its tile encoding's planes
+    input_planes: ClassVar[bool] = True  # accumulate reads x through its tile encoding's drives
 
     @abstractmethod
     def accumulate(self, state, x: np.ndarray, out: np.ndarray, rng: np.random.Generator | None = None,
-                   planes: list | None = None) -> None:
+                   drives: tuple | None = None) -> None:
         """Add one tile's decoded partial sums for input codes ``x`` (batch, tile inputs) into
         ``out[:, tile.outputs]`` (out: C-contiguous int32 (batch, layer outputs)); ``rng``: read noise;
-        ``planes``: ``tile.encoding.planes(x)`` if the caller has them (None: computed here)."""
+        ``drives``: ``tile.encoding.drives(x)`` if the caller has them (None: computed here)."""
 
     @abstractmethod
     def op_cost(self, tile, x: np.ndarray) -> OpCost:

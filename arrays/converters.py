@@ -662,11 +662,13 @@ class ColumnADC:
 
     def accumulate(self, signal: np.ndarray, column_base: np.ndarray | None, unit: float,
                    full_scale_count: int | np.ndarray, conversion: ColumnConversion, out: np.ndarray,
-                   out_start: int = 0, groups: "ColumnGroups | None" = None, significance: int = 1,
-                   v_pre_v: float = 0.0, v_knee_v: float = -np.inf) -> None:
+                   out_start: int = 0, groups: "ColumnGroups | None" = None,
+                   significance: int | tuple[int, ...] = 1, v_pre_v: float = 0.0, v_knee_v: float = -np.inf) -> None:
         """Convert column signals of several chips, decode and add them to ``out``: the engines' hot path.
 
-        signal: (chips, m, c) column values plus column_base (chips, c) (None: 0), each worth
+        signal: (chips, cycles x m, c) column values of ``cycles`` = len(significance) stacked array
+        cycles (cycle p in rows p m .. (p + 1) m - 1, worth significance[p]; one cycle for a single
+        significance) plus column_base (chips, c) (None: 0), each worth
         ``unit`` of the converter's input (e.g. V per nominal cell); with a finite ``v_knee_v``
         the input is a bit line precharged to ``v_pre_v`` whose drop saturates below the knee
         (`imc.devices._kernels.discharge_v`), else it is linear. conversion: the chips'
@@ -674,16 +676,21 @@ class ColumnADC:
         full_scale_count / (2^bits - 1 - zero code) (one full scale, or one per column (c,)) from the
         conversion's zero code. ``groups``
         (`ColumnGroups`; None: every column an output of gain 1) decode the counts, times
-        ``significance`` (an input plane's), into out[..., out_start + j] (out: C-contiguous int32
-        (chips, m, >= out_start + outputs)). One fused kernel, `_kernels_sensing.sense_accumulate`.
+        each cycle's significance (an input plane's), into out[..., out_start + j] (out: C-contiguous int32
+        (chips, m, >= out_start + outputs)), the cycles' terms summed per output before one addition. One
+        fused kernel, `_kernels_sensing.sense_accumulate`.
         """
-        chips, _, cols = signal.shape
+        chips, stacked, cols = signal.shape
         signal = np.ascontiguousarray(signal)
+        significances = np.atleast_1d(np.asarray(significance, dtype=np.float64))
+        rows = stacked // significances.size
+        require("signal", signal.shape, rows * significances.size == stacked,
+                f"must stack {significances.size} cycles of equal rows (one per significance)")
         groups = ColumnGroups.single(cols) if groups is None else groups
         require("groups", groups.columns, groups.columns == cols, f"must decode the {cols} columns of the signal")
         require("out", out.shape, out.flags.c_contiguous and out.dtype == np.int32
-                and out.shape[:2] == signal.shape[:2] and out.shape[2] >= out_start + groups.n_out,
-                f"must be C-contiguous int32 ({chips}, {signal.shape[1]}, >= {out_start} + {groups.n_out})")
+                and out.shape[:2] == (chips, rows) and out.shape[2] >= out_start + groups.n_out,
+                f"must be C-contiguous int32 ({chips}, {rows}, >= {out_start} + {groups.n_out})")
         require("conversion", conversion.inv_lsb.shape, conversion.inv_lsb.shape == (chips, cols),
                 f"must cover {chips} chips x {cols} columns")
         column_base = np.zeros((chips, cols)) if column_base is None else column_base
@@ -694,7 +701,7 @@ class ColumnADC:
         not_finite = _kernels_sensing.sense_accumulate(
             signal, column_base, unit, v_pre_v, v_knee_v, conversion.inv_lsb, conversion.offset_lsb,
             conversion.thresholds_lsb, conversion.lookup, float(self.top_code), float(conversion.zero_code),
-            counts_per_code, float(significance),
+            counts_per_code, significances,
             groups.starts, groups.stops, groups.gains, groups.reference_gains, groups.column_offset, out, out_start)
         require("signal", f"NaN/inf in {not_finite} rows", not_finite == 0, "column values must be finite")
 

@@ -265,7 +265,7 @@ class DRAMBitwiseArray(Array):
     input_planes: ClassVar[bool] = False  # the popcount reads the input bits themselves
 
     def accumulate(self, state: DRAMTileState, x: np.ndarray, out: np.ndarray,
-                   rng: np.random.Generator | None = None, planes: list | None = None) -> None:
+                   rng: np.random.Generator | None = None, drives: tuple | None = None) -> None:
         """The popcount unit's dot products (`dot`) added into the layer's outputs: the table path
         without read noise, every XNOR through the device with kT/C noise when ``rng`` is given
         (`simulate_dot`, about a microsecond per bit line: use it on small test sets)."""

@@ -32,8 +32,8 @@ from imc.arrays._kernels_converters import threshold_lookup
 from imc.arrays.converters import ADCInstance, ColumnADC, InputScheme, array_cycles, input_cost
 from imc.arrays.ir_drop import CrossbarWires, solve_fast, transfer_matrix
 from imc.arrays.periphery import DigitalCosts
-from imc.arrays.base import (ARRAYS, Array, ArrayGeometry, Conditions, OpCost, ReadOperands, linear_partial_sums,
-                             level_basis, tile_operands)
+from imc.arrays.base import (ARRAYS, Array, ArrayGeometry, Conditions, OpCost, ReadOperands, cycle_planes,
+                             level_basis, linear_partial_sums, tile_operands)
 from imc.devices import Device
 from imc.devices.rram import RRAM
 from imc.errors import in_range, int_in_range, plausible, positive, require
@@ -250,27 +250,33 @@ class ResistiveArray(Array):
         return self.device.current_slope_v(conductance, volts)
 
     def accumulate(self, state: ResistiveTileState, x: np.ndarray, out: np.ndarray,
-                   rng: np.random.Generator | None = None, planes: list | None = None) -> None:
+                   rng: np.random.Generator | None = None, drives: tuple | None = None) -> None:
         """One GEMM of the drives with the folded cells; with ``rng``, each read's noise: every input
         is its own read, and a column's noise, a sum of independent per-cell Gaussians, is drawn as one
         Gaussian of the summed variance (a second GEMM) -- exact in distribution for Gaussian cell
         noise on linear cells, first order through a non-linear I-V (the wires' effect on the noise is
         neglected); a drive of x unit steps (pulse widths, Ohmic amplitudes) scales a cell's noise by x,
         one conductance fluctuation held for the read, so its variance weighs x^2. Then one fused
-        kernel converts, decodes with the plane's significance and accumulates
-        (`ColumnADC.accumulate`), per array cycle (input plane) and read, every column group in one
-        GEMM and one kernel call -- or, when every
-        read's counts pass the read-out unchanged (`ReadOperands.linear`: nominal cells, transparent
-        ADCs), the cycles collapsed into one integer product (`linear_partial_sums`)."""
+        kernel converts, decodes with each array cycle's significance and accumulates
+        (`ColumnADC.accumulate`): per read, every cycle (input plane) and column group in one GEMM of the
+        stacked drives and one kernel call; with noise, per cycle and read, in that order of draws -- or,
+        when every read's counts pass the read-out unchanged (`ReadOperands.linear`: nominal cells,
+        transparent ADCs), the cycles collapsed into one integer product (`linear_partial_sums`)."""
         tile = state.tile
         noisy = rng is not None and any(read.variance is not None for read in state.reads)
         if not noisy and all(read.linear for read in state.reads):
             linear_partial_sums(state.reads, tile, x, out)
             return
-        for plane, significance in tile.encoding.planes(x) if planes is None else planes:  # each signal in cache
+        stacked, significances = tile.encoding.drives(x) if drives is None else drives
+        if not noisy:
+            for read in state.reads:
+                self.adc.accumulate(read.column_sums(stacked)[None], read.base, 1.0, read.full_scale_counts,
+                                    read.conversion, out[None], tile.outputs.start, read.groups, significances)
+            return
+        for plane, significance in cycle_planes(stacked, significances):
             for read in state.reads:
                 signal = read.column_sums(plane)
-                if noisy and read.variance is not None:
+                if read.variance is not None:
                     power = read.noise_power(plane, squared=tile.encoding.steps > 1)
                     sigma = np.sqrt(np.maximum(power + read.variance_base, 0.0))
                     signal += sigma * read.standard_normal(rng, signal.shape[0])

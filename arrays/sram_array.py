@@ -7,7 +7,8 @@ from functools import cached_property
 
 import numpy as np
 
-from imc.arrays.base import ARRAYS, Array, ArrayGeometry, OpCost, ReadOperands, linear_partial_sums, tile_operands
+from imc.arrays.base import (ARRAYS, Array, ArrayGeometry, OpCost, ReadOperands, cycle_planes, linear_partial_sums,
+                             tile_operands)
 from imc.arrays.converters import (ADCInstance, ColumnADC, ColumnConversion, ColumnGroups, SenseAmp, WordLineDAC,
                                    input_cost)
 from imc.arrays.periphery import DigitalCosts
@@ -186,26 +187,27 @@ class SRAMArray(Array):
         return currents * tile.states.astype(np.float32)
 
     def accumulate(self, state: SRAMTileState, x: np.ndarray, out: np.ndarray,
-                   rng: np.random.Generator | None = None, planes: list | None = None) -> None:
-        """Per array cycle (the encoding's input planes) and read (row group): one GEMM of the drive with
-        the folded cells of every column group, then the fused sensing kernel (bit-line discharge, ADC,
-        decoding with the plane's significance, accumulation: `accumulate_counts`); or, for a latched
-        tile, the latches' decisions turned into the layer's pre-activations. SRAM reads have no
-        dynamic noise in this model, so ``rng`` is not used."""
+                   rng: np.random.Generator | None = None, drives: tuple | None = None) -> None:
+        """Per read (row group): one GEMM of every array cycle's drives (stacked) with the folded cells
+        of every column group, then the fused sensing kernel (bit-line discharge, ADC, decoding with each
+        cycle's significance, accumulation: `accumulate_counts`); or, for a latched tile, each cycle's
+        latch decisions turned into the layer's pre-activations. SRAM reads have no dynamic noise in
+        this model, so ``rng`` is not used."""
         tile = state.tile
         if all(read.linear for read in state.reads):  # nominal cells, transparent ADCs: one product
             linear_partial_sums(state.reads, tile, x, out)
             return
-        for drive, significance in tile.encoding.planes(x) if planes is None else planes:  # each signal in cache
-            for read in state.reads:
-                cell_sum = read.column_sums(drive)
-                if tile.latch is not None:
-                    passed = self.latch_decisions(cell_sum + read.base, tile.full_scale_count,
-                                                  tile.latch.count_thresholds, state.sense_offsets_v)
-                    out[:, tile.outputs] += tile.latch.apply(passed)
-                    continue
+        stacked, significances = tile.encoding.drives(x) if drives is None else drives
+        for read in state.reads:
+            cell_sum = read.column_sums(stacked)
+            if tile.latch is None:
                 self.accumulate_counts(cell_sum[None], read.base, tile.full_scale_count, read.conversion, out[None],
-                                       tile.outputs.start, read.groups, significance, read.full_scale_counts)
+                                       tile.outputs.start, read.groups, significances, read.full_scale_counts)
+                continue
+            for cycle_sum, _ in cycle_planes(cell_sum, significances):
+                passed = self.latch_decisions(cycle_sum + read.base, tile.full_scale_count,
+                                              tile.latch.count_thresholds, state.sense_offsets_v)
+                out[:, tile.outputs] += tile.latch.apply(passed)
 
     def design_summary(self) -> str:
         return (f"V_WL {self.v_wl_v:.2f} V, {self.adc.bits}-bit column ADCs"
@@ -374,10 +376,11 @@ class SRAMArray(Array):
 
     def accumulate_counts(self, cell_sum: np.ndarray, column_base: np.ndarray | None, full_scale_count: int,
                           conversion: ColumnConversion, out: np.ndarray, out_start: int = 0,
-                          groups: ColumnGroups | None = None, significance: int = 1,
+                          groups: ColumnGroups | None = None, significance: int | tuple[int, ...] = 1,
                           column_full_scales: np.ndarray | None = None) -> None:
-        """`sense` for several chips at once, decoded by ``groups`` times ``significance`` and added to
-        ``out``: `ColumnADC.accumulate` of column sums (chips, m, c) in nominal-cell units, each swinging
+        """`sense` for several chips at once, decoded by ``groups`` times ``significance`` (one per stacked
+        array cycle) and added to ``out``: `ColumnADC.accumulate` of column sums (chips, cycles x m, c) in
+        nominal-cell units, each swinging
         its bit line by v_swing_v / full_scale_count, through the bit-line discharge; each column's ADC
         converts over ``column_full_scales`` counts (c,) (None: ``full_scale_count``), as its conversion
         was built."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from imc.arrays.base import ARRAYS, Array, ArrayGeometry, OpCost, ReadOperands, tile_operands
+from imc.arrays.base import ARRAYS, Array, ArrayGeometry, OpCost, ReadOperands, cycle_planes, tile_operands
 from imc.arrays.converters import ADCInstance, ColumnADC, SenseAmp
 from imc.arrays.periphery import DigitalCosts
 from imc.arrays.sram_array import SENSING
@@ -195,13 +195,19 @@ class ChargeSRAMArray(Array):
         return steps, self.device.line_noise_v(column_total) / self.step_v
 
     def accumulate(self, state: ChargeTileState, x: np.ndarray, out: np.ndarray,
-                   rng: np.random.Generator | None = None, planes: list | None = None) -> None:
-        """Per array cycle (the encoding's input planes) and read: one GEMM of the drive with the folded
-        cells of every column group, with ``rng`` each column's kT/C noise, then one fused kernel converts
-        the line voltages, decodes with the plane's significance and accumulates (`ColumnADC.accumulate`);
-        a latched tile's lines go to its latches instead (`latch_decisions`)."""
+                   rng: np.random.Generator | None = None, drives: tuple | None = None) -> None:
+        """Per read: one GEMM of every array cycle's drives (stacked) with the folded cells of every column
+        group, then one fused kernel converts the line voltages, decodes with each cycle's significance
+        and accumulates (`ColumnADC.accumulate`); with ``rng`` (each column's kT/C noise) or latches
+        (`latch_decisions`), per cycle and read, in that order of draws."""
         tile = state.tile
-        for plane, significance in tile.encoding.planes(x) if planes is None else planes:  # each signal in cache
+        stacked, significances = tile.encoding.drives(x) if drives is None else drives
+        if rng is None and tile.latch is None:
+            for read in state.reads:
+                self.adc.accumulate(read.column_sums(stacked)[None], read.base, self.step_v, read.full_scale_counts,
+                                    read.conversion, out[None], tile.outputs.start, read.groups, significances)
+            return
+        for plane, significance in cycle_planes(stacked, significances):
             for read in state.reads:
                 signal = read.column_sums(plane)
                 if rng is not None:

@@ -1,6 +1,7 @@
 """The peers' Monte-Carlo workload through imc's public API, against float32 GEMM in the same run.
 
-Run: ``python benchmarks/bench_peers_workload.py [--batch 10000] [--chips 4] [--weights ...] [--json]``.
+Run: ``python benchmarks/bench_peers_workload.py [--batch 10000] [--chips 4] [--weights ...] [--cell-levels ...]
+[--json]``.
 
 The workload (issue 15, the one CrossSim and aihwkit were measured on): a 784-512-512-10 MLP with
 weights U(-1, 1) and inputs U(0, 1) (seeded), ReLU between layers, a batch of 10,000 inputs and a
@@ -9,8 +10,12 @@ included in the time. Rows:
 
 * NumPy by hand: W (1 + 0.1 N) then the three float32 GEMMs; the same with 8-bit inputs, weights and
   outputs (uniform DAC and ADC quantisers);
-* imc, RRAM: 8-bit signed weights (each ``--weights`` encoding) sliced over 16-level (4-bit) Ohmic 1T1R cells
-  of 128 x 128 crossbars by the mapper, 8-bit inputs (``--inputs``: pulse widths, word-line amplitudes or
+* imc, RRAM: 8-bit signed weights (each ``--weights`` encoding) sliced by the mapper over the Ohmic 1T1R cells
+  of 128 x 128 crossbars, for each of ``--cell-levels``: 16 levels (4 bits, two slices of an 8-bit weight, the
+  default cell) and 128 (7 bits: one cell per weight part, unsliced -- CrossSim's default core, a balanced
+  one-sided pair subtracted in the crossbar; levels that fine need a +-0.2 % verify band, the narrower
+  acceptance range of aihwkit's ``ReRamCMONoiseModel``, and have been shown on chip: 2,048 levels in Rao et
+  al., "Thousands of conductance levels in memristors integrated on CMOS", Nature 615, 823, 2023), 8-bit inputs (``--inputs``: pulse widths, word-line amplitudes or
   bit-serial planes), 8-bit activations (ReLU then a uniform 8-bit quantiser folded into 255 thresholds),
   8-bit column ADCs with calibrated ranges; each cell's conductance G (1 + 0.1 N) on its first
   (open-loop) programming pulse (no write-verify, no stuck cells, drift or read noise);
@@ -109,10 +114,14 @@ RRAM_DEVICE = {"kind": "rram", "level_spacing": "conductance", "d2d_distribution
                "nu_mean": 0.0, "nu_sigma": 0.0}
 
 
-def rram_design(inputs: str, weights: str) -> dict:
+FINE_TOLERANCE_REL = 0.002  # the verify band of cells with more levels than the default's +-2 % fits (docstring)
+
+
+def rram_design(inputs: str, weights: str, levels: int) -> dict:
     drivers = {} if inputs == "bit_serial" else {"input_scheme": inputs}
+    device = {**RRAM_DEVICE, "levels": levels, **({"tolerance_rel": FINE_TOLERANCE_REL} if levels > 16 else {})}
     return {"array": {"kind": "resistive", "ohmic": True, "input_bits": BITS, "adc": {"bits": BITS},
-                      "device": RRAM_DEVICE, **drivers},
+                      "device": device, **drivers},
             "conditions": {"read_noise": False},
             "mapping": {"weights": weights, "inputs": inputs, "adc_range": "calibrated"}}
 
@@ -164,6 +173,9 @@ def main() -> None:
                         choices=["pulse_width", "amplitude", "bit_serial"])
     parser.add_argument("--weights", nargs="+", default=["differential", "balanced"], choices=sorted(WEIGHT_ENCODINGS),
                         help="signed-weight encodings of the RRAM rows (balanced: pairs subtracted before one ADC)")
+    parser.add_argument("--cell-levels", nargs="+", type=int, default=[16, 128],
+                        help="conductance levels of the RRAM rows' cells (16: two 4-bit slices per weight part; "
+                             "128: one 7-bit cell, unsliced)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -185,11 +197,12 @@ def main() -> None:
     codes = np.rint(x * 255).astype(np.int64)
     software = relative_deviation(to_float * run_layers(layers, codes[:DEVIATION_INPUTS]), reference)
     for inputs in args.inputs:
-        for encoding in args.weights:
-            rows.append(imc_row(f"RRAM 128x128, {encoding} 8-bit weights on 4-bit cells, 8-bit {inputs} inputs, "
-                                "8-bit calibrated ADCs", layers, rram_design(inputs, encoding), codes, labels,
-                                codes[:256], args.chips, args.repeats, reference, lambda z: to_float * z,
-                                "the float network"))
+        for levels in args.cell_levels:
+            for encoding in args.weights:
+                rows.append(imc_row(f"RRAM 128x128, {encoding} 8-bit weights on {levels}-level cells, 8-bit {inputs} "
+                                    "inputs, 8-bit calibrated ADCs", layers, rram_design(inputs, encoding, levels),
+                                    codes, labels, codes[:256], args.chips, args.repeats, reference,
+                                    lambda z: to_float * z, "the float network"))
     signs = np.where(x > 0.5, 1, -1).astype(np.int8)
     binary = binarized_layers(weights)
     binary_reference = run_layers(binary, signs[:DEVIATION_INPUTS]).astype(np.float64)

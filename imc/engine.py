@@ -113,14 +113,14 @@ def accumulate_layer(array: Array, states: list, x: np.ndarray, rng: np.random.G
                      stop: threading.Event | None = None) -> np.ndarray:
     """A layer's int32 pre-activations (batch, columns) of matrix inputs x (batch, n_in) from its tiles' states."""
     z = np.zeros((x.shape[0], max(state.tile.outputs.stop for state in states)), dtype=np.int32)
-    inputs, encoding, planes = None, None, None  # the planes of the last tile's inputs, which the next tiles
+    inputs, encoding, drives = None, None, None  # the drives of the last tile's inputs, which the next tiles
     for state in states:                          # of its row of tiles share
         _check(stop)
         tile = state.tile
         x_tile = x[:, tile.inputs]
         if array.input_planes and (tile.inputs != inputs or tile.encoding is not encoding):
-            inputs, encoding, planes = tile.inputs, tile.encoding, tile.encoding.planes(x_tile)
-        array.accumulate(state, x_tile, z, rng, planes)
+            inputs, encoding, drives = tile.inputs, tile.encoding, tile.encoding.drives(x_tile)
+        array.accumulate(state, x_tile, z, rng, drives)
     return z
 
 

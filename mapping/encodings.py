@@ -74,12 +74,6 @@ class LatchDecision:
         return np.where(passed, self.passed_z, self.failed_z)
 
 
-def cycle_planes(drives: np.ndarray, significances: tuple[int, ...]) -> list[tuple[np.ndarray, int]]:
-    """Stacked drives (cycles * batch, n) -> [(drive of one cycle (batch, n), its significance)] (views)."""
-    batch = drives.shape[0] // len(significances)
-    return [(drives[p * batch:(p + 1) * batch], significance) for p, significance in enumerate(significances)]
-
-
 def active(x: np.ndarray) -> np.ndarray:
     """(..., n) inputs in {-1,+1} -> (..., n) float32 signs a = [x > 0] in {0, 1}."""
     return (x > 0).astype(np.float32)
@@ -118,10 +112,6 @@ class SignEncoding(ABC):
         """Every array cycle's drive stacked (cycles * batch, n) float32, and each cycle's significance:
         one cycle, the folded drive `fold_inputs` with significance 1."""
         return self.fold_inputs(x), (1,)
-
-    def planes(self, x: np.ndarray) -> list[tuple[np.ndarray, int]]:
-        """[(drive (batch, n), significance)] per array cycle (`cycle_planes` of `drives`)."""
-        return cycle_planes(*self.drives(x))
 
     def full_scale_count(self, n_inputs: int) -> int:
         """Largest count a column can reach: one conducting cell per input."""

@@ -23,7 +23,7 @@ class Tile:
     ``inputs`` and ``outputs`` index the layer's matrix rows (inputs) and columns (outputs);
     ``states`` is the cell pattern (cell levels) in the array's top-left corner (logical word
     lines x bit lines) that the mapping makes of ``weights``; ``encoding`` turns input codes into
-    word-line drives (`planes`: one per array cycle, with its significance) and folds cells for
+    word-line drives (`drives`: every array cycle's stacked, with its significance) and folds cells for
     them (`fold`); ``groups`` are the column groups whose counts decode into partial dot products
     (one for a binary tile, one per weight slice and sign for a multi-bit one); ``full_scale_count`` is the largest count a column of the layer's
     tiles can reach in one read (the ADC full scale); ``reads``: the groups of its inputs whose word

@@ -37,7 +37,7 @@ import numpy as np
 
 from imc.errors import MappingError
 from imc.arrays._kernels_resistive import bit_planes
-from imc.mapping.encodings import CountDecoding, cycle_planes
+from imc.mapping.encodings import CountDecoding
 from imc.registry import Registry
 
 WEIGHT_ENCODINGS = Registry("signed-weight encoding")
@@ -247,10 +247,6 @@ class InputPlanes:
         bit_planes(np.ascontiguousarray(codes), self.input_bits, stacked)  # two's-complement bits of signed codes
         top = self.input_bits - 1
         return stacked, tuple(-(1 << bit) if self.signed and bit == top else 1 << bit for bit in range(self.input_bits))
-
-    def planes(self, x: np.ndarray) -> list[tuple[np.ndarray, int]]:
-        """(batch, n) codes -> [(float32 drive (batch, n), significance)], one per array cycle."""
-        return cycle_planes(*self.drives(x))
 
     def word_lines(self, x: np.ndarray) -> np.ndarray:
         """All cycles' drives stacked (cycles * batch, n), for costs and calibration counts."""

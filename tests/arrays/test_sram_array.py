@@ -203,17 +203,19 @@ def test_bad_sensing_mode_is_rejected():
         SRAMArray(sensing="comparator")
 
 
+@pytest.mark.parametrize("significances", [(-2,), (1, 2, -4)])
 @pytest.mark.parametrize("zero_code", [0, 128])
 @pytest.mark.parametrize("table", [False, True])
 @pytest.mark.parametrize("layout", ["one group", "one group + reference", "three groups + reference"])
-def test_fused_sense_kernel_matches_its_numpy_reference(table, layout, zero_code):
-    """Unipolar converters (zero code 0) and bipolar ones (zero at mid-scale, 128 of 255)."""
+def test_fused_sense_kernel_matches_its_numpy_reference(table, layout, zero_code, significances):
+    """Unipolar converters (zero code 0) and bipolar ones (zero at mid-scale, 128 of 255); one array
+    cycle, or three stacked ones of bit-serial significances (the two's-complement top bit negative)."""
     from imc.arrays import _kernels_sensing
     from imc.arrays._kernels_converters import threshold_lookup
     from imc.arrays.converters import ColumnGroups
     rng = np.random.default_rng(10)
     chips, cols = 3, 13
-    cell_sum = rng.uniform(-20, 300, (chips, 50, cols)).astype(np.float32)
+    cell_sum = rng.uniform(-20, 300, (chips, len(significances) * 50, cols)).astype(np.float32)
     base = rng.uniform(0, 20, (chips, cols))
     inv_lsb, offset = 1 / rng.uniform(1.8e-3, 2.2e-3, (chips, cols)), rng.normal(0, 1, (chips, cols))
     thresholds = (np.sort(np.arange(1, 256) - 0.5 + rng.normal(0, 0.3, (chips, cols, 255)), axis=-1) if table
@@ -225,8 +227,8 @@ def test_fused_sense_kernel_matches_its_numpy_reference(table, layout, zero_code
                                                            (slice(8, 13), -256, offsets(4), -3)])}[layout]
     counts_per_code = rng.uniform(0.5, 2.0, cols)  # each column's own full scale
     conversion = (0.5 / 256, 1.1, 0.22, inv_lsb, offset, thresholds)
-    decoding = (255.0, float(zero_code), counts_per_code, -2.0, groups.starts, groups.stops, groups.gains,
-                groups.reference_gains, groups.column_offset)
+    decoding = (255.0, float(zero_code), counts_per_code, np.array(significances, float), groups.starts, groups.stops,
+                groups.gains, groups.reference_gains, groups.column_offset)
     z = np.full((chips, 50, groups.n_out), 7, np.int32)
     assert _kernels_sensing.sense_accumulate(cell_sum, base, *conversion, threshold_lookup(thresholds), *decoding,
                                              z, 0) == 0
@@ -255,8 +257,8 @@ def test_fused_sense_kernel_converts_inputs_on_the_thresholds_and_past_the_rails
                                                       [-1e30, -0.0, 1e30]]), m)
     groups = ColumnGroups.single(cols)
     conversion = (1.0, 80.0, v_knee_v, np.ones((chips, cols)), np.zeros((chips, cols)), thresholds)
-    decoding = (63.0, 0.0, np.ones(cols), 1.0, groups.starts, groups.stops, groups.gains, groups.reference_gains,
-                groups.column_offset)
+    decoding = (63.0, 0.0, np.ones(cols), np.ones(1), groups.starts, groups.stops, groups.gains,
+                groups.reference_gains, groups.column_offset)
     base, z = np.zeros((chips, cols)), np.zeros((chips, m, cols), np.int32)
     assert _kernels_sensing.sense_accumulate(cell_sum, base, *conversion, threshold_lookup(thresholds), *decoding,
                                              z, 0) == 0

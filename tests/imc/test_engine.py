@@ -196,7 +196,7 @@ def test_fused_engine_agrees_with_the_plain_word_line_path_under_variation(setup
     assert np.mean(z != exact) > 0.05  # the variation is visible, so the agreement is not trivial
 
 
-def test_tiles_reading_the_same_inputs_share_one_computation_of_their_input_planes(setup, monkeypatch):
+def test_tiles_reading_the_same_inputs_share_one_computation_of_their_drives(setup, monkeypatch):
     model, data, x = setup
     array = SRAMArray()
     plan = map_layers(model.ops, array.geometry(), "xnor")
@@ -205,8 +205,8 @@ def test_tiles_reading_the_same_inputs_share_one_computation_of_their_input_plan
     encodings = {id(tile.encoding): tile.encoding for tile in plan.tiles}
     calls = []
     for encoding in encodings.values():
-        planes = encoding.planes
-        monkeypatch.setattr(encoding, "planes", lambda codes, planes=planes: calls.append(1) or planes(codes),
+        drives = encoding.drives
+        monkeypatch.setattr(encoding, "drives", lambda codes, drives=drives: calls.append(1) or drives(codes),
                             raising=False)
     assert np.array_equal(engine.hardware_logits(plan, array, x, [chip]), expected)
     rows_of_tiles = {(layer, tile.inputs.start) for layer, placement in enumerate(plan.layers)

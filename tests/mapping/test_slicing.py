@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from imc.arrays.base import cycle_planes
 from imc.errors import MappingError
 from imc.mapping import WEIGHT_ENCODINGS, InputPlanes
 from imc.mapping.slicing import AffineCodes, pair_difference, slice_codes, slices
@@ -42,7 +43,7 @@ def test_slices_and_planes_decode_to_the_exact_integer_product(encoding, kind, c
     layout = WEIGHT_ENCODINGS[encoding].for_layer(w, "layer", cell_bits)
     states, groups = layout.place(w)
     assert states.max() < 2 ** cell_bits and states.shape[1] == 11 * layout.columns_per_output + layout.reference_columns
-    planes = InputPlanes(input_bits).planes(x)
+    planes = cycle_planes(*InputPlanes(input_bits).drives(x))
     np.testing.assert_array_equal(decode(states, groups, planes, layout.paired), x @ w)
 
 
@@ -80,10 +81,10 @@ def test_slices_cover_every_bit_once():
 
 def test_input_planes_are_bit_serial_cycles_or_signed_planes():
     x = np.array([[5, 0, 3]])
-    planes = InputPlanes(3).planes(x)
+    planes = cycle_planes(*InputPlanes(3).drives(x))
     assert [s for _, s in planes] == [1, 2, 4]
     np.testing.assert_array_equal(sum(s * d for d, s in planes), x)
-    signed = InputPlanes(1).planes(np.array([[1, 0, -1]]))
+    signed = cycle_planes(*InputPlanes(1).drives(np.array([[1, 0, -1]])))
     assert [s for _, s in signed] == [1, -1]
     np.testing.assert_array_equal(sum(s * d for d, s in signed), [[1, 0, -1]])
 
