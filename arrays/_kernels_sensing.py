@@ -58,7 +58,7 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
     + column_offset[starts[g] + j]; z is a C-contiguous int32 (chips, m, >= z_start + outputs) array.
     Returns the number of (cycle, row) column-sum rows holding a sum that is not finite.
 
-    Per row of z, the cycles' terms (whole numbers) are summed in float64, exactly, and added to z once.
+    Per row of z, several cycles' terms (whole numbers) are summed in float64, exactly, and added to z once.
     Per row of a cycle, the counts of the linear drop come first: in one loop over the row's columns that
     vectorises whatever the widths of the groups, in closed form for ideal thresholds; with a threshold
     table that loop computes each input u (LSB) and its lookup bin, and a second one counts each bin's
@@ -93,8 +93,10 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
             intercept[j] = base[j] * unit_v * inv[j] + offset[j] + zero + 0.5
             knee_sum[j] = min(linear_limit / unit_v - base[j], FINITE_MAX)
         for i in range(m):
-            for j in range(outputs):
-                terms[j] = 0.0
+            out = z[c, i, z_start:]
+            if cycles > 1:
+                for j in range(outputs):
+                    terms[j] = 0.0
             for p in range(cycles):
                 sums = cell_sum[c, p * m + i]
                 row_outside = 0
@@ -142,12 +144,16 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
                     constant = significance * reference_gains[g] * reference
                     gain = significance * gains[g]
                     counts_g, offsets_g = counts[first:stop], column_offset[first:stop]  # 0-based: vectorises
-                    for j in range(n_out):
-                        terms[j] += gain * counts_g[j] + offsets_g[j] + constant
+                    if cycles == 1:  # straight into z
+                        for j in range(n_out):
+                            out[j] += np.int32(gain * counts_g[j] + offsets_g[j] + constant)
+                    else:
+                        for j in range(n_out):
+                            terms[j] += gain * counts_g[j] + offsets_g[j] + constant
                 not_finite += not row_finite
-            out = z[c, i, z_start:]
-            for j in range(outputs):
-                out[j] += np.int32(terms[j])
+            if cycles > 1:
+                for j in range(outputs):
+                    out[j] += np.int32(terms[j])
     return not_finite
 
 
