@@ -194,7 +194,22 @@ class LayerSpec:
             thresholds_passed(flat, self._thresholds, passed)
         else:
             table_passed(flat, *self._search, passed)
-        return np.take(levels, passed.reshape(z.shape))
+        passed = passed.reshape(z.shape)
+        if self._level_step is None:
+            return np.take(levels, passed)
+        codes = passed.astype(np.int32)  # evenly spaced levels: level0 + step * passed, without a gather
+        step, first = self._level_step
+        if step != 1:
+            codes *= step
+        if first != 0:
+            codes += first
+        return codes.astype(levels.dtype, copy=False)
+
+    @cached_property
+    def _level_step(self) -> tuple[int, int] | None:
+        """(step, first level) of evenly spaced output levels (a uniform quantizer's), else None."""
+        steps = np.diff(self.levels)
+        return (int(steps[0]), int(self.levels[0])) if np.all(steps == steps[0]) else None
 
     @cached_property
     def _thresholds(self) -> np.ndarray:

@@ -36,3 +36,16 @@ def test_output_stage_of_an_8_bit_activation_is_the_uniform_quantizer_it_folds()
     layer = LayerSpec("q8", np.ones((4, 6), np.int8), weight_bits=1, thresholds=thresholds, levels=np.arange(256))
     z = rng.integers(-3000, 20000, (300, 6))
     assert np.array_equal(layer.output(z), np.clip(z // step, 0, 255))
+
+
+@pytest.mark.parametrize("levels", [(-3, -1, 1, 3), (2, 3, 4, 5), (-2, 0, 1, 5), (-200, 0, 200, 400)])
+def test_output_stage_maps_the_thresholds_passed_to_any_levels(levels):
+    """Evenly spaced levels (first + step x passed, no gather) and uneven ones (a lookup) alike: the code is
+    levels[#{k : z >= t_k}]."""
+    rng = np.random.default_rng(3)
+    thresholds = np.sort(rng.integers(-30, 30, (3, 4)), axis=0)
+    layer = LayerSpec("q", np.ones((4, 4), np.int8), weight_bits=1, thresholds=thresholds, levels=np.array(levels))
+    z = rng.integers(-40, 40, (5, 7, 4))
+    expected = np.asarray(levels)[(z[..., None, :] >= thresholds).sum(axis=-2)]
+    out = layer.output(z)
+    assert np.array_equal(out, expected) and out.dtype == (np.int8 if max(map(abs, levels)) < 128 else np.int32)
