@@ -277,9 +277,7 @@ class ResistiveArray(Array):
             for read in state.reads:
                 signal = read.column_sums(plane)
                 if read.variance is not None:
-                    power = read.noise_power(plane, squared=tile.encoding.steps > 1)
-                    sigma = np.sqrt(np.maximum(power + read.variance_base, 0.0))
-                    signal += sigma * read.standard_normal(rng, signal.shape[0])
+                    read.add_noise(rng, signal, read.noise_power(plane, squared=tile.encoding.steps > 1))
                 self.adc.accumulate(signal[None], read.base, 1.0, read.full_scale_counts, read.conversion,
                                     out[None], tile.outputs.start, read.groups, significance)
 

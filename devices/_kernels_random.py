@@ -107,6 +107,39 @@ def fill_normal(key, first, out):
     return out
 
 
+@njit(cache=True, nogil=True)
+def fill_normal_blocks(keys, starts, stops, out):
+    """Column block g (columns starts[g] .. stops[g] - 1) of ``out`` (C-contiguous (rows, cols), float32 or
+    float64) filled with the draws of key keys[g] in its C order: out[i, starts[g] + j] = normal_at(keys[g],
+    i (stops[g] - starts[g]) + j), the block `standard_normal` (keys[g], (rows, width)) would give alone."""
+    rows = out.shape[0]
+    for g in range(keys.shape[0]):
+        first, width, key = starts[g], stops[g] - starts[g], keys[g]
+        for i in range(rows):
+            row = out[i]
+            for j in range(width):
+                row[first + j] = normal_at(key, i * width + j)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def add_block_noise(keys, starts, stops, power, base, signal):
+    """signal[i, j] += sqrt(max(power[i, j] + base[j], 0)) z[i, j] in float32, z the draws of
+    `fill_normal_blocks` (keys, starts, stops) rounded to float32: Gaussian noise of variance power + base
+    added in one pass, bit for bit the NumPy composition of those steps (signal, power: C-contiguous
+    float32 (rows, cols); base: float32 (cols,))."""
+    rows = signal.shape[0]
+    zero = np.float32(0.0)
+    for g in range(keys.shape[0]):
+        first, width, key = starts[g], stops[g] - starts[g], keys[g]
+        for i in range(rows):
+            row, variance = signal[i], power[i]
+            for j in range(width):
+                sigma = np.sqrt(max(variance[first + j] + base[first + j], zero))
+                row[first + j] += sigma * np.float32(normal_at(key, i * width + j))
+    return signal
+
+
 def standard_normal(key: np.uint64, shape, dtype=np.float32, first: int = 0) -> np.ndarray:
     """Draws ``first``, ``first + 1``, ... under ``key`` in C order, shaped ``shape``."""
     return fill_normal(np.uint64(key), np.uint64(first), np.empty(shape, dtype=dtype))

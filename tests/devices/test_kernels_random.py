@@ -65,3 +65,28 @@ def test_keys_come_from_the_generator_s_stream():
     assert rnd.draw_key(np.random.default_rng(3)) == rnd.draw_key(np.random.default_rng(3))
     rng = np.random.default_rng(3)
     assert rnd.draw_key(rng) != rnd.draw_key(rng)
+
+
+def test_column_blocks_draw_what_each_block_draws_alone():
+    """Each column group's block of a read's noise is its own key's stream in C order, whatever the other
+    groups' widths (a read of that group alone draws the same numbers)."""
+    keys = np.array([KEY, KEY + np.uint64(7), KEY + np.uint64(99)], dtype=np.uint64)
+    starts, stops = np.array([0, 3, 4]), np.array([3, 4, 9])
+    out = rnd.fill_normal_blocks(keys, starts, stops, np.empty((6, 9), np.float32))
+    for key, first, stop in zip(keys, starts, stops):
+        np.testing.assert_array_equal(out[:, first:stop], rnd.standard_normal(key, (6, stop - first)))
+
+
+def test_block_noise_adds_the_blocks_draws_scaled_by_the_variance_bit_for_bit():
+    """One pass of signal += sqrt(max(power + base, 0)) z equals the float32 NumPy composition of those steps,
+    negative summed variances (rounding) clipped to no noise."""
+    rng = np.random.default_rng(4)
+    keys, starts, stops = np.array([KEY, KEY + np.uint64(5)], dtype=np.uint64), np.array([0, 5]), np.array([5, 12])
+    power = rng.uniform(-0.5, 2, (40, 12)).astype(np.float32)
+    base = rng.uniform(0, 0.2, 12).astype(np.float32)
+    signal = rng.normal(0, 50, (40, 12)).astype(np.float32)
+    draws = rnd.fill_normal_blocks(keys, starts, stops, np.empty((40, 12), np.float32))
+    expected = signal + np.sqrt(np.maximum(power + base, 0.0)) * draws
+    out = rnd.add_block_noise(keys, starts, stops, power, base, signal.copy())
+    assert out.dtype == np.float32 and np.array_equal(out, expected)
+    assert np.array_equal(out[power + base < 0], signal[power + base < 0])
