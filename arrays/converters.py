@@ -668,8 +668,8 @@ class ColumnADC:
 
         signal: (chips, cycles x m, c) column values of ``cycles`` = len(significance) stacked array
         cycles (cycle p in rows p m .. (p + 1) m - 1, worth significance[p]; one cycle for a single
-        significance) plus column_base (chips, c) (None: 0), each worth
-        ``unit`` of the converter's input (e.g. V per nominal cell); with a finite ``v_knee_v``
+        significance) plus column_base (chips, c) (None: 0), each worth ``unit`` of the converter's
+        input (e.g. V per nominal cell); with a finite ``v_knee_v``
         the input is a bit line precharged to ``v_pre_v`` whose drop saturates below the knee
         (`imc.devices._kernels.discharge_v`), else it is linear. conversion: the chips'
         `column_conversion` in that input unit; codes are rescaled to counts by

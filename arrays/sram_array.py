@@ -380,10 +380,9 @@ class SRAMArray(Array):
                           column_full_scales: np.ndarray | None = None) -> None:
         """`sense` for several chips at once, decoded by ``groups`` times ``significance`` (one per stacked
         array cycle) and added to ``out``: `ColumnADC.accumulate` of column sums (chips, cycles x m, c) in
-        nominal-cell units, each swinging
-        its bit line by v_swing_v / full_scale_count, through the bit-line discharge; each column's ADC
-        converts over ``column_full_scales`` counts (c,) (None: ``full_scale_count``), as its conversion
-        was built."""
+        nominal-cell units, each swinging its bit line by v_swing_v / full_scale_count, through the
+        bit-line discharge; each column's ADC converts over ``column_full_scales`` counts (c,) (None:
+        ``full_scale_count``), as its conversion was built."""
         ranges = full_scale_count if column_full_scales is None else column_full_scales
         self.adc.accumulate(cell_sum, column_base, self.v_swing_v / full_scale_count, ranges, conversion,
                             out, out_start, groups, significance, self.device.vdd_v, self.knee_v)
