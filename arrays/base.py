@@ -377,7 +377,9 @@ class Array(ABC):
                    drives: tuple | None = None) -> None:
         """Add one tile's decoded partial sums for input codes ``x`` (batch, tile inputs) into
         ``out[:, tile.outputs]`` (out: C-contiguous int32 (batch, layer outputs)); ``rng``: read noise;
-        ``drives``: ``tile.encoding.drives(x)`` if the caller has them (None: computed here)."""
+        ``drives``: ``tile.encoding.drives(x)`` if the caller has them (None: computed here). Every array
+        cycle's column signals of the batch may be held at once (cycles x batch x columns float32): callers
+        bound the batch (the engine's input blocks, `imc.engine.BLOCK_BYTES`)."""
 
     @abstractmethod
     def op_cost(self, tile, x: np.ndarray) -> OpCost:
