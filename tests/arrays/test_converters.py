@@ -572,3 +572,25 @@ def test_bipolar_converter_needs_two_bits():
     adc = ColumnADC(bits=1)
     with pytest.raises(ParameterError, match="bits"):
         adc.column_conversion([adc.sample_instance(1, np.random.default_rng(0))], 1, full_scale=1.0, bipolar=True)
+
+
+def test_stacked_cycles_accumulate_what_one_call_per_cycle_adds():
+    """Three array cycles stacked in one signal, with the significances of bit-serial planes (the top one
+    negative), through ADCs with offsets and DNL (the threshold-table path), add to the outputs exactly what
+    one call per cycle adds; a signal that does not stack into as many equal cycles as significances is
+    rejected by name."""
+    rng = np.random.default_rng(5)
+    adc = ColumnADC(bits=6, sigma_offset_lsb=0.3, sigma_dnl_lsb=0.2)
+    cols, rows, significances = 9, 40, (1, 2, -4)
+    instance = adc.sample_instance(cols, rng)
+    conversion = adc.column_conversion([instance], cols, full_scale=30.0)
+    signal = rng.uniform(-2, 33, (1, len(significances) * rows, cols)).astype(np.float32)
+    stacked = np.full((1, rows, cols), 5, np.int32)
+    adc.accumulate(signal, None, 1.0, 30, conversion, stacked, significance=significances)
+    one_by_one = np.full((1, rows, cols), 5, np.int32)
+    for p, significance in enumerate(significances):
+        adc.accumulate(signal[:, p * rows:(p + 1) * rows], None, 1.0, 30, conversion, one_by_one,
+                       significance=significance)
+    assert np.array_equal(stacked, one_by_one) and not np.array_equal(stacked, np.full_like(stacked, 5))
+    with pytest.raises(ParameterError, match="signal"):
+        adc.accumulate(signal[:, :-1], None, 1.0, 30, conversion, stacked, significance=significances)
