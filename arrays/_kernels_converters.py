@@ -30,6 +30,10 @@ def threshold_lookup(thresholds_lsb: np.ndarray) -> np.ndarray:
     """
     top, rows = thresholds_lsb.shape[-1], math.prod(thresholds_lsb.shape[:-1])
     lookup = np.empty((*thresholds_lsb.shape[:-1], top + 1, 1 + LOOKUP_SLOTS))
+    if top == 0:  # no thresholds (ideal converters, unused lookup): one bin, none below it, empty slots
+        lookup[..., 0] = 0.0
+        lookup[..., 1:] = np.inf
+        return lookup
     fill_lookup(np.ascontiguousarray(thresholds_lsb, dtype=np.float64).reshape(rows, top),
                 lookup.reshape(rows, top + 1, 1 + LOOKUP_SLOTS))
     return lookup

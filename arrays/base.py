@@ -234,18 +234,13 @@ def tile_operands(tile, cells: np.ndarray, conversion: ColumnConversion,
     """A programmed tile's operands: its cell signals (logical rows, cols) -- or (levels, logical
     rows, cols), level-decomposed (`ReadOperands.levels`) -- and, with read noise, their variances,
     folded by the tile's encoding over the rows of each read; its column groups (contiguous, in column
-    order) decoded by one `ColumnGroups`. ``linear_readout``: (what one count is worth at the
-    converters' input, their largest code) when the array's read-out before them is linear (None: it
-    is not), for `ReadOperands.linear`."""
+    order) decoded by one `ColumnGroups` (`Tile.column_groups`). ``linear_readout``: (what one count is
+    worth at the converters' input, their largest code) when the array's read-out before them is linear
+    (None: it is not), for `ReadOperands.linear`."""
     levels = cells.shape[0] if cells.ndim == 3 else 0
-    cols = cells.shape[-1]
-    spans = [slice(*group.columns.indices(cols)) for group in tile.groups]
-    require("tile.groups", [(span.start, span.stop) for span in spans],
-            spans[0].start == 0 and spans[-1].stop == cols
-            and all(a.stop == b.start for a, b in zip(spans, spans[1:])),
-            f"column groups must cover the tile's {cols} columns in order")
-    groups = ColumnGroups.of((span, group.decoding.gain, group.decoding.column_offset, group.decoding.reference_gain)
-                             for span, group in zip(spans, tile.groups))
+    require("cells", cells.shape, cells.shape[-1] == tile.converted_columns,
+            f"must hold the tile's {tile.converted_columns} converted columns")
+    groups = tile.column_groups
 
     def folded(values, rows):
         if values is None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from imc.arrays.base import ArrayGeometry
+from imc.arrays.converters import ColumnGroups
 from imc.mapping.encodings import ENCODINGS, LatchDecision, SignEncoding
 from imc.mapping.slicing import (INPUT_SCHEMES, WEIGHT_ENCODINGS, ColumnGroup, InputLevels, InputPlanes,
                                  pair_difference)
@@ -60,6 +62,19 @@ class Tile:
     def pair_difference(self, values: np.ndarray) -> np.ndarray:
         """Per-bit-line values (..., bit lines) -> those of the converted columns (`pair_difference`)."""
         return pair_difference(values, self.paired)
+
+    @cached_property
+    def column_groups(self) -> ColumnGroups:
+        """``groups`` as one `ColumnGroups` over the converted columns (contiguous, in column order: checked),
+        built once per tile for every chip's reads."""
+        cols = self.converted_columns
+        spans = [slice(*group.columns.indices(cols)) for group in self.groups]
+        require("tile.groups", [(span.start, span.stop) for span in spans],
+                spans[0].start == 0 and spans[-1].stop == cols
+                and all(a.stop == b.start for a, b in zip(spans, spans[1:])),
+                f"column groups must cover the tile's {cols} columns in order")
+        return ColumnGroups.of((span, group.decoding.gain, group.decoding.column_offset, group.decoding.reference_gain)
+                               for span, group in zip(spans, self.groups))
 
     @property
     def adc_full_scales(self) -> np.ndarray:
