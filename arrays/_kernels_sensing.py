@@ -67,8 +67,8 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
     then each group is decoded.
     Serial (it runs per tile next to a BLAS GEMM) and without the GIL, so chips run in parallel threads.
     """
-    chips, stacked, cols = cell_sum.shape
-    m = z.shape[1]
+    chips, _, cols = cell_sum.shape
+    m = z.shape[1]  # rows per cycle: cell_sum holds cycles x m (`ColumnADC.accumulate` checks)
     cycles = significances.shape[0]
     use_table = thresholds_lsb.shape[2] > 0
     bins = lookup.shape[2]
@@ -107,7 +107,7 @@ def sense_accumulate(cell_sum, column_base, unit_v, v_pre_v, v_knee_v, inv_lsb, 
                         b[j] = lookup_bin(u[j], bins)
                         row_outside += _outside(value, knee_sum[j])
                     walks = 0
-                    for j in range(cols):  # each bin's code without a branch: vectorises
+                    for j in range(cols):  # each bin's code without a branch (4 loads, not gathered by LLVM)
                         at = bin_start(j, b[j], bins)
                         counts[j] = np.rint((bin_code(u[j], at, flat) - zero) * scale[j])
                         walks += bin_overflows(u[j], at, flat)
