@@ -119,7 +119,8 @@ def bin_code(u, at, flat):
 
 @njit(cache=True, inline="always")
 def bin_overflows(u, at, flat):
-    """1 when `bin_code` is short of the code of ``u``: its bin's thresholds run out at or below u (`table_code` walks)."""
+    """1 when `bin_code` is short of the code of ``u``: its bin's thresholds run out at or below u
+    (`table_code` walks on)."""
     return np.int64(flat[at + np.uint64(LOOKUP_SLOTS)] <= u)
 
 
@@ -137,8 +138,9 @@ def convert_codes(x, adc_of_col, lsb_eff, offset_lsb, thresholds_lsb, lookup, ou
 
     The work goes in ROW_BLOCK x COL_BLOCK tiles, so that the lookups of a tile's ADCs stay in
     cache while its rows convert: per row of a tile a pass over its columns that vectorises (u, its
-    bin, the finite check), then the lookups (`bin_code`; `table_code` where a bin's slots run out). Serial on purpose (see
-    `imc.devices._kernels.discharge_array`): it runs per tile right after a BLAS GEMM.
+    bin, the finite check), then the lookups (`bin_code`; `table_code` where a bin's slots run out).
+    Serial on purpose (see `imc.devices._kernels.discharge_array`): it runs per tile right after a BLAS
+    GEMM.
     """
     m, cols = x.shape
     bins = lookup.shape[1]

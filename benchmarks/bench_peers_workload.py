@@ -15,10 +15,11 @@ included in the time. Rows:
   default cell) and 128 (7 bits: one cell per weight part, unsliced -- CrossSim's default core, a balanced
   one-sided pair subtracted in the crossbar; levels that fine need a +-0.2 % verify band, the narrower
   acceptance range of aihwkit's ``ReRamCMONoiseModel``, and have been shown on chip: 2,048 levels in Rao et
-  al., "Thousands of conductance levels in memristors integrated on CMOS", Nature 615, 823, 2023), 8-bit inputs (``--inputs``: pulse widths, word-line amplitudes or
-  bit-serial planes), 8-bit activations (ReLU then a uniform 8-bit quantiser folded into 255 thresholds),
-  8-bit column ADCs with calibrated ranges; each cell's conductance G (1 + 0.1 N) on its first
-  (open-loop) programming pulse (no write-verify, no stuck cells, drift or read noise);
+  al., "Thousands of conductance levels in memristors integrated on CMOS", Nature 615, 823, 2023), 8-bit
+  inputs (``--inputs``: pulse widths, word-line amplitudes or bit-serial planes), 8-bit activations (ReLU
+  then a uniform 8-bit quantiser folded into 255 thresholds), 8-bit column ADCs with calibrated ranges;
+  each cell's conductance G (1 + 0.1 N) on its first (open-loop) programming pulse (no write-verify, no
+  stuck cells, drift or read noise);
 * imc, SRAM: the network binarized (sign weights, inputs above 1/2, sign activations) on 256 x 128 6T
   arrays with XNOR encoding, 8-bit ADCs, Pelgrom mismatch of every cell (the default static variation).
 
