@@ -10,7 +10,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from imc.devices._kernels_random import normal_at
+from imc.devices._kernels_random import normals_at
 
 NEWTON_ITERATIONS = 40
 
@@ -196,17 +196,19 @@ def mismatch_currents(key_read, key_stack, sigma_read_v, sigma_stack_v, ports, a
     Logical row l of array ``array_index`` is physical row l // ports, port l % ports of a block of
     (ports, arrays, rows, cols) cells; cell (l, c) with ``states[l, c] != 0`` gets the threshold shifts
     float32(sigma) * float32(normal_at(key, index)) of its C-order index in that block (the values of
-    `imc.devices._kernels_random.standard_normal` over the whole block) and ``out[l, c]`` = the
-    `bilinear_lookup` of ``table`` at them (NaN outside the grid); cells storing 0 get 0.
+    `imc.devices._kernels_random.standard_normal` over the whole block, drawn a row at a time by
+    `normals_at`) and ``out[l, c]`` = the `bilinear_lookup` of ``table`` at them (NaN outside the grid);
+    cells storing 0 get 0.
     Serial and free of the GIL: chips are programmed in parallel threads.
     """
     nx, ny = table.shape
     sigma_read = np.float32(sigma_read_v)
     sigma_stack = np.float32(sigma_stack_v)
     per_dx, per_dy = 1.0 / dx, 1.0 / dy
-    conducting = np.empty(states.shape[1], dtype=np.intp)  # one row's cells storing 1, then their grid points
-    u = np.empty(states.shape[1])
-    v = np.empty(states.shape[1])
+    conducting = np.empty(states.shape[1], dtype=np.intp)  # one row's cells storing 1, then their draw indices
+    index = np.empty(states.shape[1], dtype=np.intp)
+    read = np.empty(states.shape[1])
+    stack = np.empty(states.shape[1])
     for row in range(states.shape[0]):
         base = (((row % ports) * arrays + array_index) * rows + row // ports) * cols
         n = 0
@@ -215,10 +217,12 @@ def mismatch_currents(key_read, key_stack, sigma_read_v, sigma_stack_v, ports, a
             conducting[n] = col
             n += states[row, col] != 0
         for k in range(n):
-            index = base + conducting[k]
-            u[k] = (np.float32(normal_at(key_read, index)) * sigma_read - x0) * per_dx
-            v[k] = (np.float32(normal_at(key_stack, index)) * sigma_stack - y0) * per_dy
+            index[k] = base + conducting[k]
+        normals_at(key_read, index, n, read)
+        normals_at(key_stack, index, n, stack)
         for k in range(n):
-            inside = 0.0 <= u[k] <= nx - 1 and 0.0 <= v[k] <= ny - 1
-            out[row, conducting[k]] = _bilinear(u[k], v[k], table) if inside else np.nan
+            u = (np.float32(read[k]) * sigma_read - x0) * per_dx
+            v = (np.float32(stack[k]) * sigma_stack - y0) * per_dy
+            inside = 0.0 <= u <= nx - 1 and 0.0 <= v <= ny - 1
+            out[row, conducting[k]] = _bilinear(u, v, table) if inside else np.nan
     return out

@@ -97,13 +97,51 @@ def normal_at(key, index):
             return x
 
 
+@njit(cache=True, inline="always")
+def _first_word_normal(key, index):
+    """`normal_at`'s draw when its first word lands inside its layer (~98.5 % of draws), else NaN: branch-free,
+    so a loop of these vectorises (64-bit multiplies and gathers of the layer edges)."""
+    z = _mix(key + (np.uint64(index) + np.uint64(1)) * GOLDEN)
+    i = np.intp(z & np.uint64(LAYERS - 1))
+    x = (np.float64(z >> np.uint64(11)) * _TO_SIGNED - 1.0) * EDGES[i]
+    return x if abs(x) < EDGES[i + 1] else np.nan
+
+
+@njit(cache=True, inline="always")
+def _redraw_rejected(key, first, out, n):
+    """out[k] = normal_at(key, first + k) where `_first_word_normal` gave NaN, for k < n."""
+    for k in range(n):
+        if np.isnan(out[k]):
+            out[k] = normal_at(key, first + np.uint64(k))
+
+
+@njit(cache=True, nogil=True)
+def normals_at(key, indices, n, out):
+    """out[k] = normal_at(key, indices[k]) for k < n (out: float64): the first words of all n in one vectorised
+    loop, then the few draws that need more words one by one."""
+    for k in range(n):
+        out[k] = _first_word_normal(key, indices[k])
+    for k in range(n):
+        if np.isnan(out[k]):
+            out[k] = normal_at(key, indices[k])
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _fill_flat(key, first, flat):
+    """flat[k] = normal_at(key, first + k) (flat: 1-D; a separate function: the loop over a view made by
+    ``ravel`` does not vectorise)."""
+    start = np.int64(first)
+    for k in range(flat.size):
+        flat[k] = _first_word_normal(key, start + k)
+    _redraw_rejected(key, first, flat, flat.size)
+
+
 @njit(cache=True, nogil=True)
 def fill_normal(key, first, out):
     """``out.ravel()[k] = normal_at(key, first + k)`` (out: C-contiguous float32 or float64). Serial
     and free of the GIL: chips are drawn in parallel threads."""
-    flat = out.ravel()
-    for k in range(flat.size):
-        flat[k] = normal_at(key, first + k)
+    _fill_flat(key, first, out.ravel())
     return out
 
 
@@ -116,9 +154,10 @@ def fill_normal_blocks(keys, starts, stops, out):
     for g in range(keys.shape[0]):
         first, width, key = starts[g], stops[g] - starts[g], keys[g]
         for i in range(rows):
-            row = out[i]
+            row = out[i, first:first + width]
             for j in range(width):
-                row[first + j] = normal_at(key, i * width + j)
+                row[j] = _first_word_normal(key, i * width + j)
+            _redraw_rejected(key, np.uint64(i * width), row, width)
     return out
 
 
@@ -130,13 +169,17 @@ def add_block_noise(keys, starts, stops, power, base, signal):
     float32 (rows, cols); base: float32 (cols,))."""
     rows = signal.shape[0]
     zero = np.float32(0.0)
+    z = np.empty(signal.shape[1], dtype=np.float32)
     for g in range(keys.shape[0]):
         first, width, key = starts[g], stops[g] - starts[g], keys[g]
+        floor = base[first:first + width]
         for i in range(rows):
-            row, variance = signal[i], power[i]
+            row, variance = signal[i, first:first + width], power[i, first:first + width]
             for j in range(width):
-                sigma = np.sqrt(max(variance[first + j] + base[first + j], zero))
-                row[first + j] += sigma * np.float32(normal_at(key, i * width + j))
+                z[j] = _first_word_normal(key, i * width + j)
+            _redraw_rejected(key, np.uint64(i * width), z, width)
+            for j in range(width):  # 0-based slices: vectorises
+                row[j] += np.sqrt(max(variance[j] + floor[j], zero)) * z[j]
     return signal
 
 

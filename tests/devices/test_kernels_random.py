@@ -39,6 +39,17 @@ def test_a_draw_depends_only_on_key_and_index():
     assert np.array_equal(rnd.standard_normal(KEY, 100), rnd.standard_normal(KEY, 100))
 
 
+def test_gathered_indices_draw_what_the_stream_draws_there_including_draws_past_the_first_word():
+    whole = rnd.standard_normal(KEY, 20_000, np.float64)
+    indices = np.random.default_rng(3).permutation(20_000)[:5_000].astype(np.intp)
+    redrawn = np.isnan([rnd._first_word_normal(KEY, int(k)) for k in indices])
+    assert 20 < redrawn.sum() < 200  # ~1.5 % of the draws need a second word or the tail
+    out = np.full(6_000, -9.0)
+    rnd.normals_at(KEY, indices, indices.size, out)
+    np.testing.assert_array_equal(out[:indices.size], whole[indices])
+    assert np.all(out[indices.size:] == -9.0)
+
+
 def test_draws_are_standard_normal_in_moments_ks_and_both_tails():
     x = rnd.standard_normal(KEY, 4_000_000, np.float64)
     n = x.size
