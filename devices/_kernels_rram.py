@@ -80,6 +80,8 @@ def counter_normals(seed, counters, out):
 
 # ----------------------------------------------------------------------------- write-verify
 
+RATIO_MARGIN = 1e-9  # relative margin around the verify band within which `write_verify` takes the log
+
 @njit(cache=True, nogil=True)
 def write_verify(target_s, first_s, frozen, seed, tolerance, gain, sigma_pulse, max_pulses,
                  energy_per_siemens_j, out_s, out_pulses, out_converged, out_energy_j):
@@ -95,12 +97,23 @@ def write_verify(target_s, first_s, frozen, seed, tolerance, gain, sigma_pulse, 
     """
     keep = 1.0 - gain
     low, high = math.log1p(-tolerance), math.log1p(tolerance)  # |G/G_t - 1| <= tol  <=>  low <= e <= high
+    # ratios G/G_t this far inside the band (or, with one pulse, outside it) decide it without the log,
+    # whose rounding (~1e-16) cannot move a ratio across a margin of 1e-9
+    inner_low, inner_high = (1.0 - tolerance) * (1.0 + RATIO_MARGIN), (1.0 + tolerance) * (1.0 - RATIO_MARGIN)
+    outer_low, outer_high = (1.0 - tolerance) * (1.0 - RATIO_MARGIN), (1.0 + tolerance) * (1.0 + RATIO_MARGIN)
     for i in range(target_s.size):
         target = target_s[i]
         conductance = first_s[i]
-        log_error = math.log(conductance / target)
+        ratio = conductance / target
         conductance_sum = conductance
         pulses = 1
+        if inner_low < ratio < inner_high or (max_pulses == 1 and not outer_low <= ratio <= outer_high):
+            out_s[i] = conductance
+            out_pulses[i] = 1
+            out_converged[i] = inner_low < ratio < inner_high
+            out_energy_j[i] = energy_per_siemens_j * conductance
+            continue
+        log_error = math.log(ratio)
         while not low <= log_error <= high and pulses < max_pulses:
             if not frozen[i]:
                 counter = np.uint64(i) * np.uint64(max_pulses) + np.uint64(pulses)

@@ -200,9 +200,7 @@ class RRAM(Device):
         """Target conductance (S) of each level, from g_off_s (level 0) to g_on_s, spaced by
         ``level_spacing``: evenly in conductance, or so that the read currents I(G_l, v_read_v) are
         evenly spaced (each target solved on the monotone I(G) by Brent's method, cached)."""
-        if self.level_spacing == "conductance":
-            return np.linspace(self.g_off_s, self.g_on_s, self.levels)
-        return _current_spaced_levels(self).copy()
+        return _level_targets(self).copy()
 
     @property
     def pulse_energy_per_siemens_j(self) -> float:
@@ -223,10 +221,11 @@ class RRAM(Device):
         exponents, and the seed of the write-verify pulse noise (`_kernels_rram.write_verify`).
         """
         states = check_states(states, self.levels)
-        target = self.level_conductances_s[states.ravel()]
+        target = _level_targets(self)[states.ravel()]
         first = target * self.d2d_factors(target.size, rng)
         stuck = self.stuck_codes(target.size, rng)
-        first = np.where(stuck == STUCK_HRS, self.g_off_s, np.where(stuck == STUCK_LRS, self.g_on_s, first))
+        if self.p_stuck_hrs or self.p_stuck_lrs:
+            first = np.where(stuck == STUCK_HRS, self.g_off_s, np.where(stuck == STUCK_LRS, self.g_on_s, first))
         nu = self.drift_exponents(target.size, rng)
         seed = rng.integers(0, 2 ** 64, dtype=np.uint64)
         programmed = np.empty_like(target)
@@ -254,15 +253,19 @@ class RRAM(Device):
         if self.d2d_distribution == "lognormal":
             sigma_ln = math.sqrt(math.log1p(sigma ** 2))
             return np.exp(rng.normal(-sigma_ln ** 2 / 2, sigma_ln, size))
-        factor = 1.0 + sigma * rng.standard_normal(size)
+        factor = rng.standard_normal(size)
+        factor *= sigma
+        factor += 1.0  # 1 + sigma N in place
         while (bad := np.flatnonzero(factor <= 0)).size:
             factor[bad] = 1.0 + sigma * rng.standard_normal(bad.size)
         return factor
 
     def stuck_codes(self, size: int, rng: np.random.Generator) -> np.ndarray:
         """Independent stuck-at faults: HRS with p_stuck_hrs, LRS with p_stuck_lrs (int8 codes)."""
-        u = rng.random(size)
+        u = rng.random(size)  # drawn whatever the probabilities: the draws after it stay where they are
         codes = np.zeros(size, dtype=np.int8)
+        if not (self.p_stuck_hrs or self.p_stuck_lrs):
+            return codes
         codes[u < self.p_stuck_hrs] = STUCK_HRS
         codes[(u >= self.p_stuck_hrs) & (u < self.p_stuck_hrs + self.p_stuck_lrs)] = STUCK_LRS
         return codes
@@ -376,6 +379,14 @@ class RRAM(Device):
 
 
 @lru_cache(maxsize=64)
+def _level_targets(device: RRAM) -> np.ndarray:
+    """`RRAM.level_conductances_s`, computed once per device (read-only)."""
+    targets = (np.linspace(device.g_off_s, device.g_on_s, device.levels) if device.level_spacing == "conductance"
+               else _current_spaced_levels(device))
+    targets.flags.writeable = False
+    return targets
+
+
 def _current_spaced_levels(device: RRAM) -> np.ndarray:
     """Conductances whose read currents at v_read_v are evenly spaced from I(g_off_s) to I(g_on_s)."""
     def current(g: float) -> float:
