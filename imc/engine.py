@@ -31,6 +31,7 @@ from imc.progress import progress_bar
 TIME_STREAM, READ_STREAM = 1, 2  # child streams of a chip's seed sequence
 BLOCK_BYTES = 2 ** 20  # one layer's int32 pre-activations of one input block on one chip
 MEMORY_FRACTION = 0.5  # of the machine's available memory, for the chips in flight
+MIN_SHARE = 64  # fewest inputs of one chip a worker takes on (`chip_logits`)
 _MEASURED = weakref.WeakKeyDictionary()  # plan -> (array, variation, chip_bytes): measured once per design
 
 
@@ -107,6 +108,32 @@ def hardware_logits(plan: MappingPlan, array: Array, x: np.ndarray, chips: list[
                                for start in range(0, len(x), block)])
 
     return np.stack([outputs_of(chip) for chip in chips])
+
+
+def chip_logits(plan: MappingPlan, array: Array, x: np.ndarray, chip: Chip, workers: int = 1,
+                stop: threading.Event | None = None) -> np.ndarray:
+    """`hardware_logits` of one chip, (batch, n_out): without read noise its inputs go in ``workers``
+    contiguous shares of at least `MIN_SHARE` inputs, run in parallel threads with single-threaded BLAS --
+    the same numbers, each input's outputs depending on that input alone; with read noise in one pass,
+    whose draws follow the inputs' order."""
+    shares = 1 if chip.read_rng is not None else max(1, min(workers, len(x) // MIN_SHARE))
+    if shares == 1:
+        return hardware_logits(plan, array, x, [chip], stop=stop)[0]
+    bounds = np.linspace(0, len(x), shares + 1).astype(int)
+    stop = threading.Event() if stop is None else stop
+    parts = [None] * shares
+
+    def share_logits(index: int) -> tuple[int, np.ndarray]:
+        return index, hardware_logits(plan, array, x[bounds[index]:bounds[index + 1]], [chip], stop=stop)[0]
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        try:
+            for index, logits in run_chunks(share_logits, range(shares), shares, stop):
+                parts[index] = logits
+        except BaseException:
+            stop.set()
+            raise
+    return np.concatenate(parts)
 
 
 def accumulate_layer(array: Array, states: list, x: np.ndarray, rng: np.random.Generator | None,
@@ -190,7 +217,8 @@ def chip_accuracies(plan: MappingPlan, array: Array, x: np.ndarray, labels: np.n
     Chips go in chunks of at most ``chunk``; ``workers`` threads (default: one per CPU) each
     program a chunk's chips and run them through the network with single-threaded BLAS (the
     random draws, the GEMMs and the sensing kernels release the GIL). Results do not depend on
-    chunking or workers. Without variation every chip is the nominal one, so it is simulated once.
+    chunking or workers. Without variation every chip is the nominal one, so it is simulated once; one
+    chip (the nominal one, or ``chips`` = 1) shares its inputs among the workers (`chip_logits`).
     Workers and chunks are bounded so that the chips in flight fit in memory (`chips_in_flight`).
     Ctrl-C (or SIGTERM raised as KeyboardInterrupt) drops the queued chunks, stops the running
     ones at their next tile (`run_chunks`) and raises `imc.errors.Interrupted` with the chips finished.
@@ -202,11 +230,21 @@ def chip_accuracies(plan: MappingPlan, array: Array, x: np.ndarray, labels: np.n
     int_in_range("chunk", chunk, 1)
     int_in_range("first", first, 0)
     in_flight = chips_in_flight(array, plan, variation)
-    if not variation:
-        nominal = sample_chips(array, plan, chip_seeds(seed, 1), False, conditions)
-        accuracy = np.mean(hardware_logits(plan, array, x, nominal)[0].argmax(-1) == labels)
-        return np.full(chips, accuracy)
     seeds = chip_seeds(seed, first + chips)[first:]
+    if not variation or chips == 1:  # one chip to simulate: its inputs shared by the workers
+        stop = threading.Event() if stop is None else stop
+        try:
+            with progress_bar(chips, "chips", "chip", progress) as bar:
+                chip = sample_chips(array, plan, seeds[:1] if variation else chip_seeds(seed, 1), variation,
+                                    conditions, stop)[0]
+                accuracy = np.mean(chip_logits(plan, array, x, chip, workers, stop).argmax(-1) == labels)
+                bar.update(chips)
+        except BaseException as exc:
+            stop.set()
+            if isinstance(exc, KeyboardInterrupt):
+                raise Interrupted(0, chips, "chips") from None
+            raise
+        return np.full(chips, accuracy)
     workers = min(workers, in_flight)
     size = min(chunk, -(-chips // workers), max(1, in_flight // workers))
     result = np.empty(chips)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from imc import engine
-from imc.arrays import ColumnADC, SRAMArray
+from imc.arrays import ColumnADC, ResistiveArray, SRAMArray
+from imc.arrays.base import Conditions
 from imc.devices import XNORSRAM
 from imc.errors import ParameterError
 from imc.mapping import map_layers
@@ -67,6 +68,31 @@ def test_results_do_not_depend_on_chunking_workers_or_chip_count(setup):
     pieces = engine.chip_accuracies(plan, array, x, data.y_test, seed=3, chips=7, chunk=2, workers=3)
     first = engine.chip_accuracies(plan, array, x, data.y_test, seed=3, chips=4, workers=2)
     assert np.array_equal(whole, pieces) and np.array_equal(whole[:4], first)
+
+
+def test_one_chip_shares_its_inputs_among_workers_with_the_same_numbers(setup):
+    model, data, x = setup
+    sram, sram_plan = SRAMArray(), map_layers(model.ops, SRAMArray().geometry(), "xnor")
+    rram = ResistiveArray()
+    rram_plan = map_layers(model.ops, rram.geometry(), "xnor")
+    quiet = Conditions(read_noise=False)
+    for array, plan in ((sram, sram_plan), (rram, rram_plan)):
+        chip = engine.sample_chips(array, plan, engine.chip_seeds(4, 1), True, quiet)[0]
+        assert chip.read_rng is None
+        whole = engine.hardware_logits(plan, array, x, [chip])[0]
+        assert np.array_equal(engine.chip_logits(plan, array, x, chip, workers=3), whole)
+        one = engine.chip_accuracies(plan, array, x, data.y_test, seed=4, chips=1, conditions=quiet, workers=2)
+        assert one[0] == np.mean(whole.argmax(-1) == data.y_test)
+    for variation in (False, True):  # the single-chip path gives what the chunked path gives its first chip
+        one = engine.chip_accuracies(rram_plan, rram, x, data.y_test, seed=4, chips=1, variation=variation,
+                                     workers=2)
+        three = engine.chip_accuracies(rram_plan, rram, x, data.y_test, seed=4, chips=3, variation=variation,
+                                       workers=2)
+        assert one[0] == three[0]
+    noisy, twin = engine.sample_chips(rram, rram_plan, engine.chip_seeds(4, 1) * 2, True)
+    assert noisy.read_rng is not None  # read noise: one pass, its draws in the inputs' order
+    assert np.array_equal(engine.chip_logits(rram_plan, rram, x, noisy, workers=2),
+                          engine.hardware_logits(rram_plan, rram, x, [twin])[0])
 
 
 def test_input_blocks_do_not_change_the_outputs(setup):
