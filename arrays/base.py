@@ -15,6 +15,7 @@ An array kind is a frozen dataclass of its parameters (SI units in the names) th
   noise of every read (None: noiseless reads); ``drives``: the tile encoding's stacked drives of x
   and their cycles' significances when the caller has them (`Array.input_planes`: tiles reading
   the same inputs share them);
+* `Array.reads_draw_noise(states)`: whether those reads use that ``rng`` at all (True by default);
 * `Array.op_cost(tile, x)` -> `OpCost`: the mean cost of one tile operation over inputs x;
   `Array.area_m2`: one array with its periphery.
 
@@ -375,6 +376,12 @@ class Array(ABC):
         ``drives``: ``tile.encoding.drives(x)`` if the caller has them (None: computed here). Every array
         cycle's column signals of the batch may be held at once (cycles x batch x columns float32): callers
         bound the batch (the engine's input blocks, `imc.engine.BLOCK_BYTES`)."""
+
+    def reads_draw_noise(self, states: list) -> bool:
+        """Whether reading one chip's programmed ``states`` draws dynamic read noise from the ``rng`` of
+        `accumulate` (if not, the engine gives the chip no read stream and may share its inputs among
+        threads); True unless the kind knows better."""
+        return True
 
     @abstractmethod
     def op_cost(self, tile, x: np.ndarray) -> OpCost:

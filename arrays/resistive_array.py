@@ -281,6 +281,10 @@ class ResistiveArray(Array):
                 self.adc.accumulate(signal[None], read.base, 1.0, read.full_scale_counts, read.conversion,
                                     out[None], tile.outputs.start, read.groups, significance)
 
+    def reads_draw_noise(self, states: list) -> bool:
+        """Whether any read of the tiles folded a read-noise variance (`accumulate` draws only for those)."""
+        return any(read.variance is not None for state in states for read in state.reads)
+
     def design_summary(self) -> str:
         wires = "IR drop" if self.wires is not None else "ideal wires"
         return f"V_read {self.v_read_v:.2f} V, {self.adc.bits}-bit column ADCs, {wires}"

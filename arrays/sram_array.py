@@ -209,6 +209,10 @@ class SRAMArray(Array):
                                               tile.latch.count_thresholds, state.sense_offsets_v)
                 out[:, tile.outputs] += tile.latch.apply(passed)
 
+    def reads_draw_noise(self, states: list) -> bool:
+        """No: SRAM reads have no dynamic noise in this model."""
+        return False
+
     def design_summary(self) -> str:
         return (f"V_WL {self.v_wl_v:.2f} V, {self.adc.bits}-bit column ADCs"
                 f"{', sense amplifiers on single-tile sign layers' if self.sensing == 'sense_amp' else ''}")

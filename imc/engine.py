@@ -65,14 +65,16 @@ def sample_chips(array: Array, plan: MappingPlan, seeds: list[np.random.SeedSequ
                  conditions: Conditions = Conditions(), stop: threading.Event | None = None) -> list[Chip]:
     """The chips of the given seeds: the plan's tiles programmed on ``array`` (static variation and
     faults when ``variation``), aged to ``conditions.time_s``, with read noise when ``variation``
-    and ``conditions.read_noise`` are on. ``array`` is taken as given: apply `Array.under` first.
+    and ``conditions.read_noise`` are on and the reads draw any (`Array.reads_draw_noise`). ``array``
+    is taken as given: apply `Array.under` first.
     ``stop``: an event that, once set, abandons the work between chips."""
     chips = []
     for seed in seeds:
         _check(stop)
         states = array.program(plan.tiles, np.random.default_rng(seed), variation)
         states = array.age(states, conditions.time_s, _stream(seed, TIME_STREAM))
-        chips.append(Chip(states, _stream(seed, READ_STREAM) if variation and conditions.read_noise else None))
+        noisy = variation and conditions.read_noise and array.reads_draw_noise(states)
+        chips.append(Chip(states, _stream(seed, READ_STREAM) if noisy else None))
     return chips
 
 

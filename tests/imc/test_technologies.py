@@ -116,9 +116,24 @@ def test_read_noise_is_drawn_for_every_read(network, key, louder):
 def test_sram_reads_have_no_dynamic_noise(network):
     _, x, _, _ = network
     array, plan = design(("sram", "sram6t"))
-    chip = engine.sample_chips(array, plan, engine.chip_seeds(2, 1), True, Conditions())
-    out = engine.hardware_logits(plan, array, np.concatenate([x, x]), chip)[0]
+    chip = engine.sample_chips(array, plan, engine.chip_seeds(2, 1), True, Conditions())[0]
+    assert chip.read_rng is None  # none needed
+    given = engine.Chip(chip.states, np.random.default_rng(0))
+    out = engine.hardware_logits(plan, array, np.concatenate([x, x]), [given])[0]
     assert np.array_equal(out[:N_TEST], out[N_TEST:])
+
+
+@pytest.mark.parametrize("key", sorted(DESIGNS))
+def test_a_chip_whose_reads_draw_no_noise_reads_alike_with_and_without_a_generator(network, key):
+    _, x, _, _ = network
+    array, plan = design(key)
+    chip = engine.sample_chips(array, plan, engine.chip_seeds(3, 1), True, Conditions())[0]
+    if chip.read_rng is not None:  # a kind whose reads draw noise: they use the generator
+        assert array.reads_draw_noise(chip.states)
+        return
+    assert not array.reads_draw_noise(chip.states)
+    given = engine.Chip(chip.states, np.random.default_rng(0))
+    assert np.array_equal(engine.hardware_logits(plan, array, x, [given]), engine.hardware_logits(plan, array, x, [chip]))
 
 
 def test_rram_drift_scales_every_tile_by_the_power_law(network):
