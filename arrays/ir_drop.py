@@ -39,10 +39,10 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
-from threadpoolctl import threadpool_limits
 
 from imc.arrays import _kernels_ir as kernels
 from imc.errors import int_in_range, non_negative, plausible, positive, require
+from imc.threads import blas_threads
 
 # Interconnect at the 65 nm node, from the DNN+NeuroSim V1.3 source (Param.cpp; framework: Peng,
 # Huang, Luo, Sun & Yu, IEDM 2019): wire width 105 nm, aspect ratio 1.7 and an effective Cu
@@ -246,7 +246,7 @@ def solve_exact(g_s, v_in, wires: CrossbarWires, driven=None, sensed=None, retur
     if free.size:
         lap_free = lap[free]
         rhs = -(lap_free[:, fixed] @ voltages[fixed])
-        with threadpool_limits(limits=1, user_api="blas"):  # SuperLU makes many tiny BLAS calls: threads only cost
+        with blas_threads(1):  # SuperLU makes many tiny BLAS calls: threads only cost
             voltages[free] = splu(lap_free[:, free].tocsc()).solve(rhs)
     injected = lap[fixed] @ voltages  # current out of each source/sink into the network
     column_currents = np.zeros((batch, cols))

@@ -20,18 +20,18 @@ from concurrent.futures import CancelledError
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from imc.arrays.base import Array, Conditions
 from imc.errors import Interrupted, ParameterError, int_in_range
 from imc.mapping import MappingPlan
 from imc.mapping.spec import run_layers
 from imc.progress import progress_bar
+from imc.threads import blas_threads
 
 TIME_STREAM, READ_STREAM = 1, 2  # child streams of a chip's seed sequence
 BLOCK_BYTES = 2 ** 20  # one layer's int32 pre-activations of one input block on one chip
 MEMORY_FRACTION = 0.5  # of the machine's available memory, for the chips in flight
-MIN_SHARE = 64  # fewest inputs of one chip a worker takes on (`chip_logits`)
+MIN_SHARE = 1024  # fewest inputs of one chip a worker takes on (`chip_logits`): fewer do not pay for the threads
 _MEASURED = weakref.WeakKeyDictionary()  # plan -> (array, variation, chip_bytes): measured once per design
 
 
@@ -128,7 +128,7 @@ def chip_logits(plan: MappingPlan, array: Array, x: np.ndarray, chip: Chip, work
     def share_logits(index: int) -> tuple[int, np.ndarray]:
         return index, hardware_logits(plan, array, x[bounds[index]:bounds[index + 1]], [chip], stop=stop)[0]
 
-    with threadpool_limits(limits=1, user_api="blas"):
+    with blas_threads(1):
         try:
             for index, logits in run_chunks(share_logits, range(shares), shares, stop):
                 parts[index] = logits
@@ -259,7 +259,7 @@ def chip_accuracies(plan: MappingPlan, array: Array, x: np.ndarray, labels: np.n
 
     done = 0
     with (progress_bar(chips, "chips", "chip", progress) as bar,
-          threadpool_limits(limits=1 if workers > 1 else None, user_api="blas")):
+          blas_threads(1 if workers > 1 else None)):
         try:
             for start, accuracies in run_chunks(accuracy_of, range(0, chips, size), workers, stop):
                 result[start:start + len(accuracies)] = accuracies

@@ -22,7 +22,6 @@ from functools import lru_cache, partial
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from imc import engine
 from imc.api import Design, design_report, load_design
@@ -32,6 +31,7 @@ from imc.progress import progress_bar
 from imc.report import Report
 from imc.sweeps.grid import expand, apply
 from imc.sweeps.store import Store, canonical, digest
+from imc.threads import blas_threads
 
 EXECUTORS = ("threads", "processes", "dask")
 STATISTICS = ("mean", "yield")
@@ -120,7 +120,7 @@ def run_in_one_thread(config: dict, start: int, stop: int, costs: bool = True) -
     import numba
 
     if not _LIMITS:
-        _LIMITS.append(threadpool_limits(limits=1, user_api="blas"))
+        _LIMITS.append(blas_threads(1))
     numba.set_num_threads(1)
     return run_chips(config, start, stop, costs)
 
@@ -164,7 +164,7 @@ def _executor(kind: str, workers: int, scheduler):
         cancel = threading.Event()
         pool, task = ThreadPoolExecutor(workers), partial(run_chips, cancel=cancel)
     try:
-        with threadpool_limits(limits=1 if kind == "threads" and workers > 1 else None, user_api="blas"):
+        with blas_threads(1 if kind == "threads" and workers > 1 else None):
             yield (lambda *args: pool.submit(task, *args)), as_completed, workers
     finally:
         if kind == "threads":

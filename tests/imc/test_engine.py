@@ -70,8 +70,9 @@ def test_results_do_not_depend_on_chunking_workers_or_chip_count(setup):
     assert np.array_equal(whole, pieces) and np.array_equal(whole[:4], first)
 
 
-def test_one_chip_shares_its_inputs_among_workers_with_the_same_numbers(setup):
+def test_one_chip_shares_its_inputs_among_workers_with_the_same_numbers(setup, monkeypatch):
     model, data, x = setup
+    monkeypatch.setattr(engine, "MIN_SHARE", 64)  # shares of the 360 test images
     sram, sram_plan = SRAMArray(), map_layers(model.ops, SRAMArray().geometry(), "xnor")
     rram = ResistiveArray()
     rram_plan = map_layers(model.ops, rram.geometry(), "xnor")
