@@ -82,6 +82,7 @@ def counter_normals(seed, counters, out):
 
 RATIO_MARGIN = 1e-9  # relative margin around the verify band within which `write_verify` takes the log
 
+
 @njit(cache=True, nogil=True)
 def write_verify(target_s, first_s, frozen, seed, tolerance, gain, sigma_pulse, max_pulses,
                  energy_per_siemens_j, out_s, out_pulses, out_converged, out_energy_j):
