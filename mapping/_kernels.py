@@ -1,4 +1,5 @@
-"""Numba kernel of the digital output stage of multi-level layers, with its NumPy reference."""
+"""Numba kernels of the digital output stage (two-level and multi-level layers) and of the sign inputs of
+binary tiles, with their NumPy references."""
 
 from __future__ import annotations
 
@@ -7,6 +8,30 @@ from numba import njit
 
 SCAN_THRESHOLDS = 16  # up to this many thresholds per output, one vectorised pass each; more: a guided search
 SEARCH_WINDOW = 4  # thresholds the guided search compares around its guess without a branch (unrolled)
+
+
+@njit(cache=True, nogil=True)
+def two_level_codes(z, threshold, low, high, out):
+    """out[i, j] = high if z[i, j] >= threshold[j] else low: a binary layer's comparators (z: (m, n) integers,
+    threshold: (n,) float64, out: (m, n)), one pass that vectorises instead of NumPy's compare, cast, multiply
+    and add over the whole block (each a pass and a release and re-take of the GIL between chips' threads)."""
+    step = high - low
+    for i in range(z.shape[0]):
+        row, values = out[i], z[i]
+        for j in range(z.shape[1]):
+            row[j] = low + step * (values[j] >= threshold[j])
+    return out
+
+
+@njit(cache=True, nogil=True)
+def positive_float32(x, out):
+    """out[i, j] = 1.0 if x[i, j] > 0 else 0.0 (x: (m, n), out: (m, n) float32): the word-line signs of
+    {-1, +1} inputs in one pass (NumPy: a compare and a cast)."""
+    for i in range(x.shape[0]):
+        row, values = out[i], x[i]
+        for j in range(x.shape[1]):
+            row[j] = np.float32(values[j] > 0)
+    return out
 
 
 @njit(cache=True, nogil=True)

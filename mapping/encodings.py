@@ -13,12 +13,14 @@ decoding of counts is affine too (`CountDecoding`), so it fuses into the sensing
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
 
 from imc.errors import require
+from imc.mapping._kernels import positive_float32
 from imc.registry import Registry
 
 
@@ -75,8 +77,9 @@ class LatchDecision:
 
 
 def active(x: np.ndarray) -> np.ndarray:
-    """(..., n) inputs in {-1,+1} -> (..., n) float32 signs a = [x > 0] in {0, 1}."""
-    return (x > 0).astype(np.float32)
+    """(..., n) inputs in {-1,+1} -> (..., n) float32 signs a = [x > 0] in {0, 1} (`positive_float32`)."""
+    rows = x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
+    return positive_float32(rows, np.empty(rows.shape, dtype=np.float32)).reshape(x.shape)
 
 
 class SignEncoding(ABC):

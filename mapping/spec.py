@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from imc.errors import MappingError
-from imc.mapping._kernels import SCAN_THRESHOLDS, search_table, table_passed, thresholds_passed
+from imc.mapping._kernels import SCAN_THRESHOLDS, search_table, table_passed, thresholds_passed, two_level_codes
 
 BINARY_LEVELS = (-1, 1)
 
@@ -185,10 +185,11 @@ class LayerSpec:
             return self.scale * z + self.offset
         t = np.asarray(self.thresholds).reshape(-1, self.n_out)
         levels = self.levels.astype(np.int8 if np.abs(self.levels).max() < 128 else np.int32)
-        if t.shape[0] == 1:  # one comparator per output (binary outputs), as level0 + step * passed
-            passed = (z >= t[0]).view(np.int8).astype(levels.dtype, copy=False)
-            return passed * (levels[1] - levels[0]) + levels[0]
         flat = np.ascontiguousarray(z).reshape(-1, self.n_out)
+        if t.shape[0] == 1:  # one comparator per output (binary outputs)
+            codes = two_level_codes(flat, self._thresholds[0], int(levels[0]), int(levels[1]),
+                                    np.empty(flat.shape, levels.dtype))
+            return codes.reshape(z.shape)
         passed = np.empty(flat.shape, dtype=np.int16)
         if self._search is None:
             thresholds_passed(flat, self._thresholds, passed)

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from imc.mapping import LayerSpec
-from imc.mapping._kernels import thresholds_passed, thresholds_passed_reference
+from imc.mapping._kernels import positive_float32, thresholds_passed, thresholds_passed_reference, two_level_codes
+from imc.mapping.encodings import active
 
 
 @pytest.mark.parametrize("dtype", [np.int32, np.int64])
@@ -49,3 +50,31 @@ def test_output_stage_maps_the_thresholds_passed_to_any_levels(levels):
     expected = np.asarray(levels)[(z[..., None, :] >= thresholds).sum(axis=-2)]
     out = layer.output(z)
     assert np.array_equal(out, expected) and out.dtype == (np.int8 if max(map(abs, levels)) < 128 else np.int32)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_binary_output_stage_is_one_comparator_per_output(dtype):
+    """A sign layer's codes are levels[1] where z >= t (fractional, equal to z, beyond +-2^31) else levels[0],
+    for any batch shape, through the one-pass kernel."""
+    rng = np.random.default_rng(3)
+    t = np.array([2.5, -3.0, 0.0, 7.0, -2.0 ** 40])
+    layer = LayerSpec("sign", np.ones((4, 5), np.int8), weight_bits=1, thresholds=t, levels=np.array([-1, 1]))
+    z = rng.integers(-8, 9, (3, 11, 5)).astype(dtype)
+    z[0, 0] = [3, -3, 0, 7, -1]  # each on its comparator's edge
+    codes = layer.output(z)
+    assert codes.dtype == np.int8 and codes.shape == z.shape
+    assert np.array_equal(codes, np.where(z >= t, 1, -1))
+    assert np.array_equal(two_level_codes(z.reshape(-1, 5), t, 0, 3, np.empty((33, 5), np.int32)),
+                          np.where(z.reshape(-1, 5) >= t, 3, 0))
+
+
+def test_word_line_signs_of_any_layout_are_the_positive_inputs():
+    """`active` (via `positive_float32`) on a column slice, a 3-D batch and an empty batch: 1.0 where x > 0."""
+    rng = np.random.default_rng(4)
+    x = rng.choice(np.array([-1, 1], np.int8), (40, 30))
+    assert np.array_equal(active(x[:, 5:17]), (x[:, 5:17] > 0).astype(np.float32))
+    cube = x.reshape(4, 10, 30)
+    assert active(cube).dtype == np.float32 and np.array_equal(active(cube), (cube > 0).astype(np.float32))
+    assert active(x[:0]).shape == (0, 30)
+    floats = rng.normal(size=(6, 7))
+    assert np.array_equal(positive_float32(floats, np.empty((6, 7), np.float32)), (floats > 0).astype(np.float32))
