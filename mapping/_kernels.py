@@ -1,5 +1,5 @@
-"""Numba kernels of the digital output stage (two-level and multi-level layers) and of the sign inputs of
-binary tiles, with their NumPy references."""
+"""Numba kernels of the digital output stage (two-level and multi-level layers, the latter with its NumPy
+reference) and of the sign inputs of binary tiles."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ SEARCH_WINDOW = 4  # thresholds the guided search compares around its guess with
 def two_level_codes(z, threshold, low, high, out):
     """out[i, j] = high if z[i, j] >= threshold[j] else low: a binary layer's comparators (z: (m, n) integers,
     threshold: (n,) float64, out: (m, n)), one pass that vectorises instead of NumPy's compare, cast, multiply
-    and add over the whole block (each a pass and a release and re-take of the GIL between chips' threads)."""
+    and add, each a pass over the whole block."""
     step = high - low
     for i in range(z.shape[0]):
         row, values = out[i], z[i]
