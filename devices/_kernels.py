@@ -144,33 +144,50 @@ def stack_read_current_reference(dvth_read, dvth_stack, v_wl_v, vdd_v, vth0_v, a
 
 
 @njit(cache=True, inline="always")
-def _bilinear(u, v, table):
-    """``table`` interpolated at fractional indices (u, v) inside its grid."""
-    nx, ny = table.shape
+def _grid_cell(u, v, nx, ny):
+    """The cell of an (nx, ny) grid holding fractional indices (u, v): its flat corner index i ny + j
+    and the fractions u - i, v - j; off the grid (or NaN): cell 0 and a NaN fraction, which
+    `_interpolate` turns into NaN. Branch-free, so a loop of these vectorises."""
+    inside = (0.0 <= u) & (u <= nx - 1) & (0.0 <= v) & (v <= ny - 1)
+    u = u if inside else 0.0
+    v = v if inside else 0.0
     i = min(int(u), nx - 2)
     j = min(int(v), ny - 2)
-    fu, fv = u - i, v - j
-    return ((1 - fu) * ((1 - fv) * table[i, j] + fv * table[i, j + 1])
-            + fu * ((1 - fv) * table[i + 1, j] + fv * table[i + 1, j + 1]))
+    return i * ny + j if inside else 0, u - i if inside else np.nan, v - j
+
+
+@njit(cache=True, inline="always")
+def _interpolate(flat_table, ny, cell, fu, fv):
+    """Bilinear interpolation inside grid cell ``cell`` (flat corner index) at fractions (fu, fv)."""
+    return ((1 - fu) * ((1 - fv) * flat_table[cell] + fv * flat_table[cell + 1])
+            + fu * ((1 - fv) * flat_table[cell + ny] + fv * flat_table[cell + ny + 1]))
+
+
+LOOKUP_BLOCK = 1024  # points per pass of `bilinear_lookup`: its scratch stays in L1
 
 
 @njit(cache=True, nogil=True)
 def bilinear_lookup(x, y, x0, dx, y0, dy, table, out):
     """Bilinear interpolation of ``table`` (nx, ny) on the grid x0 + i dx, y0 + j dy, into ``out``.
 
-    Points outside the grid get NaN (the caller computes them exactly). Serial and free of the
-    GIL: Monte-Carlo chips sample in parallel threads (`imc.engine.chip_accuracies`).
+    Points outside the grid get NaN (the caller computes them exactly). In blocks, each in two
+    passes: the grid cells and fractions (vectorised), then the corner loads and the blend (scalar
+    loads, no branches; ~1.6x faster than one pass doing both). Serial and free of the GIL:
+    Monte-Carlo chips sample in parallel threads (`imc.engine.chip_accuracies`).
     """
     nx, ny = table.shape
-    flat_x, flat_y, flat_out = x.ravel(), y.ravel(), out.ravel()
+    flat_x, flat_y, flat_out, flat_table = x.ravel(), y.ravel(), out.ravel(), table.ravel()
     per_dx, per_dy = 1.0 / dx, 1.0 / dy
-    for k in range(flat_x.size):
-        u = (flat_x[k] - x0) * per_dx
-        v = (flat_y[k] - y0) * per_dy
-        if not (0.0 <= u <= nx - 1 and 0.0 <= v <= ny - 1):
-            flat_out[k] = np.nan
-            continue
-        flat_out[k] = _bilinear(u, v, table)
+    cells = np.empty(LOOKUP_BLOCK, dtype=np.intp)
+    fu = np.empty(LOOKUP_BLOCK)
+    fv = np.empty(LOOKUP_BLOCK)
+    for start in range(0, flat_x.size, LOOKUP_BLOCK):
+        n = min(LOOKUP_BLOCK, flat_x.size - start)
+        for k in range(n):
+            cells[k], fu[k], fv[k] = _grid_cell((flat_x[start + k] - x0) * per_dx,
+                                                (flat_y[start + k] - y0) * per_dy, nx, ny)
+        for k in range(n):
+            flat_out[start + k] = _interpolate(flat_table, ny, cells[k], fu[k], fv[k])
     return out
 
 
@@ -207,8 +224,10 @@ def mismatch_currents(key_read, key_stack, sigma_read_v, sigma_stack_v, ports, a
     per_dx, per_dy = 1.0 / dx, 1.0 / dy
     conducting = np.empty(states.shape[1], dtype=np.intp)  # one row's cells storing 1, then their draw indices
     index = np.empty(states.shape[1], dtype=np.intp)
-    read = np.empty(states.shape[1])
+    read = np.empty(states.shape[1])  # their normals, then their fractions in the grid cell
     stack = np.empty(states.shape[1])
+    cells = np.empty(states.shape[1], dtype=np.intp)
+    flat_table = table.ravel()
     for row in range(states.shape[0]):
         base = (((row % ports) * arrays + array_index) * rows + row // ports) * cols
         n = 0
@@ -220,9 +239,9 @@ def mismatch_currents(key_read, key_stack, sigma_read_v, sigma_stack_v, ports, a
             index[k] = base + conducting[k]
         normals_at(key_read, index, n, read)
         normals_at(key_stack, index, n, stack)
+        for k in range(n):  # vectorised; the loads and blend after it, as in `bilinear_lookup`
+            cells[k], read[k], stack[k] = _grid_cell((np.float32(read[k]) * sigma_read - x0) * per_dx,
+                                                     (np.float32(stack[k]) * sigma_stack - y0) * per_dy, nx, ny)
         for k in range(n):
-            u = (np.float32(read[k]) * sigma_read - x0) * per_dx
-            v = (np.float32(stack[k]) * sigma_stack - y0) * per_dy
-            inside = 0.0 <= u <= nx - 1 and 0.0 <= v <= ny - 1
-            out[row, conducting[k]] = _bilinear(u, v, table) if inside else np.nan
+            out[row, conducting[k]] = _interpolate(flat_table, ny, cells[k], read[k], stack[k])
     return out

@@ -265,12 +265,14 @@ def test_tabulated_current_is_exact_at_zero_mismatch_and_outside_the_table():
 def test_lookup_kernel_matches_numpy_reference():
     rng = np.random.default_rng(4)
     table = rng.random((9, 7))
-    x, y = rng.uniform(-0.5, 9, 5000), rng.uniform(-0.5, 7, 5000)
+    x, y = rng.uniform(-0.5, 9, 5000), rng.uniform(-0.5, 7, 5000)  # several of the kernel's blocks
+    x[:4], y[:4] = [8.0, 0.0, np.nan, 3.0], [6.0, 0.0, 2.0, np.inf]  # the grid's far and near corners; NaN, inf
     out = np.empty(5000)
     kernel = _kernels.bilinear_lookup(x, y, 0.0, 1.0, 0.0, 1.0, table, out)
     reference = _kernels.bilinear_lookup_reference(x, y, 0.0, 1.0, 0.0, 1.0, table)
     np.testing.assert_allclose(kernel, reference, rtol=1e-12, equal_nan=True)
     assert np.isnan(kernel[(x < 0) | (x > 8) | (y < 0) | (y > 6)]).all()
+    assert kernel[0] == table[8, 6] and kernel[1] == table[0, 0] and np.isnan(kernel[2:4]).all()
 
 
 @pytest.mark.parametrize("cls, factor", [(SRAM6T, 1.0), (SRAM8T, 1.3), (XNORSRAM, 2.0)])
