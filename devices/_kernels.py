@@ -215,19 +215,20 @@ def mismatch_currents(key_read, key_stack, sigma_read_v, sigma_stack_v, ports, a
     float32(sigma) * float32(normal_at(key, index)) of its C-order index in that block (the values of
     `imc.devices._kernels_random.standard_normal` over the whole block, drawn a row at a time by
     `normals_at`) and ``out[l, c]`` = the `bilinear_lookup` of ``table`` at them (NaN outside the grid);
-    cells storing 0 get 0.
+    cells storing 0 get 0. Returns the number of cells outside the grid (NaN).
     Serial and free of the GIL: chips are programmed in parallel threads.
     """
     nx, ny = table.shape
     sigma_read = np.float32(sigma_read_v)
     sigma_stack = np.float32(sigma_stack_v)
     per_dx, per_dy = 1.0 / dx, 1.0 / dy
-    conducting = np.empty(states.shape[1], dtype=np.intp)  # one row's cells storing 1, then their draw indices
-    index = np.empty(states.shape[1], dtype=np.intp)
+    conducting = np.empty(states.shape[1], dtype=np.intp)  # one row's cells storing 1
+    index = np.empty(states.shape[1], dtype=np.intp)  # their draw indices
     read = np.empty(states.shape[1])  # their normals, then their fractions in the grid cell
     stack = np.empty(states.shape[1])
     cells = np.empty(states.shape[1], dtype=np.intp)
     flat_table = table.ravel()
+    off_grid = 0
     for row in range(states.shape[0]):
         base = (((row % ports) * arrays + array_index) * rows + row // ports) * cols
         n = 0
@@ -242,6 +243,7 @@ def mismatch_currents(key_read, key_stack, sigma_read_v, sigma_stack_v, ports, a
         for k in range(n):  # vectorised; the loads and blend after it, as in `bilinear_lookup`
             cells[k], read[k], stack[k] = _grid_cell((np.float32(read[k]) * sigma_read - x0) * per_dx,
                                                      (np.float32(stack[k]) * sigma_stack - y0) * per_dy, nx, ny)
+            off_grid += np.isnan(read[k])
         for k in range(n):
             out[row, conducting[k]] = _interpolate(flat_table, ny, cells[k], read[k], stack[k])
-    return out
+    return off_grid

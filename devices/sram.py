@@ -165,12 +165,13 @@ class SRAMSilicon:
         arrays, rows, cols = self.shape
         table = self.cell.current_table(v_wl_v)
         out = np.empty(states.shape, dtype=np.float32)
-        _kernels.mismatch_currents(self.key_read, self.key_stack, self.cell.sigma_vth_v, self.cell.sigma_vth_stack_v,
-                                   self.cell.ports, arrays, array_index, rows, cols, np.ascontiguousarray(states),
-                                   table.read_start_v, table.read_step_v, table.stack_start_v, table.stack_step_v,
-                                   table.values, out)
-        outside = np.isnan(out)
-        if outside.any():
+        off_grid = _kernels.mismatch_currents(self.key_read, self.key_stack, self.cell.sigma_vth_v,
+                                              self.cell.sigma_vth_stack_v, self.cell.ports, arrays, array_index, rows,
+                                              cols, np.ascontiguousarray(states), table.read_start_v,
+                                              table.read_step_v, table.stack_start_v, table.stack_step_v,
+                                              table.values, out)
+        if off_grid:
+            outside = np.isnan(out)
             logical, col = np.nonzero(outside)
             ports = self.cell.ports
             index = (((logical % ports) * arrays + array_index) * rows + logical // ports) * cols + col
