@@ -39,9 +39,10 @@ def threshold_lookup(thresholds_lsb: np.ndarray) -> np.ndarray:
     return lookup
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def fill_lookup(thresholds, lookup):
-    """`threshold_lookup` of ascending thresholds (rows, top) (LSB) into lookup (rows, top + 1, 1 + LOOKUP_SLOTS)."""
+    """`threshold_lookup` of ascending thresholds (rows, top) (LSB) into lookup (rows, top + 1, 1 + LOOKUP_SLOTS);
+    free of the GIL: chips are programmed in parallel threads."""
     rows, top = thresholds.shape
     for row in range(rows):
         below = 0

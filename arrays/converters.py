@@ -657,7 +657,9 @@ class ColumnADC:
         if all(instance.thresholds_lsb is None for instance in instances):
             thresholds = np.zeros((*offsets.shape, 0))
         else:
-            thresholds = np.stack([self.thresholds_table(instance)[adc_of_col] for instance in instances])
+            thresholds = np.empty((len(instances), cols, self.top_code))  # filled in place: one copy
+            for chip, instance in enumerate(instances):
+                np.take(self.thresholds_table(instance), adc_of_col, axis=0, out=thresholds[chip])
         return ColumnConversion(inv_lsb, offsets, thresholds, kernels.threshold_lookup(thresholds), zero)
 
     def accumulate(self, signal: np.ndarray, column_base: np.ndarray | None, unit: float,
