@@ -55,6 +55,24 @@ def fill_lookup(thresholds, lookup):
     return lookup
 
 
+@njit(cache=True, nogil=True)
+def sort_rows(values):
+    """Sort each row of ``values`` (rows, n) ascending in place by insertion: linear in n for the nearly
+    sorted rows of decision thresholds a fraction of an LSB off their ideal places (NumPy's sort
+    spends ~2 ns an element on them), the same values as `numpy.sort`; free of the GIL."""
+    rows, n = values.shape
+    for row in range(rows):
+        line = values[row]
+        for k in range(1, n):
+            value = line[k]
+            at = k
+            while at > 0 and line[at - 1] > value:
+                line[at] = line[at - 1]
+                at -= 1
+            line[at] = value
+    return values
+
+
 def threshold_lookup_reference(thresholds_lsb: np.ndarray) -> np.ndarray:
     """NumPy reference of `threshold_lookup`: n_b from the bins floor(T) clipped to 0 .. top (T < b exactly
     when floor(T) < b, for whole b >= 1)."""

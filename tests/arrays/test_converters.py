@@ -9,6 +9,7 @@ from imc.arrays import _kernels_converters as kernels
 from imc.arrays.converters import (ADCInstance, ColumnADC, InputScheme, PeripheryCost, SenseAmp, WordLineDAC,
                                    array_cycles, input_cost)
 from imc.devices import ParameterError
+from imc.devices._kernels_random import draw_key, standard_normal
 
 
 def ideal_codes(x, full_scale, bits):
@@ -135,6 +136,31 @@ def test_sampled_offsets_gains_and_threshold_deviations_have_the_requested_sigma
         assert low <= math.sqrt(np.mean(values ** 2)) <= high
 
 
+def test_dnl_draws_come_from_one_key_of_the_chip_s_generator_and_are_independent():
+    adc = ColumnADC(bits=6, sigma_offset_lsb=0.3, sigma_dnl_lsb=0.2)
+    rng = np.random.default_rng(9)
+    instance = adc.sample_instance(400, rng)
+    replay = np.random.default_rng(9)
+    offsets = replay.standard_normal(400) * 0.3  # no gain draws at sigma 0
+    dnl = standard_normal(draw_key(replay), (400, 63), np.float64) * 0.2
+    assert np.array_equal(instance.offset_lsb, offsets)
+    assert np.array_equal(instance.thresholds_lsb, np.sort(adc.ideal_thresholds_lsb() + dnl, axis=1))
+    assert rng.integers(2 ** 62) == replay.integers(2 ** 62)  # the chip's stream goes on where it would
+    deviations = instance.thresholds_lsb - adc.ideal_thresholds_lsb()
+    bound = 4 / math.sqrt(deviations.size)
+    assert abs(np.corrcoef(deviations[:, :-1].ravel(), deviations[:, 1:].ravel())[0, 1]) < bound  # neighbours
+    assert abs(np.corrcoef(deviations[:-1].ravel(), deviations[1:].ravel())[0, 1]) < bound  # ADCs
+
+
+def test_inl_without_dnl_draws_nothing_and_gives_every_adc_the_bow():
+    adc = ColumnADC(bits=5, inl_lsb=0.7)
+    rng = np.random.default_rng(3)
+    instance = adc.sample_instance(6, rng)
+    assert np.array_equal(instance.thresholds_lsb,
+                          np.tile(adc.ideal_thresholds_lsb() + adc.inl_at_thresholds_lsb(), (6, 1)))
+    assert rng.integers(2 ** 62) == np.random.default_rng(3).integers(2 ** 62)
+
+
 def test_random_thresholds_add_their_variance_to_the_quantisation_noise():
     adc = ColumnADC(bits=8, full_scale=255.0, sigma_dnl_lsb=0.2)
     instance = adc.sample_instance(64, np.random.default_rng(5))
@@ -187,6 +213,17 @@ def test_threshold_lookup_matches_its_numpy_reference(seed):
     assert np.array_equal(lookup, kernels.threshold_lookup_reference(thresholds))
     empty = np.zeros((3, 2, 0))  # no table: an unused lookup of one bin
     assert np.array_equal(kernels.threshold_lookup(empty), kernels.threshold_lookup_reference(empty))
+
+
+@pytest.mark.parametrize("sigma", [0.0, 0.2, 3.0, 1000.0], ids=["sorted", "dnl", "large dnl", "shuffled"])
+def test_row_sort_gives_numpy_s_sort(sigma):
+    rng = np.random.default_rng(11)
+    values = np.arange(1, 64) - 0.5 + sigma * rng.standard_normal((9, 63))
+    values[0, ::7] = values[0, 3]  # ties
+    values[1, :4] = [np.inf, -np.inf, 0.0, -0.0]
+    expected = np.sort(values, axis=1)
+    assert np.array_equal(kernels.sort_rows(values), expected)
+    assert np.array_equal(kernels.sort_rows(np.empty((2, 0))), np.empty((2, 0)))
 
 
 @pytest.mark.parametrize("seed", range(4))
